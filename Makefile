@@ -1,0 +1,53 @@
+# ontrack — the two commands that matter are `make demo` and `make test`.
+# Every target sets up what it needs from nothing and reuses what is already there.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install stack stack-down migrate test test-unit test-integration lint fmt demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+stack: install
+	$(BIN)/ontrack stack up
+
+stack-down: install
+	$(BIN)/ontrack stack down
+
+migrate: stack
+	$(BIN)/ontrack db migrate
+
+test-unit: install
+	$(BIN)/pytest -m "not integration" -q
+
+test-integration: migrate
+	$(BIN)/pytest -m integration -q
+
+test: migrate
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: migrate
+	$(BIN)/ontrack demo
+
+bench: migrate
+	$(BIN)/ontrack bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""The ``ontrack`` command: the group, its global options, and the sub-commands it gathers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from services.commands import db, serve, stack
+from services.settings import Settings
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option(
+    "--kafka",
+    "kafka_bootstrap",
+    envvar="ONTRACK_KAFKA_BOOTSTRAP",
+    show_envvar=True,
+    help="Kafka bootstrap servers, host:port[,host:port]  [default: 127.0.0.1:9092]",
+)
+@click.option(
+    "--database-url",
+    envvar="ONTRACK_DATABASE_URL",
+    show_envvar=True,
+    help="TimescaleDB DSN  [default: the embedded stack's, on 127.0.0.1:5433]",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def main(
+    ctx: click.Context, kafka_bootstrap: str | None, database_url: str | None, verbose: bool
+) -> None:
+    """ontrack: is every indicator on track toward its plan target?"""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    overrides: dict[str, Any] = {}
+    if kafka_bootstrap:
+        overrides["kafka_bootstrap"] = kafka_bootstrap
+    if database_url:
+        overrides["database_url"] = database_url
+    ctx.obj = Settings(**overrides)
+
+
+for module in (stack, db, serve):
+    for command in module.COMMANDS:
+        main.add_command(command)

@@ -1,0 +1,1 @@
+"""Sub-commands of ``ontrack``, one module per area; each exports ``COMMANDS``."""

@@ -1,0 +1,124 @@
+"""The FastAPI application: wiring of routes, shared state and lifecycle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from services.indicators.catalogue import load_catalogue
+from services.ingest.api import readings, series
+from services.ingest.api.state import ApiState
+from services.ingest.metrics import IngestMetrics
+from services.ingest.producer import ReadingsProducer
+from services.settings import REPO_ROOT, Settings
+from services.storage.pool import open_pool
+
+__all__ = ["create_app"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> FastAPI:
+    state = ApiState(
+        settings=settings,
+        catalogue=load_catalogue(settings.catalogue_path),
+        metrics=IngestMetrics.create(CollectorRegistry()),
+        now=now,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.producer = ReadingsProducer(settings.kafka_bootstrap, settings.topic_readings)
+        state.pool = await open_pool(settings.dsn, name="ontrack-api")
+        try:
+            yield
+        finally:
+            state.producer.close()
+            await state.pool.close()
+
+    app = FastAPI(
+        title="ontrack",
+        version="1",
+        summary="Readings in; indicators judged against their plan targets.",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.ontrack = state
+    app.include_router(readings.router, tags=["readings"])
+    app.include_router(series.router, tags=["series"])
+    _add_ops_routes(app, state)
+    _add_timing(app, state)
+    _add_schemas(app)
+    return app
+
+
+def _add_ops_routes(app: FastAPI, state: ApiState) -> None:
+    @app.get("/healthz", tags=["ops"], summary="Liveness and readiness")
+    async def healthz() -> ORJSONResponse:
+        checks = {"kafka": state.producer is not None, "database": False}
+        if state.pool is not None:
+            try:
+                async with state.pool.connection(timeout=2.0) as conn:
+                    await conn.execute("SELECT 1")
+                checks["database"] = True
+            except Exception:  # noqa: BLE001 - any failure means "not ready"
+                checks["database"] = False
+        ok = all(checks.values())
+        return ORJSONResponse(
+            {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
+        )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_timing(app: FastAPI, state: ApiState) -> None:
+    @app.middleware("http")
+    async def timing(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        state.metrics.request_seconds.labels(
+            path, request.method, str(response.status_code)
+        ).observe(time.perf_counter() - start)
+        return response
+
+
+def _add_schemas(app: FastAPI) -> None:
+    """Publish the JSON Schemas of a reading and a batch in the OpenAPI document."""
+    import orjson
+
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = original()
+        comps = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name, file in (
+            ("Reading", "reading.schema.json"),
+            ("ReadingBatch", "batch.schema.json"),
+        ):
+            path = REPO_ROOT / "schemas" / file
+            if path.exists():
+                schema = orjson.loads(path.read_bytes())
+                schema.pop("$schema", None)
+                schema.pop("$id", None)
+                comps[name] = schema
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

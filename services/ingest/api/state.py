@@ -1,0 +1,26 @@
+"""What the API's handlers share: settings, catalogue, producer, pool, metrics, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg_pool import AsyncConnectionPool
+
+from services.indicators.catalogue import Catalogue
+from services.ingest.metrics import IngestMetrics
+from services.ingest.producer import ReadingsProducer
+from services.settings import Settings
+
+__all__ = ["ApiState"]
+
+
+@dataclass
+class ApiState:
+    settings: Settings
+    catalogue: Catalogue
+    metrics: IngestMetrics
+    now: Callable[[], datetime]
+    producer: ReadingsProducer | None = None
+    pool: AsyncConnectionPool | None = None

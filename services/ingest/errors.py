@@ -1,0 +1,17 @@
+"""Errors of ingest."""
+
+from __future__ import annotations
+
+from services.errors import OntrackError
+
+__all__ = ["BrokerUnavailable", "IngestError"]
+
+
+class IngestError(OntrackError):
+    retriable = False
+
+
+class BrokerUnavailable(IngestError):
+    """Kafka did not acknowledge a write; the client should retry later (HTTP 503)."""
+
+    retriable = True

@@ -1,0 +1,126 @@
+"""Produce readings to Kafka durably: kafka-python's idempotent producer with acks=all.
+
+``ReadingsProducer.send`` resolves only when every message of the batch is acknowledged by
+the broker, so an HTTP 202 is never answered for a reading that is not in Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
+
+from services.indicators.readings import Reading
+from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, encode_batch
+from services.ingest.errors import BrokerUnavailable
+
+__all__ = ["ReadingsProducer"]
+
+MAX_READINGS_PER_MESSAGE = 1000
+
+
+class ReadingsProducer:
+    """Groups a batch by partition (murmur2 of the series key, as Kafka's default partitioner)."""
+
+    def __init__(self, bootstrap: str, topic: str, *, client_id: str = "ontrack-ingest") -> None:
+        self.topic = topic
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap.split(","),
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            batch_size=1 << 20,
+            max_request_size=8 << 20,
+            request_timeout_ms=10_000,
+            delivery_timeout_ms=30_000,
+            max_block_ms=10_000,
+        )
+        self._partitions: int | None = None
+        self._partition_of: dict[str, int] = {}
+
+    def _partition(self, series: str) -> int:
+        part = self._partition_of.get(series)
+        if part is None:
+            if self._partitions is None:
+                found = self._producer.partitions_for(self.topic)
+                if not found:
+                    raise BrokerUnavailable(f"topic {self.topic!r} has no partitions")
+                self._partitions = len(found)
+            part = (murmur2(series.encode()) & 0x7FFFFFFF) % self._partitions
+            if len(self._partition_of) < 1_000_000:
+                self._partition_of[series] = part
+        return part
+
+    def _messages(
+        self, readings: Sequence[Reading], received_at: datetime
+    ) -> list[tuple[int, bytes]]:
+        groups: dict[int, list[Reading]] = defaultdict(list)
+        for r in readings:
+            groups[self._partition(r.series)].append(r)
+        out = []
+        for part, group in groups.items():
+            for i in range(0, len(group), MAX_READINGS_PER_MESSAGE):
+                out.append(
+                    (part, encode_batch(group[i : i + MAX_READINGS_PER_MESSAGE], received_at))
+                )
+        return out
+
+    async def send(self, readings: Sequence[Reading], received_at: datetime) -> int:
+        """Send and wait for the broker's acknowledgement of every message; return messages sent."""
+        if not readings:
+            return 0
+        loop = asyncio.get_running_loop()
+        try:
+            # kafka-python may block on metadata or a full buffer: keep that off the event loop
+            futures = await loop.run_in_executor(None, self._submit, loop, readings, received_at)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"the broker did not accept the batch: {exc}") from exc
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise BrokerUnavailable(f"the broker did not acknowledge the batch: {failures[0]}")
+        return len(futures)
+
+    def _submit(
+        self, loop: asyncio.AbstractEventLoop, readings: Sequence[Reading], received_at: datetime
+    ) -> list[asyncio.Future[Any]]:
+        messages = self._messages(readings, received_at)
+        return [self._send_one(loop, part, payload) for part, payload in messages]
+
+    def _send_one(
+        self, loop: asyncio.AbstractEventLoop, part: int, payload: bytes
+    ) -> asyncio.Future[Any]:
+        done: asyncio.Future[Any] = loop.create_future()
+
+        def ok(meta: Any) -> None:
+            loop.call_soon_threadsafe(_settle, done, meta, None)
+
+        def fail(exc: BaseException) -> None:
+            loop.call_soon_threadsafe(_settle, done, None, exc)
+
+        fut = self._producer.send(
+            self.topic, value=payload, partition=part, headers=[(FORMAT_HEADER, TRUSTED_FORMAT)]
+        )
+        fut.add_callback(ok)
+        fut.add_errback(fail)
+        return done
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._producer.flush(timeout=timeout)
+        self._producer.close(timeout=timeout)
+
+
+def _settle(fut: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(value)

@@ -1,0 +1,1 @@
+"""The stream: Faust agents from the ``readings`` topic to TimescaleDB."""

@@ -1,0 +1,93 @@
+"""The Faust application of the stream worker and its ``store`` agent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from services.indicators.catalogue import load_catalogue
+from services.ingest.stream.batching import committed_batches
+from services.ingest.stream.handler import BatchHandler, DeadLetter
+from services.ingest.stream.metrics import StreamMetrics
+from services.settings import Settings
+from services.storage.pool import open_pool
+from services.storage.writer import ObservationWriter
+
+__all__ = ["create_stream_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_stream_app(settings: Settings, *, web_port: int | None = None) -> faust.App:
+    app = faust.App(
+        settings.consumer_group,
+        broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        web_host="127.0.0.1",
+        web_port=web_port or settings.worker_web_port,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        topic_partitions=settings.topic_partitions,
+        topic_allow_declare=False,
+        # Tansu completes a group join after about half the session timeout; a short one keeps
+        # start-up and fail-over quick. Raise it for workers whose batches take long.
+        broker_session_timeout=settings.consumer_session_timeout,
+        broker_heartbeat_interval=1.0,
+        broker_rebalance_timeout=3.0,
+    )
+    catalogue = load_catalogue(settings.catalogue_path)
+    metrics = StreamMetrics.create(CollectorRegistry())
+    readings = app.topic(settings.topic_readings, value_serializer="raw")
+    dlq = app.topic(settings.topic_dlq, value_serializer="raw")
+
+    async def dead_letter(items: Sequence[DeadLetter]) -> None:
+        for d in items:
+            metrics.dead_lettered.inc()
+            await dlq.send(
+                value=orjson.dumps(
+                    {
+                        "reason": d.reason,
+                        "topic": d.topic,
+                        "partition": d.partition,
+                        "offset": d.offset,
+                        "payload": d.payload.decode("utf-8", "replace"),
+                    }
+                )
+            )
+
+    @app.agent(readings, concurrency=1)
+    async def store(stream: Any) -> None:
+        pool = await open_pool(settings.dsn, max_size=2, name="ontrack-stream")
+        handler = BatchHandler(ObservationWriter(pool), catalogue, dead_letter, _utcnow)
+        try:
+            async for events in committed_batches(
+                stream, settings.batch_max, settings.batch_within_seconds
+            ):
+                with metrics.batch_seconds.time():
+                    changed = await handler.handle([e.message for e in events])
+                metrics.batch_size.observe(len(events))
+                metrics.stored.inc(len(changed))
+        finally:
+            await pool.close()
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    return app

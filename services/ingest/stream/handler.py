@@ -1,0 +1,153 @@
+"""Turn a batch of Kafka events into stored observations (the core of the ``store`` agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+
+from services.indicators.catalogue import Catalogue
+from services.indicators.readings import Reading, validate_record
+from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
+from services.storage.errors import StorageError, StorageUnavailable
+from services.storage.writer import ChangedRow, ObservationWriter, Received
+
+__all__ = ["BatchHandler", "DeadLetter", "Decoded", "decode_event"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message (or one record of it) that cannot be stored, with the reason."""
+
+    topic: str
+    partition: int
+    offset: int
+    reason: str
+    payload: bytes
+
+
+@dataclass(slots=True)
+class Decoded:
+    received_at: datetime
+    readings: list[Reading] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+def _header(headers: object, name: str) -> bytes | None:
+    if isinstance(headers, dict):
+        value = headers.get(name)
+        return value if isinstance(value, bytes) else None
+    for key, value in headers or ():  # type: ignore[attr-defined]
+        if key == name:
+            return value if isinstance(value, bytes) else None
+    return None
+
+
+def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decoded:
+    """Decode one Kafka message: our own batches directly, anything else validated record by record."""
+    payload: bytes = getattr(message, "value", b"") or b""
+    where = (
+        str(getattr(message, "topic", "")),
+        int(getattr(message, "partition", -1)),
+        int(getattr(message, "offset", -1)),
+    )
+    if _header(getattr(message, "headers", None), FORMAT_HEADER) == TRUSTED_FORMAT:
+        received_at, readings = decode_trusted(payload)
+        return Decoded(received_at, list(readings))
+    out = Decoded(now)
+    try:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        out.dead.append(DeadLetter(*where, f"not JSON: {exc}", payload))
+        return out
+    records = doc.get("readings") if isinstance(doc, dict) and "readings" in doc else doc
+    if not isinstance(records, list):
+        records = [records]
+    for i, raw in enumerate(records):
+        result = validate_record(raw, i, catalogue, now)
+        if isinstance(result, Reading):
+            out.readings.append(result)
+        else:
+            reason = "; ".join(f"{e.field or 'record'}: {e.message}" for e in result)
+            out.dead.append(DeadLetter(*where, f"record {i}: {reason}", orjson.dumps(raw)))
+    return out
+
+
+class BatchHandler:
+    """Store a batch; retry while the database is unavailable; dead-letter what is invalid."""
+
+    def __init__(
+        self,
+        writer: ObservationWriter,
+        catalogue: Catalogue,
+        dead_letter: Callable[[Sequence[DeadLetter]], Awaitable[None]],
+        now: Callable[[], datetime],
+        *,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.writer = writer
+        self.catalogue = catalogue
+        self.dead_letter = dead_letter
+        self.now = now
+        self.max_backoff = max_backoff
+
+    async def handle(self, messages: Sequence[object]) -> list[ChangedRow]:
+        now = self.now()
+        groups = [decode_event(m, self.catalogue, now) for m in messages]
+        dead = [d for g in groups for d in g.dead]
+        if dead:
+            await self.dead_letter(dead)
+        batch: list[Received] = [(r, g.received_at) for g in groups for r in g.readings]
+        if not batch:
+            return []
+        try:
+            return await self._store(batch)
+        except StorageError:
+            return await self._store_one_by_one(batch)
+
+    async def _store_one_by_one(self, batch: Sequence[Received]) -> list[ChangedRow]:
+        """A batch the database refused as a whole: store what it takes, dead-letter the rest."""
+        changed: list[ChangedRow] = []
+        dead: list[DeadLetter] = []
+        for item in batch:
+            try:
+                changed += await self._store([item])
+            except StorageError as exc:
+                reading = item[0]
+                dead.append(
+                    DeadLetter(
+                        "",
+                        -1,
+                        -1,
+                        f"refused by the database: {exc}",
+                        orjson.dumps(
+                            {
+                                "indicator": reading.indicator,
+                                "source": reading.source,
+                                "ts": reading.ts.isoformat(),
+                                "value": reading.value,
+                            }
+                        ),
+                    )
+                )
+        if dead:
+            await self.dead_letter(dead)
+        return changed
+
+    async def _store(self, batch: Sequence[Received]) -> list[ChangedRow]:
+        delay = 0.5
+        while True:
+            try:
+                return await self.writer.write(batch)
+            except StorageUnavailable as exc:
+                log.warning(
+                    "storing %d readings failed, retrying in %.1fs: %s", len(batch), delay, exc
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)

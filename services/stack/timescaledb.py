@@ -1,0 +1,206 @@
+"""TimescaleDB of the embedded stack: Debian trixie's postgresql-17-timescaledb in a chroot.
+
+The root file system is made once by debootstrap into the stack directory and reused;
+the cluster lives inside it and listens on the host/port of the configured DSN.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from services.stack.apt import ensure_commands
+from services.stack.base import Component, Report
+from services.stack.errors import StackError
+from services.stack.process import port_open, run_checked, wait_until
+
+__all__ = ["TimescaleDB"]
+
+PG_BIN = "/usr/lib/postgresql/17/bin"
+DATA = "/var/lib/ontrack/pgdata"
+SOCKET_DIR = "/var/lib/ontrack/socket"
+PACKAGES = "postgresql-17,postgresql-17-timescaledb"
+
+
+class TimescaleDB(Component):
+    name = "timescaledb"
+
+    def __init__(self, stack_dir: Path, dsn: str, mirror: str) -> None:
+        super().__init__(stack_dir)
+        self.dsn = dsn
+        self.mirror = mirror
+        self.root = stack_dir / "timescaledb-trixie"
+        params = conninfo_to_dict(dsn)
+        self.host = str(params.get("host") or "127.0.0.1")
+        self.port = int(params.get("port") or 5432)
+        self.user = str(params.get("user") or "ontrack")
+        self.password = str(params.get("password") or "")
+        self.dbname = str(params.get("dbname") or self.user)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def _ready_stamp(self) -> Path:
+        return self.root / ".ontrack-rootfs-ready"
+
+    def install(self, report: Report) -> None:
+        if self._ready_stamp.exists():
+            return
+        ensure_commands({"debootstrap": "debootstrap"}, report)
+        partial = self.root.with_name(self.root.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        report(
+            f"building the TimescaleDB root file system in {self.root} (debootstrap, ~1 min once)"
+        )
+        run_checked(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={PACKAGES}",
+                "trixie",
+                str(partial),
+                self.mirror,
+            ],
+            "debootstrap of Debian trixie with postgresql-17-timescaledb",
+        )
+        shutil.rmtree(self.root, ignore_errors=True)
+        partial.rename(self.root)
+        self._ready_stamp.touch()
+
+    def _chroot(self, *argv: str, what: str) -> str:
+        return run_checked(["chroot", "--userspec=postgres:postgres", str(self.root), *argv], what)
+
+    def _initdb(self, report: Report) -> None:
+        if (self.root / DATA.lstrip("/") / "PG_VERSION").exists():
+            return
+        report("initialising the TimescaleDB cluster")
+        for sub in ("var/lib/ontrack", SOCKET_DIR.lstrip("/")):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        run_checked(
+            ["chroot", str(self.root), "chown", "-R", "postgres:postgres", "/var/lib/ontrack"],
+            "chown of the data directory",
+        )
+        self._chroot(
+            f"{PG_BIN}/initdb",
+            "-D",
+            DATA,
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            what="initdb",
+        )
+        conf = self.root / DATA.lstrip("/") / "postgresql.conf"
+        with conf.open("a") as f:
+            f.write(
+                "\n# ontrack embedded stack\n"
+                "shared_preload_libraries = 'timescaledb'\n"
+                f"unix_socket_directories = '{SOCKET_DIR}'\n"
+                "dynamic_shared_memory_type = mmap\n"
+                "timescaledb.telemetry_level = off\n"
+                "max_connections = 200\n"
+                "shared_buffers = 512MB\n"
+                "synchronous_commit = on\n"
+                "wal_compression = on\n"
+                "max_wal_size = 2GB\n"
+            )
+
+    def start(self, report: Report) -> None:
+        if os.geteuid() != 0:
+            raise StackError("the embedded TimescaleDB starts with chroot, which needs root")
+        self._initdb(report)
+        if not self.running():
+            if port_open(self.host, self.port):
+                raise StackError(
+                    f"port {self.address} is taken by a server the stack did not start; stop it "
+                    "or point ONTRACK_DATABASE_URL at another address"
+                )
+            report(f"starting TimescaleDB on {self.address}")
+            opts = f"-c listen_addresses={self.host} -c port={self.port}"
+            self._chroot(
+                f"{PG_BIN}/pg_ctl",
+                "-D",
+                DATA,
+                "-l",
+                "/var/lib/ontrack/postgres.log",
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+                what="pg_ctl start",
+            )
+        if not wait_until(lambda: port_open(self.host, self.port), 30):
+            raise StackError(f"TimescaleDB did not open {self.address}; see {self.server_log}")
+        self._ensure_role()
+
+    @property
+    def server_log(self) -> Path:
+        return self.root / "var/lib/ontrack/postgres.log"
+
+    def _ensure_role(self) -> None:
+        admin = f"host={self.root / SOCKET_DIR.lstrip('/')} port={self.port} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", [self.user]
+            ).fetchone()
+            if not exists:
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                        sql.Identifier(self.user), sql.Literal(self.password)
+                    )
+                )
+            has_db = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.dbname]
+            ).fetchone()
+            if not has_db:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(self.dbname), sql.Identifier(self.user)
+                    )
+                )
+
+    def stop(self, report: Report) -> bool:
+        if not self.running():
+            return False
+        self._chroot(f"{PG_BIN}/pg_ctl", "-D", DATA, "-m", "fast", "-w", "stop", what="pg_ctl stop")
+        return True
+
+    def running(self) -> bool:
+        pidfile = self.root / DATA.lstrip("/") / "postmaster.pid"
+        if not pidfile.exists():
+            return False
+        try:
+            pid = int(pidfile.read_text().split()[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            return False
+        return True
+
+    def answers(self) -> tuple[bool, str]:
+        try:
+            with psycopg.connect(self.dsn, connect_timeout=3) as conn:
+                row = conn.execute(
+                    "SELECT current_setting('server_version'), "
+                    "(SELECT default_version FROM pg_available_extensions "
+                    " WHERE name = 'timescaledb' LIMIT 1)"
+                ).fetchone()
+        except psycopg.Error as exc:
+            return False, str(exc).strip().splitlines()[0] if str(exc).strip() else type(
+                exc
+            ).__name__
+        assert row is not None
+        ts = f"TimescaleDB {row[1]}" if row[1] else "no timescaledb extension available"
+        return True, f"PostgreSQL {row[0]}, {ts}"
