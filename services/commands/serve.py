@@ -57,7 +57,7 @@ def worker(settings: Settings, web_port: int) -> None:
 
     ensure_topics(settings)
     app = create_stream_app(settings, web_port=web_port)
-    faust.Worker(app, loglevel="info", web_port=web_port).execute_from_commandline()
+    faust.Worker(app, loglevel="info").execute_from_commandline()
 
 
 @click.command("run")
