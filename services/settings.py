@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     batch_max: int = 2000
     batch_within_seconds: float = 0.5
 
+    calendar_tz: str = "Asia/Shanghai"
+    raw_retention_days: int = 1100
+    retention_check_seconds: float = 3600.0
+
     stack_dir: Path = Path.home() / ".cache" / "ontrack"
     catalogue_path: Path = REPO_ROOT / "catalogue" / "indicators.yaml"
     plans_dir: Path = REPO_ROOT / "plans"

@@ -1,10 +1,11 @@
-"""The Faust application of the stream worker and its ``store`` agent."""
+"""The Faust application of the stream worker: the ``store`` agent and the retention timer."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import faust
@@ -13,11 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from services.indicators.catalogue import load_catalogue
 from services.ingest.stream.batching import committed_batches
+from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import StreamMetrics
 from services.settings import Settings
+from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
-from services.storage.writer import ObservationWriter
+from services.storage.retention import drop_old_chunks
+from services.storage.writer import ObservationWriter, SeriesChange
 
 __all__ = ["create_stream_app"]
 
@@ -28,15 +32,15 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_stream_app(settings: Settings, *, web_port: int | None = None) -> faust.App:
-    app = faust.App(
+def _faust_app(settings: Settings, web_port: int) -> faust.App:
+    return faust.App(
         settings.consumer_group,
         broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
         web_host="127.0.0.1",
-        web_port=web_port or settings.worker_web_port,
+        web_port=web_port,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         topic_partitions=settings.topic_partitions,
@@ -47,10 +51,34 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
         broker_heartbeat_interval=1.0,
         broker_rebalance_timeout=3.0,
     )
+
+
+def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> dict[str, bytes]:
+    """One ``aggregates`` message per indicator: which series changed, over which span."""
+    by_indicator: dict[str, list[dict[str, object]]] = {}
+    for c in changes:
+        by_indicator.setdefault(c.indicator, []).append(
+            {
+                "source": c.source,
+                "rows": c.rows,
+                "first_ts": c.first_ts.isoformat(),
+                "last_ts": c.last_ts.isoformat(),
+            }
+        )
+    return {
+        ind: orjson.dumps({"v": 1, "indicator": ind, "at": at.isoformat(), "series": series})
+        for ind, series in by_indicator.items()
+    }
+
+
+def create_stream_app(settings: Settings, *, web_port: int | None = None) -> faust.App:
+    app = _faust_app(settings, web_port or settings.worker_web_port)
     catalogue = load_catalogue(settings.catalogue_path)
     metrics = StreamMetrics.create(CollectorRegistry())
     readings = app.topic(settings.topic_readings, value_serializer="raw")
     dlq = app.topic(settings.topic_dlq, value_serializer="raw")
+    aggregates = app.topic(settings.topic_aggregates, value_serializer="raw")
+    pools: dict[str, Any] = {}
 
     async def dead_letter(items: Sequence[DeadLetter]) -> None:
         for d in items:
@@ -69,18 +97,33 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
 
     @app.agent(readings, concurrency=1)
     async def store(stream: Any) -> None:
-        pool = await open_pool(settings.dsn, max_size=2, name="ontrack-stream")
-        handler = BatchHandler(ObservationWriter(pool), catalogue, dead_letter, _utcnow)
-        try:
-            async for events in committed_batches(
-                stream, settings.batch_max, settings.batch_within_seconds
-            ):
-                with metrics.batch_seconds.time():
-                    changed = await handler.handle([e.message for e in events])
-                metrics.batch_size.observe(len(events))
-                metrics.stored.inc(len(changed))
-        finally:
-            await pool.close()
+        pool = pools["db"] = await open_pool(settings.dsn, max_size=2, name="ontrack-stream")
+        await sync_catalogue(pool, catalogue)
+        writer = ObservationWriter(pool, calendar_tz=settings.calendar_tz)
+        derive = partial(refresh_air_quality, pool, tz=settings.calendar_tz)
+        handler = BatchHandler(writer, catalogue, dead_letter, _utcnow, derive=derive)
+        async for events in committed_batches(
+            stream, settings.batch_max, settings.batch_within_seconds
+        ):
+            with metrics.batch_seconds.time():
+                changes = await handler.handle([e.message for e in events])
+            for key, value in _aggregate_events(changes, _utcnow()).items():
+                await aggregates.send(key=key.encode(), value=value)
+            metrics.batch_size.observe(len(events))
+            metrics.stored.inc(sum(c.rows for c in changes))
+
+    @app.timer(interval=settings.retention_check_seconds)
+    async def retention() -> None:
+        if "db" in pools:
+            dropped = await drop_old_chunks(
+                pools["db"], timedelta(days=settings.raw_retention_days)
+            )
+            if dropped:
+                log.info(
+                    "retention: dropped %d chunk(s) older than %d days",
+                    len(dropped),
+                    settings.raw_retention_days,
+                )
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:

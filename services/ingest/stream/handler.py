@@ -7,18 +7,21 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import orjson
+import psycopg
 
 from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading, validate_record
 from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
 from services.storage.errors import StorageError, StorageUnavailable
-from services.storage.writer import ChangedRow, ObservationWriter, Received
+from services.storage.writer import ObservationWriter, Received, SeriesChange
 
 __all__ = ["BatchHandler", "DeadLetter", "Decoded", "decode_event"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +92,17 @@ class BatchHandler:
         dead_letter: Callable[[Sequence[DeadLetter]], Awaitable[None]],
         now: Callable[[], datetime],
         *,
+        derive: Callable[[Sequence[SeriesChange]], Awaitable[object]] | None = None,
         max_backoff: float = 30.0,
     ) -> None:
         self.writer = writer
+        self.derive = derive
         self.catalogue = catalogue
         self.dead_letter = dead_letter
         self.now = now
         self.max_backoff = max_backoff
 
-    async def handle(self, messages: Sequence[object]) -> list[ChangedRow]:
+    async def handle(self, messages: Sequence[object]) -> list[SeriesChange]:
         now = self.now()
         groups = [decode_event(m, self.catalogue, now) for m in messages]
         dead = [d for g in groups for d in g.dead]
@@ -111,9 +116,9 @@ class BatchHandler:
         except StorageError:
             return await self._store_one_by_one(batch)
 
-    async def _store_one_by_one(self, batch: Sequence[Received]) -> list[ChangedRow]:
+    async def _store_one_by_one(self, batch: Sequence[Received]) -> list[SeriesChange]:
         """A batch the database refused as a whole: store what it takes, dead-letter the rest."""
-        changed: list[ChangedRow] = []
+        changed: list[SeriesChange] = []
         dead: list[DeadLetter] = []
         for item in batch:
             try:
@@ -140,14 +145,20 @@ class BatchHandler:
             await self.dead_letter(dead)
         return changed
 
-    async def _store(self, batch: Sequence[Received]) -> list[ChangedRow]:
+    async def _store(self, batch: Sequence[Received]) -> list[SeriesChange]:
+        changes = await self._retrying(lambda: self.writer.write(batch), len(batch))
+        if self.derive is not None and changes:
+            derive = self.derive
+            await self._retrying(lambda: derive(changes), len(batch))
+        return changes
+
+    async def _retrying(self, step: Callable[[], Awaitable[T]], size: int) -> T:
+        """Run ``step`` until it succeeds while the database is unreachable (never give up)."""
         delay = 0.5
         while True:
             try:
-                return await self.writer.write(batch)
-            except StorageUnavailable as exc:
-                log.warning(
-                    "storing %d readings failed, retrying in %.1fs: %s", len(batch), delay, exc
-                )
+                return await step()
+            except (StorageUnavailable, psycopg.OperationalError) as exc:
+                log.warning("storing %d readings failed, retrying in %.1fs: %s", size, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)

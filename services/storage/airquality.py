@@ -1,0 +1,87 @@
+"""Read the day's pollutant concentrations from the rollups; store the derived daily AQI."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import orjson
+from psycopg import AsyncConnection
+
+from services.indicators.aqi import DAILY_BREAKPOINTS, DailyAqi
+
+__all__ = ["DayInputs", "day_inputs", "store_days"]
+
+POLLUTANTS = tuple(DAILY_BREAKPOINTS)
+
+_DAY_MEANS = """
+SELECT source, (bucket AT TIME ZONE %(tz)s)::date AS day, indicator, mean
+FROM rollups
+WHERE width = 'day' AND indicator = ANY(%(pollutants)s) AND source = ANY(%(sources)s)
+  AND bucket >= %(start)s AND bucket < %(end)s
+"""
+
+_O3_HOURS = """
+SELECT source, (bucket AT TIME ZONE %(tz)s)::date AS day,
+       extract(hour FROM bucket AT TIME ZONE %(tz)s)::int AS hour, mean
+FROM rollups
+WHERE width = 'hour' AND indicator = 'air.o3' AND source = ANY(%(sources)s)
+  AND bucket >= %(start)s AND bucket < %(end)s
+"""
+
+_UPSERT = """
+INSERT INTO air_quality_days (scope, day, aqi, primary_pollutants, good, heavy, pollutants)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (scope, day) DO UPDATE SET
+    aqi = EXCLUDED.aqi, primary_pollutants = EXCLUDED.primary_pollutants,
+    good = EXCLUDED.good, heavy = EXCLUDED.heavy, pollutants = EXCLUDED.pollutants,
+    updated_at = now()
+"""
+
+
+@dataclass(slots=True)
+class DayInputs:
+    """What one scope (station, or '*' for the city) measured on one day."""
+
+    means: dict[str, float]
+    o3_hours: list[float | None]
+
+
+async def day_inputs(
+    conn: AsyncConnection[tuple[object, ...]],
+    sources: Sequence[str],
+    start: datetime,
+    end: datetime,
+    tz: str,
+) -> dict[tuple[str, date], DayInputs]:
+    params = {
+        "tz": tz,
+        "pollutants": list(POLLUTANTS),
+        "sources": list(sources),
+        "start": start,
+        "end": end,
+    }
+    out: dict[tuple[str, date], DayInputs] = defaultdict(lambda: DayInputs({}, [None] * 24))
+    cur = await conn.execute(_DAY_MEANS, params)
+    for source, day, indicator, mean in await cur.fetchall():
+        out[(str(source), day)].means[str(indicator)] = float(mean)  # type: ignore[index, arg-type]
+    cur = await conn.execute(_O3_HOURS, params)
+    for source, day, hour, mean in await cur.fetchall():
+        out[(str(source), day)].o3_hours[int(hour)] = float(mean)  # type: ignore[index, arg-type, call-overload]
+    return out
+
+
+async def store_days(
+    conn: AsyncConnection[tuple[object, ...]],
+    days: Iterable[tuple[str, date, DailyAqi, dict[str, float]]],
+) -> int:
+    rows = [
+        (scope, day, a.aqi, list(a.primary), a.good, a.heavy, orjson.dumps(conc).decode())
+        for scope, day, a, conc in days
+    ]
+    if rows:
+        async with conn.cursor() as cur:
+            await cur.executemany(_UPSERT, rows)
+    return len(rows)
