@@ -1,0 +1,189 @@
+"""The judgement of one target at ``now`` from city-wide data.
+
+A baseline the plan leaves to the data (``from_data: true``) is taken from ``data``
+first (services.indicators.baseline).
+
+Status, in order:
+
+- ``no_data``: nothing to measure (a target the plan reports as met is still ``met``);
+- ``met`` / ``missed``: after the deadline, by the final value. Before it, ``met`` when
+  the plan reports the target reached, when a stock or capacity has reached it, or when
+  the deadline year's flow already adds up to it;
+- ``off_track``: probability of meeting it below ``off_track_probability`` or shortfall
+  against the trajectory above ``off_track_shortfall_pct``;
+- ``at_risk``: the same with the ``at_risk_*`` thresholds;
+- ``on_track`` otherwise.
+
+A target already met is never ``off_track``: a target the plan reports as reached is
+``met``, or ``at_risk`` while the data shows it below the line before the deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from services.indicators.baseline import resolve_baseline
+from services.indicators.measure import Measure, measure
+from services.indicators.pace import pace
+from services.indicators.plan_model import Target
+from services.indicators.projection import Projection, probability_met, project
+from services.indicators.target_data import Point, TargetData, between
+
+__all__ = [
+    "STATUSES",
+    "Assessment",
+    "Status",
+    "TargetData",
+    "Thresholds",
+    "actual",
+    "assess",
+]
+
+Status = Literal["on_track", "at_risk", "off_track", "met", "missed", "no_data"]
+STATUSES: tuple[Status, ...] = ("on_track", "at_risk", "off_track", "met", "missed", "no_data")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a target counts as at risk or off track."""
+
+    at_risk_probability: float = 0.8
+    off_track_probability: float = 0.5
+    at_risk_shortfall_pct: float = 2.0
+    off_track_shortfall_pct: float = 5.0
+    min_points: int = 3  # fewer points in the trend → no probability
+    tolerance_pct: float = 1.0  # a projection this close to the target counts as meeting it
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Where a target stands: actual vs expected, where it is heading, what it takes."""
+
+    target_id: str
+    status: Status
+    actual: float | None = None
+    expected: float | None = None
+    gap: float | None = None
+    gap_pct: float | None = None
+    behind: bool = False
+    shortfall: float = 0.0
+    shortfall_pct: float = 0.0
+    projection: Projection | None = None
+    probability_met: float | None = None
+    pace_needed: float | None = None
+    pace_recent: float | None = None
+    pace_text: str = ""
+    days_left: int = 0
+    basis: str = ""
+    as_of: datetime | None = None
+
+
+def actual(target: Target, data: TargetData, now: datetime) -> float | None:
+    """The actual value by kind at ``now`` (see services.indicators.measure)."""
+    _require_aware(now)
+    m = measure(resolve_baseline(target, data), data, now)
+    return m.actual if m is not None else None
+
+
+def assess(
+    target: Target,
+    data: TargetData,
+    now: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Assessment:
+    """Judge ``target`` at ``now`` (tz-aware) from ``data``."""
+    _require_aware(now)
+    days_left = max(0, (target.deadline_at - now).days)
+    target = resolve_baseline(target, data)
+    m = measure(target, data, now)
+    if m is None:
+        status: Status = "met" if target.reported_met is not None else "no_data"
+        return Assessment(target.id, status, days_left=days_left, as_of=data.last_seen)
+    gap, shortfall, shortfall_pct = _shortfall(target, m)
+    projection = project(target, data, now, m)
+    probability = None
+    if projection is not None:
+        probability = probability_met(
+            target, projection, thresholds.min_points, thresholds.tolerance_pct
+        )
+    status = _status(target, data, now, m, shortfall_pct, probability, thresholds)
+    step = pace(target, data, now, m)
+    return Assessment(
+        target_id=target.id,
+        status=status,
+        actual=m.actual,
+        expected=m.expected,
+        gap=gap,
+        gap_pct=100.0 * gap / abs(m.expected) if m.expected else None,
+        behind=shortfall > 0.0,
+        shortfall=shortfall,
+        shortfall_pct=shortfall_pct,
+        projection=projection,
+        probability_met=1.0 if status == "met" else probability,
+        pace_needed=step.needed,
+        pace_recent=step.recent,
+        pace_text=step.text,
+        days_left=days_left,
+        basis=m.basis,
+        as_of=m.as_of,
+    )
+
+
+def _shortfall(target: Target, m: Measure) -> tuple[float, float, float]:
+    """Signed gap (actual - expected), how far behind (>= 0), and that in % of expected."""
+    gap = m.actual - m.expected
+    shortfall = max(0.0, -gap if target.higher_is_better else gap)
+    base = abs(m.expected) or abs(target.value)
+    pct = 100.0 * shortfall / base if base else (100.0 if shortfall else 0.0)
+    return gap, shortfall, pct
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now={now.isoformat()} has no time zone; pass an aware datetime")
+
+
+def _status(
+    target: Target,
+    data: TargetData,
+    now: datetime,
+    m: Measure,
+    shortfall_pct: float,
+    probability: float | None,
+    th: Thresholds,
+) -> Status:
+    if target.reported_met is not None:
+        reached = now >= target.deadline_at or target.satisfied_by(m.actual)
+        return "met" if reached else "at_risk"
+    if now >= target.deadline_at:
+        return "met" if target.satisfied_by(m.actual) else "missed"
+    if _met_early(target, data, m):
+        return "met"
+    low = probability is not None and probability < th.off_track_probability
+    if low or shortfall_pct > th.off_track_shortfall_pct:
+        return "off_track"
+    risky = probability is not None and probability < th.at_risk_probability
+    if risky or shortfall_pct > th.at_risk_shortfall_pct:
+        return "at_risk"
+    return "on_track"
+
+
+def _met_early(target: Target, data: TargetData, m: Measure) -> bool:
+    """Reached before the deadline, for good: a stock or capacity, or a yearly flow's total."""
+    if target.kind in ("stock", "capacity"):
+        end = target.deadline_at
+        earlier = (v for series in (data.monthly, data.daily) for _, v in _before(series, end))
+        return target.satisfied_by(m.actual) or any(target.satisfied_by(v) for v in earlier)
+    if target.kind == "flow" and target.comparator == ">=":
+        return m.year == target.deadline.year and m.actual >= target.value
+    return False
+
+
+def _before(series: Sequence[Point], end: datetime) -> Sequence[Point]:
+    return between(series, series[0][0], end) if series else ()

@@ -1,0 +1,136 @@
+"""The actual value of a target's indicator at ``now``, and what the trajectory expects of it.
+
+By kind: level-mean → mean of the daily means of the year so far (the last 12 months
+while the year has fewer than 30 days of data); flow → sum of the year so far; stock,
+capacity, growth and reported ratios → the latest value; a ratio counted in days (daily
+0/1 flags) → share of flagged days × 100, like a level-mean. After the deadline the
+period is the deadline's year and nothing after the deadline counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.indicators.plan_model import CITY_TZ, Target, year_bounds
+from services.indicators.target_data import (
+    Point,
+    TargetData,
+    between,
+    days_in_month,
+    last_before,
+    month_index,
+    month_start,
+    month_table,
+)
+from services.indicators.trajectory import expected_at, milestone
+
+__all__ = ["MIN_DAYS", "Measure", "latest_effective", "measure", "period_end", "period_year"]
+
+MIN_DAYS = 30  # fewer days of data in the year → judge a level on the last 12 months
+_YEAR = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """An actual value, the expectation it is compared with, and how it was obtained."""
+
+    actual: float
+    expected: float
+    basis: str
+    year: int
+    as_of: datetime
+    count: int
+    rolling: bool = False
+
+
+def period_end(target: Target, now: datetime) -> datetime:
+    """Data up to this instant counts: now, or the deadline once it has passed."""
+    return min(now, target.deadline_at)
+
+
+def period_year(target: Target, now: datetime) -> int:
+    """The year a flow or annual mean is being summed over at ``now``."""
+    if now >= target.deadline_at:
+        return target.deadline.year
+    return now.astimezone(CITY_TZ).year
+
+
+def measure(target: Target, data: TargetData, now: datetime) -> Measure | None:
+    """The actual value by kind (see module doc); None when there is nothing to go on."""
+    if data.empty:
+        return None
+    if target.kind == "level-mean" or (target.kind == "ratio" and data.daily_flags):
+        return _level(target, data, now, 100.0 if target.kind == "ratio" else 1.0)
+    if target.kind == "flow":
+        return _flow(target, data, now)
+    return _latest(target, data, now)
+
+
+def _level(target: Target, data: TargetData, now: datetime, scale: float) -> Measure | None:
+    year, end = period_year(target, now), period_end(target, now)
+    start = max(year_bounds(year)[0], end - _YEAR)
+    days = between(data.daily, start, end)
+    if len(days) >= MIN_DAYS:
+        mean = sum(v for _, v in days) / len(days) * scale
+        basis = f"mean of {len(days)} daily values, {year} so far"
+        return Measure(mean, expected_at(target, end), basis, year, days[-1][0], len(days))
+    days = between(data.daily, end - _YEAR, end)
+    if days:
+        mean = sum(v for _, v in days) / len(days) * scale
+        basis = f"mean of {len(days)} daily values over the last 12 months"
+        return Measure(mean, _level_at(target, end), basis, year, days[-1][0], len(days), True)
+    months = sorted(month_table(data, end - _YEAR, end, "mean").items())
+    if not months:
+        return None
+    weights = [days_in_month(m) for m, _ in months]
+    mean = sum(v * w for (_, v), w in zip(months, weights, strict=True)) / sum(weights) * scale
+    basis = f"mean of {len(months)} monthly values over the last 12 months"
+    as_of = month_start(months[-1][0])
+    return Measure(mean, _level_at(target, end), basis, year, as_of, len(months), True)
+
+
+def _level_at(target: Target, end: datetime) -> float:
+    level = milestone(target, end)
+    return min(level, 100.0) if target.kind == "ratio" and target.unit == "%" else level
+
+
+def _flow(target: Target, data: TargetData, now: datetime) -> Measure:
+    year, end = period_year(target, now), period_end(target, now)
+    table = month_table(data, year_bounds(year)[0], end, "sum")
+    total = sum(table.values())
+    as_of = latest_effective(data, end)
+    basis = f"sum of {year} so far ({len(table)} month(s) with data)"
+    when = as_of[0] if as_of is not None else end
+    return Measure(total, expected_at(target, end), basis, year, when, len(table))
+
+
+def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:
+    end = period_end(target, now)
+    point = latest_effective(data, end)
+    if point is None:
+        return None
+    when, value = point
+    basis = f"latest value, as of {when.astimezone(CITY_TZ):%Y-%m-%d}"
+    year = when.astimezone(CITY_TZ).year
+    return Measure(value, expected_at(target, when), basis, year, when, 1)
+
+
+def latest_effective(data: TargetData, end: datetime) -> Point | None:
+    """The newest value before ``end``, stamped with the instant it describes.
+
+    A monthly bucket describes the end of its month and a daily bucket the end of its
+    day (both capped at ``end``); ``latest`` describes its own instant.
+    """
+    candidates: list[Point] = []
+    if data.latest is not None and data.latest[0] < end:
+        candidates.append(data.latest)
+    last_month = last_before(data.monthly, end)
+    if last_month is not None:
+        t, v = last_month
+        candidates.append((min(month_start(month_index(t) + 1), end), v))
+    last_day = last_before(data.daily, end)
+    if last_day is not None:
+        t, v = last_day
+        candidates.append((min(t + timedelta(days=1), end), v))
+    return max(candidates, key=lambda p: p[0]) if candidates else None
