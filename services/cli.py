@@ -37,6 +37,8 @@ def main(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for noisy in ("kafka", "httpx", "aiokafka"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     overrides: dict[str, Any] = {}
     if kafka_bootstrap:
         overrides["kafka_bootstrap"] = kafka_bootstrap

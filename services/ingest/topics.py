@@ -8,7 +8,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from services.settings import Settings
 
-__all__ = ["describe_cluster", "ensure_topics"]
+__all__ = ["delete_topics", "describe_cluster", "ensure_topics", "topic_names"]
 
 
 def _admin(bootstrap: str) -> KafkaAdminClient:
@@ -19,14 +19,29 @@ def _admin(bootstrap: str) -> KafkaAdminClient:
     )
 
 
-def describe_cluster(bootstrap: str) -> str:
+def describe_cluster(bootstrap: str, wanted: tuple[str, ...]) -> str:
+    """A metadata round trip: which of ontrack's topics exist, and how many others."""
     admin = _admin(bootstrap)
     try:
-        topics = admin.list_topics()
+        topics = set(admin.list_topics())
     finally:
         admin.close()
-    ours = sorted(t for t in topics if not t.startswith("_"))
-    return f"{len(ours)} topics: {', '.join(ours) or 'none yet'}"
+    missing = [t for t in wanted if t not in topics]
+    others = len(topics - set(wanted))
+    have = "missing topics " + ", ".join(missing) if missing else "topics " + ", ".join(wanted)
+    return f"{have} (+{others} other)" if others else have
+
+
+def delete_topics(bootstrap: str, names: list[str]) -> None:
+    admin = _admin(bootstrap)
+    try:
+        admin.delete_topics(names)
+    finally:
+        admin.close()
+
+
+def topic_names(settings: Settings) -> tuple[str, ...]:
+    return (settings.topic_readings, settings.topic_dlq, settings.topic_aggregates)
 
 
 def ensure_topics(settings: Settings) -> None:

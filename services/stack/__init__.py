@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from services.ingest.topics import ensure_topics, topic_names
 from services.settings import Settings
 from services.stack.base import Component, Report, Status
 from services.stack.broker import Broker
@@ -17,7 +18,7 @@ __all__ = ["StackError", "Status", "components", "down", "status", "up"]
 def components(settings: Settings) -> list[Component]:
     mirror = os.environ.get("ONTRACK_DEBIAN_MIRROR", "http://deb.debian.org/debian")
     return [
-        Broker(settings.stack_dir, settings.kafka_bootstrap),
+        Broker(settings.stack_dir, settings.kafka_bootstrap, topic_names(settings)),
         TimescaleDB(settings.stack_dir, settings.dsn, mirror),
         Prometheus(settings.stack_dir, settings.prometheus_url),
         Alertmanager(settings.stack_dir, settings.alertmanager_url),
@@ -32,8 +33,6 @@ def up(settings: Settings, report: Report) -> list[Status]:
             continue
         comp.install(report)
         comp.start(report)
-    from services.ingest.topics import ensure_topics
-
     ensure_topics(settings)
     return status(settings)
 

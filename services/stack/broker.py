@@ -28,9 +28,10 @@ def tansu_binary() -> Path:
 class Broker(Component):
     name = "kafka"
 
-    def __init__(self, stack_dir: Path, bootstrap: str) -> None:
+    def __init__(self, stack_dir: Path, bootstrap: str, topics: tuple[str, ...]) -> None:
         super().__init__(stack_dir)
         self.bootstrap = bootstrap.split(",")[0]
+        self.topics = topics
 
     @property
     def address(self) -> str:
@@ -63,6 +64,6 @@ class Broker(Component):
         from services.ingest.topics import describe_cluster
 
         try:
-            return True, describe_cluster(self.bootstrap)
+            return True, describe_cluster(self.bootstrap, self.topics)
         except Exception as exc:  # noqa: BLE001 - status reports any failure as "not answering"
             return False, f"{type(exc).__name__}: {exc}"

@@ -18,7 +18,6 @@ from services.indicators.readings import Reading, validate_record
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
 from tests.fixtures.services import Proc, free_port, service_env, wait_for
-from tests.fixtures.stack import private_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,8 +27,13 @@ CATALOGUE = load_catalogue()
 def readings(source: str, n: int, start: datetime) -> list[Reading]:
     out = []
     for i in range(n):
-        raw = {"indicator": "air.pm25", "source": source, "ts": (start + timedelta(hours=i)).isoformat(),
-               "value": float(i % 300), "unit": "µg/m³"}
+        raw = {
+            "indicator": "air.pm25",
+            "source": source,
+            "ts": (start + timedelta(hours=i)).isoformat(),
+            "value": float(i % 300),
+            "unit": "µg/m³",
+        }
         r = validate_record(raw, i, CATALOGUE, datetime(2030, 1, 1, tzinfo=UTC))
         assert isinstance(r, Reading)
         out.append(r)
@@ -61,7 +65,9 @@ def start_worker(spawn: Callable[..., Proc], s: Settings, name: str) -> tuple[Pr
     return proc, port
 
 
-def test_kill_one_of_two_workers_mid_stream(settings: Settings, spawn: Callable[..., Proc]) -> None:
+def test_kill_one_of_two_workers_mid_stream(
+    settings: Settings, spawn: Callable[..., Proc], private_topics: Callable[..., Settings]
+) -> None:
     s = private_topics(settings)
     w1, _ = start_worker(spawn, s, "worker-1")
     w2, _ = start_worker(spawn, s, "worker-2")
@@ -93,7 +99,9 @@ def test_kill_one_of_two_workers_mid_stream(settings: Settings, spawn: Callable[
     assert w1.popen.poll() is None, "the surviving worker must still be running"
 
 
-def test_aggregates_announce_what_changed(settings: Settings, spawn: Callable[..., Proc]) -> None:
+def test_aggregates_announce_what_changed(
+    settings: Settings, spawn: Callable[..., Proc], private_topics: Callable[..., Settings]
+) -> None:
     s = private_topics(settings)
     start_worker(spawn, s, "worker-agg")
     batch = readings("agg-1", 5, datetime(2025, 6, 1, tzinfo=UTC))
@@ -106,8 +114,12 @@ def test_aggregates_announce_what_changed(settings: Settings, spawn: Callable[..
             producer.close()
 
     asyncio.run(produce())
-    consumer = KafkaConsumer(s.topic_aggregates, bootstrap_servers=s.kafka_bootstrap,
-                             auto_offset_reset="earliest", consumer_timeout_ms=30_000)
+    consumer = KafkaConsumer(
+        s.topic_aggregates,
+        bootstrap_servers=s.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=30_000,
+    )
     import orjson
 
     events = []
