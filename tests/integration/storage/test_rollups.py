@@ -25,10 +25,16 @@ CATALOGUE = load_catalogue()
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
-def reading(indicator: str, source: str, ts: datetime, value: float, unit: str,
-            **labels: str) -> Reading:
-    raw = {"indicator": indicator, "source": source, "ts": ts.isoformat(), "value": value,
-           "unit": unit}
+def reading(
+    indicator: str, source: str, ts: datetime, value: float, unit: str, **labels: str
+) -> Reading:
+    raw = {
+        "indicator": indicator,
+        "source": source,
+        "ts": ts.isoformat(),
+        "value": value,
+        "unit": unit,
+    }
     if labels:
         raw["labels"] = labels
     got = validate_record(raw, 0, CATALOGUE, NOW)
@@ -41,12 +47,26 @@ def scenario(rng: random.Random) -> list[Reading]:
     start = datetime(2025, 12, 30, 14, tzinfo=UTC)  # straddles a year end in Asia/Shanghai
     for station in ("qd-a", "qd-b", "qd-c"):
         for h in range(0, 24 * 50, 5):
-            out.append(reading("air.pm25", station, start + timedelta(hours=h),
-                               round(rng.uniform(5, 160), 1), "µg/m³"))
+            out.append(
+                reading(
+                    "air.pm25",
+                    station,
+                    start + timedelta(hours=h),
+                    round(rng.uniform(5, 160), 1),
+                    "µg/m³",
+                )
+            )
     for terminal in ("qianwan", "dongjiakou"):
         for d in range(70):
-            out.append(reading("port.container_teu", terminal, start + timedelta(days=d),
-                               rng.randint(20_000, 90_000), "TEU"))
+            out.append(
+                reading(
+                    "port.container_teu",
+                    terminal,
+                    start + timedelta(days=d),
+                    rng.randint(20_000, 90_000),
+                    "TEU",
+                )
+            )
     months = [datetime(2025, m, 15, tzinfo=UTC) for m in range(1, 13)]
     for i, district in enumerate(("shinan", "shibei", "huangdao")):
         total = 3000.0 * (i + 1)
@@ -56,14 +76,18 @@ def scenario(rng: random.Random) -> list[Reading]:
                 continue  # silent for two months: its last total is carried forward
             out.append(reading("telecom.5g_base_stations", district, ts, total, "个"))
     for j, ts in enumerate(months):  # an operator that sends increments
-        out.append(reading("telecom.5g_base_stations", "laoshan-op2", ts, 10 + j, "个",
-                           arrives_as="increment"))
+        out.append(
+            reading(
+                "telecom.5g_base_stations", "laoshan-op2", ts, 10 + j, "个", arrives_as="increment"
+            )
+        )
     return out
 
 
 def revise(r: Reading, value: float) -> Reading:
-    return Reading(r.indicator, r.source, r.ts, value, r.unit, r.region, r.labels, r.id,
-                   value, r.unit)
+    return Reading(
+        r.indicator, r.source, r.ts, value, r.unit, r.region, r.labels, r.id, value, r.unit
+    )
 
 
 @pytest.fixture
@@ -77,7 +101,9 @@ async def writer(test_dsn: str) -> AsyncIterator[ObservationWriter]:
     await pool.close()
 
 
-async def write_shuffled(writer: ObservationWriter, items: list[Reading], rng: random.Random) -> None:
+async def write_shuffled(
+    writer: ObservationWriter, items: list[Reading], rng: random.Random
+) -> None:
     items = items[:]
     rng.shuffle(items)
     received = datetime.now(UTC)
@@ -119,23 +145,50 @@ def assert_rollups_match_raw(dsn: str) -> None:
         got = as_map(fetch(dsn, ROLLUP_SQL, {"width": width}))
         assert got == expected, f"{width} rollups differ from the raw observations"
     # City mean of stations, per day: the mean of the stations' daily means.
-    city = as_map(fetch(dsn, """
+    city = as_map(
+        fetch(
+            dsn,
+            """
         SELECT 'air.pm25', '*', bucket, avg(m) FROM (
             SELECT source, time_bucket('1 day', ts, 'Asia/Shanghai') AS bucket, avg(value) AS m
             FROM observations WHERE indicator = 'air.pm25' GROUP BY 1, 2) s
-        GROUP BY bucket""", {}))
-    got = as_map(fetch(dsn, """SELECT indicator, source, bucket, mean FROM rollups
-        WHERE indicator = 'air.pm25' AND width = 'day' AND source = '*'""", {}))
+        GROUP BY bucket""",
+            {},
+        )
+    )
+    got = as_map(
+        fetch(
+            dsn,
+            """SELECT indicator, source, bucket, mean FROM rollups
+        WHERE indicator = 'air.pm25' AND width = 'day' AND source = '*'""",
+            {},
+        )
+    )
     assert got == city
     # City sum of terminals, per month.
-    flow = as_map(fetch(dsn, """
+    flow = as_map(
+        fetch(
+            dsn,
+            """
         SELECT 'port.container_teu', '*', time_bucket('1 month', ts, 'Asia/Shanghai'), sum(value)
-        FROM observations WHERE indicator = 'port.container_teu' GROUP BY 3""", {}))
-    got = as_map(fetch(dsn, """SELECT indicator, source, bucket, sum FROM rollups
-        WHERE indicator = 'port.container_teu' AND width = 'month' AND source = '*'""", {}))
+        FROM observations WHERE indicator = 'port.container_teu' GROUP BY 3""",
+            {},
+        )
+    )
+    got = as_map(
+        fetch(
+            dsn,
+            """SELECT indicator, source, bucket, sum FROM rollups
+        WHERE indicator = 'port.container_teu' AND width = 'month' AND source = '*'""",
+            {},
+        )
+    )
     assert got == flow
     # City stock per month: each district's last total so far (increments summed), added up.
-    stock = as_map(fetch(dsn, """
+    stock = as_map(
+        fetch(
+            dsn,
+            """
         WITH months AS (SELECT DISTINCT time_bucket('1 month', ts, 'Asia/Shanghai') AS m
                         FROM observations WHERE indicator = 'telecom.5g_base_stations'),
         per AS (
@@ -145,9 +198,18 @@ def assert_rollups_match_raw(dsn: str) -> None:
             FROM months m JOIN observations o
               ON o.indicator = 'telecom.5g_base_stations' AND o.ts < m.m + interval '1 month'
             GROUP BY m.m, o.source)
-        SELECT 'telecom.5g_base_stations', '*', m, sum(level) FROM per GROUP BY m""", {}))
-    got = as_map(fetch(dsn, """SELECT indicator, source, bucket, last FROM rollups
-        WHERE indicator = 'telecom.5g_base_stations' AND width = 'month' AND source = '*'""", {}))
+        SELECT 'telecom.5g_base_stations', '*', m, sum(level) FROM per GROUP BY m""",
+            {},
+        )
+    )
+    got = as_map(
+        fetch(
+            dsn,
+            """SELECT indicator, source, bucket, last FROM rollups
+        WHERE indicator = 'telecom.5g_base_stations' AND width = 'month' AND source = '*'""",
+            {},
+        )
+    )
     assert got == stock
 
 

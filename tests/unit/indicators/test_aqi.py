@@ -44,8 +44,9 @@ def test_iaqi(pollutant: str, conc: float, expected: int) -> None:
         ({"air.pm25": 75}, 100, ("air.pm25",), True, False),  # 100 is still good
     ],
 )
-def test_daily_aqi(conc: dict[str, float], aqi: int, primary: tuple[str, ...], good: bool,
-                   heavy: bool) -> None:
+def test_daily_aqi(
+    conc: dict[str, float], aqi: int, primary: tuple[str, ...], good: bool, heavy: bool
+) -> None:
     got = daily_aqi(conc)
     assert got is not None
     assert (got.aqi, got.primary, got.good, got.heavy) == (aqi, primary, good, heavy)
