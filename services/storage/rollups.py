@@ -36,6 +36,11 @@ JOIN rollups r ON r.indicator = m.indicator AND r.width = 'hour' AND r.source = 
               AND r.bucket > m.since
 """
 
+_BOUNDS: Final = """
+SELECT date_trunc('hour', min(ts)), date_trunc('hour', max(ts)) + interval '1 hour'
+FROM changed_keys
+"""
+
 _UPSERT_TAIL: Final = sql.SQL("""
 ON CONFLICT (indicator, width, source, bucket) DO UPDATE SET
     count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,
@@ -63,6 +68,7 @@ SELECT k.indicator, 'hour', k.source, k.bucket, count(*), sum(o.value), min(o.va
 FROM k
 JOIN observations o ON o.indicator = k.indicator AND o.source = k.source
                    AND o.ts >= k.bucket AND o.ts < k.bucket + '1 hour'::interval
+                   AND o.ts >= %(lo)s AND o.ts < %(hi)s  -- constant bounds: chunk exclusion
 GROUP BY k.indicator, k.source, k.bucket, k.increment
 """)
     + _UPSERT_TAIL
@@ -154,7 +160,11 @@ FROM x GROUP BY indicator, bucket
 async def refresh(cur: AsyncCursor[tuple[object, ...]], tz: str) -> None:
     """Recompute every rollup the rows in ``changed_keys`` touch (same transaction)."""
     await cur.execute(_CASCADE_INCREMENTS)
-    await cur.execute(_HOUR, {"tz": tz})
+    await cur.execute(_BOUNDS)
+    bounds = await cur.fetchone()
+    if bounds is None or bounds[0] is None:
+        return
+    await cur.execute(_HOUR, {"tz": tz, "lo": bounds[0], "hi": bounds[1]})
     for (width, step), (child, _) in zip(WIDTHS[1:], WIDTHS[:-1], strict=True):
         await cur.execute(_FROM_CHILD, {"tz": tz, "width": width, "child": child, "step": step})
     for width, step in WIDTHS:

@@ -38,7 +38,8 @@ CREATE TABLE rollups (
     PRIMARY KEY (indicator, width, source, bucket)
 );
 
-CREATE INDEX rollups_city_idx ON rollups (indicator, width, bucket) WHERE source = '*';
+-- City rows are recomputed from every source's row of a bucket: look those up by bucket.
+CREATE INDEX rollups_bucket_idx ON rollups (indicator, width, bucket);
 
 COMMENT ON TABLE rollups IS
     'Calendar-bucket aggregates per series and city-wide (source *), maintained by the stream.';
