@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.stack", "tests.fixtures.services"]
+pytest_plugins = ["tests.fixtures.stack", "tests.fixtures.services", "tests.fixtures.keys"]

@@ -16,6 +16,7 @@ class IngestMetrics:
     rejected: Counter
     request_seconds: Histogram
     produce_errors: Counter
+    auth_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -29,7 +30,7 @@ class IngestMetrics:
             ),
             rejected=Counter(
                 "ontrack_readings_rejected_total",
-                "Readings refused, by reason",
+                "Readings refused, by provider and reason (error code, scope, rate_limited)",
                 ["provider", "reason"],
                 registry=registry,
             ),
@@ -43,6 +44,12 @@ class IngestMetrics:
             produce_errors=Counter(
                 "ontrack_kafka_produce_errors_total",
                 "Batches the broker did not acknowledge",
+                registry=registry,
+            ),
+            auth_failures=Counter(
+                "ontrack_http_auth_failures_total",
+                "Requests refused for their API key (missing, malformed, invalid, revoked, role)",
+                ["reason"],
                 registry=registry,
             ),
         )

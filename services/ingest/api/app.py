@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from services.auth.ratelimit import RateLimiter
 from services.indicators.catalogue import load_catalogue
-from services.ingest.api import readings, series
+from services.ingest.api import keys, readings, series
+from services.ingest.api.auth import key_cache
+from services.ingest.api.docs import SECURITY_SCHEMES
+from services.ingest.api.problems import FastJSON, install_problem_handlers
 from services.ingest.api.state import ApiState
 from services.ingest.metrics import IngestMetrics
 from services.ingest.producer import ReadingsProducer
@@ -28,11 +31,14 @@ def _utcnow() -> datetime:
 
 
 def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> FastAPI:
+    """The API; every write needs an API key (there is no anonymous mode)."""
     state = ApiState(
         settings=settings,
         catalogue=load_catalogue(settings.catalogue_path),
         metrics=IngestMetrics.create(CollectorRegistry()),
         now=now,
+        keys=key_cache(lambda: state.pool, settings.key_cache_seconds),
+        limiter=RateLimiter(settings.rate_per_key, settings.rate_burst),
     )
 
     @asynccontextmanager
@@ -42,6 +48,7 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
         try:
             yield
         finally:
+            await state.keys.drain()
             state.producer.close()
             await state.pool.close()
 
@@ -49,11 +56,13 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
         title="ontrack",
         version="1",
         summary="Readings in; indicators judged against their plan targets.",
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSON,
         lifespan=lifespan,
     )
     app.state.ontrack = state
+    install_problem_handlers(app)
     app.include_router(readings.router, tags=["readings"])
+    app.include_router(keys.router, tags=["keys"])
     app.include_router(series.router, tags=["series"])
     _add_ops_routes(app, state)
     _add_timing(app, state)
@@ -63,7 +72,7 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
 
 def _add_ops_routes(app: FastAPI, state: ApiState) -> None:
     @app.get("/healthz", tags=["ops"], summary="Liveness and readiness")
-    async def healthz() -> ORJSONResponse:
+    async def healthz() -> FastJSON:
         checks = {"kafka": state.producer is not None, "database": False}
         if state.pool is not None:
             try:
@@ -73,7 +82,7 @@ def _add_ops_routes(app: FastAPI, state: ApiState) -> None:
             except Exception:  # noqa: BLE001 - any failure means "not ready"
                 checks["database"] = False
         ok = all(checks.values())
-        return ORJSONResponse(
+        return FastJSON(
             {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
         )
 
@@ -107,17 +116,24 @@ def _add_schemas(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         doc = original()
-        comps = doc.setdefault("components", {}).setdefault("schemas", {})
+        doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        comps = doc["components"].setdefault("schemas", {})
         for name, file in (
             ("Reading", "reading.schema.json"),
             ("ReadingBatch", "batch.schema.json"),
         ):
             path = REPO_ROOT / "schemas" / file
             if path.exists():
-                schema = orjson.loads(path.read_bytes())
+                text = path.read_text().replace(
+                    '"reading.schema.json"', '"#/components/schemas/Reading"'
+                )
+                schema = orjson.loads(text)
                 schema.pop("$schema", None)
                 schema.pop("$id", None)
                 comps[name] = schema
+        batch_items = comps.get("ReadingBatch", {}).get("properties", {}).get("readings", {})
+        if "items" in batch_items:
+            batch_items["items"] = {"$ref": "#/components/schemas/Reading"}
         app.openapi_schema = doc
         return doc
 

@@ -1,14 +1,27 @@
-"""``POST /v1/readings``: validate every record, send the valid ones to Kafka, report the rest."""
+"""``POST /v1/readings``: check the key, read the body, judge every record, send the good ones.
+
+The answer is 202 once every accepted reading is durably in Kafka, with the count of
+readings accepted and rejected and an error per problem. A batch of which nothing is
+accepted is answered 422 (same fields). Whole-request refusals:
+401 no or bad key · 403 a role or a record outside the key's scope (nothing accepted) ·
+400 unreadable body · 413 body or batch too large · 415 unsupported Content-Type or charset ·
+429 the key's rate is exceeded (Retry-After) · 503 the broker or the key store did not
+answer (Retry-After; nothing accepted, retry the batch as it is).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
+from fastapi import APIRouter, Request, Response
 
-from services.indicators.readings import Reading, RecordError, validate_record
-from services.ingest.api.bodies import BodyError, RawRecord, parse_json
+from services.auth.errors import AuthError
+from services.auth.keys import ApiKey
+from services.ingest.api import docs
+from services.ingest.api.accept import Judgement, judge, scope_errors
+from services.ingest.api.auth import auth_problem, token_from
+from services.ingest.api.bodies import BodyError, RawRecord, parse_body
+from services.ingest.api.problems import FastJSON, error_dicts, problem
 from services.ingest.api.state import ApiState
 from services.ingest.errors import BrokerUnavailable
 
@@ -16,96 +29,127 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/ReadingBatch"}},
-        },
-    }
-}
+
+@router.post(
+    "/v1/readings",
+    status_code=202,
+    summary="Push a batch of readings (JSON, NDJSON or CSV)",
+    openapi_extra=docs.READINGS_BODY,
+    responses=docs.READINGS_RESPONSES,
+)
+async def post_readings(request: Request) -> Response:
+    """Accept readings; answer 202 once every accepted one is durably in Kafka."""
+    state: ApiState = request.app.state.ontrack
+    try:
+        key = await state.keys.authenticate(token_from(request.headers), "ingest")
+    except AuthError as exc:
+        state.metrics.auth_failures.labels(exc.reason).inc()
+        return auth_problem(exc)
+    try:
+        body = await _read_body(request, state.settings.max_body_bytes)
+        records = parse_body(request.headers.get("content-type"), body, state.settings.max_batch)
+    except BodyError as exc:
+        state.metrics.rejected.labels(key.provider, "body").inc()
+        return problem(exc.status, exc.title, str(exc))
+    refused = _over_limits(state, key, len(records))
+    if refused is not None:
+        return refused
+    outside = scope_errors(records, key)
+    if outside:
+        state.metrics.rejected.labels(key.provider, "scope").inc(len({e.index for e in outside}))
+        return problem(
+            403,
+            "outside the key's scope",
+            f"{len({e.index for e in outside})} reading(s) name an indicator or source this key "
+            f"may not write ({key.scope.describe()}); nothing of this batch was accepted: "
+            "remove them and send the batch again",
+            errors=error_dicts(outside),
+        )
+    return await _accept(state, key, records)
 
 
-def _problem(status: int, title: str, detail: str, **extra: Any) -> ORJSONResponse:
-    headers = {k: v for k, v in extra.pop("headers", {}).items()}
-    return ORJSONResponse(
-        {"title": title, "status": status, "detail": detail, **extra},
-        status_code=status,
-        headers=headers,
-        media_type="application/problem+json",
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int, limit: int) -> BodyError:
+    return BodyError(
+        f"the body is {'at least ' if size > limit else ''}{size} bytes; the limit is {limit} "
+        "bytes: split it into smaller batches",
+        413,
+        "body too large",
     )
 
 
-def _error_dict(err: RecordError) -> dict[str, Any]:
-    out: dict[str, Any] = {"index": err.index, "field": err.field, "message": err.message}
-    if err.line is not None:
-        out["line"] = err.line
-    return out
-
-
-@router.post(
-    "/v1/readings", status_code=202, openapi_extra=_BODY_DOC, summary="Push a batch of readings"
-)
-async def post_readings(request: Request) -> ORJSONResponse:
-    """Accept readings; answer 202 once every accepted one is durably in Kafka."""
-    state: ApiState = request.app.state.ontrack
-    body = await request.body()
-    if len(body) > state.settings.max_body_bytes:
-        return _problem(
-            413,
-            "body too large",
-            f"the body is {len(body)} bytes; the limit is "
-            f"{state.settings.max_body_bytes}: split it into smaller batches",
-        )
-    try:
-        records = parse_json(body)
-    except BodyError as exc:
-        return _problem(400, "unreadable body", str(exc))
-    if len(records) > state.settings.max_batch:
-        return _problem(
+def _over_limits(state: ApiState, key: ApiKey, n: int) -> FastJSON | None:
+    limiter = state.limiter
+    if n > limiter.burst:
+        state.metrics.rejected.labels(key.provider, "rate_limited").inc(n)
+        return problem(
             413,
             "batch too long",
-            f"{len(records)} readings in one batch; the limit is "
-            f"{state.settings.max_batch}: split it",
+            f"{n} readings in one request; this key may send at most {limiter.burst} at once "
+            f"({limiter.rate:g} per second on average): split the batch",
         )
-    return await _accept(state, records)
+    wait = limiter.check(key.id, n)
+    if wait:
+        state.metrics.rejected.labels(key.provider, "rate_limited").inc(max(n, 1))
+        return problem(
+            429,
+            "too many readings",
+            f"this key may send {limiter.rate:g} readings per second (bursts of "
+            f"{limiter.burst}); nothing of this batch was accepted: send it again in "
+            f"{wait} s, and spread the load",
+            headers={"Retry-After": str(wait)},
+        )
+    return None
 
 
-async def _accept(state: ApiState, records: list[RawRecord]) -> ORJSONResponse:
+async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> FastJSON:
     now = state.now()
-    good: list[Reading] = []
-    errors: list[RecordError] = []
-    for rec in records:
-        result = validate_record(rec.value, rec.index, state.catalogue, now, line=rec.line)
-        if isinstance(result, Reading):
-            good.append(result)
-        else:
-            errors.extend(result)
+    result = judge(records, state.catalogue, now)
     assert state.producer is not None
     try:
-        await state.producer.send(good, now)
+        await state.producer.send(result.good, now)
     except BrokerUnavailable as exc:
         state.metrics.produce_errors.inc()
-        return _problem(
+        return problem(
             503,
             "broker unavailable",
             f"{exc}; nothing from this batch was accepted: retry it as it is",
             headers={"Retry-After": "5"},
         )
-    rejected = len({e.index for e in errors})
-    _count(state, good, errors)
-    status = 202 if good or not records else 422
-    return ORJSONResponse(
-        {"accepted": len(good), "rejected": rejected, "errors": [_error_dict(e) for e in errors]},
-        status_code=status,
+    _count(state, key, result)
+    body: dict[str, Any] = {
+        "accepted": len(result.good),
+        "rejected": result.rejected,
+        "errors": error_dicts(result.errors),
+    }
+    if result.good or not records:
+        return FastJSON(body, status_code=202)
+    return problem(
+        422,
+        "no reading accepted",
+        f"all {len(records)} reading(s) were refused; fix what each error says and send them again",
+        **body,
     )
 
 
-def _count(state: ApiState, good: list[Reading], errors: list[RecordError]) -> None:
+def _count(state: ApiState, key: ApiKey, result: Judgement) -> None:
     by_indicator: dict[str, int] = {}
-    for r in good:
+    for r in result.good:
         by_indicator[r.indicator] = by_indicator.get(r.indicator, 0) + 1
     for indicator, n in by_indicator.items():
-        state.metrics.accepted.labels("anonymous", indicator).inc(n)
-    for e in errors:
-        state.metrics.rejected.labels("anonymous", e.field or "record").inc()
+        state.metrics.accepted.labels(key.provider, indicator).inc(n)
+    for e in result.errors:
+        state.metrics.rejected.labels(key.provider, e.code).inc()

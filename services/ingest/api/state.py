@@ -1,4 +1,4 @@
-"""What the API's handlers share: settings, catalogue, producer, pool, metrics, clock."""
+"""What the API's handlers share: settings, catalogue, producer, pool, keys, limits, metrics, clock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import datetime
 
 from psycopg_pool import AsyncConnectionPool
 
+from services.auth.cache import KeyCache
+from services.auth.ratelimit import RateLimiter
 from services.indicators.catalogue import Catalogue
 from services.ingest.metrics import IngestMetrics
 from services.ingest.producer import ReadingsProducer
@@ -22,5 +24,7 @@ class ApiState:
     catalogue: Catalogue
     metrics: IngestMetrics
     now: Callable[[], datetime]
+    keys: KeyCache
+    limiter: RateLimiter
     producer: ReadingsProducer | None = None
     pool: AsyncConnectionPool | None = None

@@ -39,10 +39,14 @@ def _count(dsn: str, source: str) -> int:
     return int(row[0])
 
 
-def test_batch_is_stored_and_reads_back(pipeline: Running, settings: Settings) -> None:
+def test_batch_is_stored_and_reads_back(
+    pipeline: Running, settings: Settings, auth: dict[str, str]
+) -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     resp = httpx.post(
-        pipeline.api_url + "/v1/readings", json={"readings": _batch("st-thin", 24, start)}
+        pipeline.api_url + "/v1/readings",
+        json={"readings": _batch("st-thin", 24, start)},
+        headers=auth,
     )
     assert resp.status_code == 202, resp.text
     assert resp.json() == {"accepted": 24, "rejected": 0, "errors": []}
@@ -54,20 +58,26 @@ def test_batch_is_stored_and_reads_back(pipeline: Running, settings: Settings) -
     assert got["unit"] == "µg/m³"
 
 
-def test_units_are_normalised_and_raw_kept(pipeline: Running, settings: Settings) -> None:
+def test_units_are_normalised_and_raw_kept(
+    pipeline: Running, settings: Settings, auth: dict[str, str]
+) -> None:
     ts = datetime(2026, 11, 2, 8, tzinfo=UTC).isoformat()
     body = [{"indicator": "air.pm25", "source": "st-mg", "ts": ts, "value": 0.035, "unit": "mg/m³"}]
-    assert httpx.post(pipeline.api_url + "/v1/readings", json=body).status_code == 202
+    assert httpx.post(pipeline.api_url + "/v1/readings", json=body, headers=auth).status_code == 202
     wait_for(lambda: _count(settings.dsn, "st-mg") == 1, 60, "the row stored")
     obs = httpx.get(pipeline.api_url + "/v1/series/air.pm25/st-mg").json()["observations"][0]
     assert obs["value"] == pytest.approx(35.0)
     assert (obs["raw_value"], obs["raw_unit"]) == (0.035, "mg/m³")
 
 
-def test_redelivered_batch_leaves_no_duplicates(pipeline: Running, settings: Settings) -> None:
+def test_redelivered_batch_leaves_no_duplicates(
+    pipeline: Running, settings: Settings, auth: dict[str, str]
+) -> None:
     start = datetime(2026, 10, 1, tzinfo=UTC)
     batch = {"readings": _batch("st-redeliver", 10, start)}
-    assert httpx.post(pipeline.api_url + "/v1/readings", json=batch).status_code == 202
+    assert (
+        httpx.post(pipeline.api_url + "/v1/readings", json=batch, headers=auth).status_code == 202
+    )
     wait_for(lambda: _count(settings.dsn, "st-redeliver") == 10, 60, "10 rows stored")
     with psycopg.connect(settings.dsn) as conn:
         before = conn.execute(
@@ -76,7 +86,9 @@ def test_redelivered_batch_leaves_no_duplicates(pipeline: Running, settings: Set
 
     # The same batch again over HTTP (a client retry) and straight into Kafka (a redelivery),
     # then a sentinel that proves the worker has got past both.
-    assert httpx.post(pipeline.api_url + "/v1/readings", json=batch).status_code == 202
+    assert (
+        httpx.post(pipeline.api_url + "/v1/readings", json=batch, headers=auth).status_code == 202
+    )
     import orjson
 
     producer = KafkaProducer(
@@ -85,7 +97,10 @@ def test_redelivered_batch_leaves_no_duplicates(pipeline: Running, settings: Set
     producer.send(settings.topic_readings, orjson.dumps(batch)).get(timeout=10)
     producer.close()
     sentinel = _batch("st-sentinel", 1, start)
-    assert httpx.post(pipeline.api_url + "/v1/readings", json=sentinel).status_code == 202
+    assert (
+        httpx.post(pipeline.api_url + "/v1/readings", json=sentinel, headers=auth).status_code
+        == 202
+    )
     wait_for(lambda: _count(settings.dsn, "st-sentinel") == 1, 60, "the sentinel stored")
 
     with psycopg.connect(settings.dsn) as conn:

@@ -1,0 +1,39 @@
+"""``GET /v1/keys/self``: what the calling key is and may write (clients check it at start)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from services.auth.errors import AuthError
+from services.ingest.api.auth import auth_problem, token_from
+from services.ingest.api.docs import READINGS_BODY
+from services.ingest.api.problems import FastJSON
+from services.ingest.api.state import ApiState
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get(
+    "/v1/keys/self",
+    summary="The calling API key: provider, scope and roles",
+    openapi_extra={"security": READINGS_BODY["security"]},
+)
+async def key_self(request: Request) -> Response:
+    state: ApiState = request.app.state.ontrack
+    try:
+        key = await state.keys.authenticate(token_from(request.headers), None)
+    except AuthError as exc:
+        state.metrics.auth_failures.labels(exc.reason).inc()
+        return auth_problem(exc)
+    return FastJSON(
+        {
+            "id": key.id,
+            "provider": key.provider,
+            "indicators": list(key.scope.indicators),
+            "sources": list(key.scope.sources),
+            "roles": list(key.roles),
+            "created_at": key.created_at.isoformat(),
+        }
+    )

@@ -1,0 +1,146 @@
+"""``POST /v1/readings`` in process, with the broker and the key store faked: the answers that
+the real stack cannot easily be made to give (broker or key store down, exact Retry-After)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.auth.cache import KeyCache
+from services.auth.errors import AuthUnavailable
+from services.auth.keys import ApiKey, Scope, new_key
+from services.auth.ratelimit import RateLimiter
+from services.indicators.readings import Reading
+from services.ingest.api.app import create_app
+from services.ingest.api.state import ApiState
+from services.ingest.errors import BrokerUnavailable
+from services.settings import Settings
+
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+MADE = new_key()
+KEY = ApiKey(MADE.id, MADE.hash, "grid", Scope(("power.*",), ("grid-*",)), ("ingest",), NOW)
+AUTH = {"authorization": f"Bearer {MADE.token}"}
+GOOD = {
+    "indicator": "power.total_capacity",
+    "ts": "2026-11-20T00:00:00Z",
+    "value": "1.2",
+    "unit": "万千瓦",
+    "source": "grid-qd",
+}
+
+
+class Producer:
+    def __init__(self) -> None:
+        self.sent: list[Reading] = []
+        self.down = False
+
+    async def send(self, readings: Sequence[Reading], received_at: datetime) -> int:
+        if self.down:
+            raise BrokerUnavailable("the broker did not acknowledge the batch: timeout")
+        self.sent.extend(readings)
+        return 1
+
+
+class Clock:
+    t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Env:
+    def __init__(self) -> None:
+        self.app: FastAPI = create_app(Settings(), now=lambda: NOW)
+        self.state: ApiState = self.app.state.ontrack
+        self.producer = Producer()
+        self.state.producer = self.producer  # type: ignore[assignment]
+        self.store_down = False
+        self.clock = Clock()
+        self.state.limiter = RateLimiter(10, 20, clock=self.clock)
+
+        async def fetch(key_id: str) -> ApiKey | None:
+            if self.store_down:
+                raise AuthUnavailable("the API keys cannot be checked right now; retry")
+            return KEY if key_id == KEY.id else None
+
+        async def touch(key_id: str) -> None:
+            return None
+
+        self.state.keys = KeyCache(fetch, touch, ttl=0)
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://api")
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env()
+
+
+async def test_accepted_readings_are_normalised_and_counted_by_provider(env: Env) -> None:
+    async with env.client() as http:
+        resp = await http.post("/v1/readings", json=[GOOD, {**GOOD, "unit": "kg"}], headers=AUTH)
+        metrics = (await http.get("/metrics")).text
+    assert resp.status_code == 202
+    assert resp.json()["accepted"] == 1 and resp.json()["errors"][0]["field"] == "unit"
+    assert [(r.value, r.unit, r.raw_unit) for r in env.producer.sent] == [(12000.0, "kW", "万千瓦")]
+    assert (
+        'ontrack_readings_accepted_total{indicator="power.total_capacity",provider="grid"} 1.0'
+        in metrics
+    )
+
+
+async def test_broker_down_is_503_and_nothing_is_claimed(env: Env) -> None:
+    env.producer.down = True
+    async with env.client() as http:
+        resp = await http.post("/v1/readings", json=[GOOD], headers=AUTH)
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "5"
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "nothing from this batch was accepted: retry it as it is" in resp.json()["detail"]
+    assert "accepted" not in resp.json()
+
+
+async def test_key_store_down_is_503_not_401(env: Env) -> None:
+    env.store_down = True
+    async with env.client() as http:
+        resp = await http.post("/v1/readings", json=[GOOD], headers=AUTH)
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "5"
+    assert "cannot be checked right now" in resp.json()["detail"]
+
+
+async def test_rate_limit_answers_when_to_come_back(env: Env) -> None:
+    async with env.client() as http:
+        assert (await http.post("/v1/readings", json=[GOOD] * 15, headers=AUTH)).status_code == 202
+        resp = await http.post("/v1/readings", json=[GOOD] * 15, headers=AUTH)
+        assert resp.status_code == 429 and resp.headers["retry-after"] == "1"
+        too_long = await http.post("/v1/readings", json=[GOOD] * 21, headers=AUTH)
+        env.clock.t = 1.0
+        again = await http.post("/v1/readings", json=[GOOD] * 15, headers=AUTH)
+    assert (
+        too_long.status_code == 413 and "may send at most 20 at once" in too_long.json()["detail"]
+    )
+    assert again.status_code == 202
+
+
+async def test_framework_errors_are_problem_details_too(env: Env) -> None:
+    async with env.client() as http:
+        missing = await http.get("/v1/nothing")
+        wrong_method = await http.get("/v1/readings")
+    assert (
+        missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    )
+    assert wrong_method.status_code == 405 and wrong_method.json()["title"] == "method not allowed"
+
+
+async def test_key_self(env: Env) -> None:
+    async with env.client() as http:
+        me = (await http.get("/v1/keys/self", headers={"x-api-key": MADE.token})).json()
+        anonymous = await http.get("/v1/keys/self")
+    assert (
+        me["provider"] == "grid" and me["indicators"] == ["power.*"] and me["sources"] == ["grid-*"]
+    )
+    assert anonymous.status_code == 401
