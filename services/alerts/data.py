@@ -1,0 +1,230 @@
+"""Read what an evaluation needs from TimescaleDB and build its :class:`Snapshot`.
+
+What is read: the rollups (city rows under source ``*``, per-source rows, hourly rows for
+short burn-rate windows, newest buckets for threshold rules), ``air_quality_days``
+(targets counted in days), the series' last reading times (freshness) and, for regional
+targets, which region each source reports for — all in one pipelined round trip
+(services.alerts.rows). The rows become targets' data with services.alerts.shape.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection
+
+from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput, target_labels
+from services.alerts.rows import ReadPlan, Row, Rows, read_rows
+from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
+from services.alerts.shape import AQI_FLAGS, combine_sources, flag_data, target_data
+from services.alerts.signals import bucket_width
+from services.alerts.universe import History, Universe
+from services.indicators.catalogue import Catalogue, Indicator
+from services.indicators.plan_model import CITY_TZ, Target, year_bounds
+from services.indicators.target_data import Point
+
+__all__ = ["affected", "load_snapshot"]
+
+
+def affected(catalogue: Catalogue, indicators: Iterable[str]) -> set[str]:
+    """The indicators named and every indicator derived from them, transitively."""
+    dependents: dict[str, set[str]] = defaultdict(set)
+    for ind in catalogue:
+        for parent in ind.derived_from:
+            dependents[parent].add(ind.id)
+    out: set[str] = set()
+    todo = list(indicators)
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(dependents.get(name, ()))
+    return out
+
+
+def _raw_ancestors(catalogue: Catalogue, indicator: str) -> set[str]:
+    """The indicators providers push that ``indicator`` comes from (itself if pushed)."""
+    found = catalogue.find(indicator)
+    if found is None or not found.derived:
+        return {indicator}
+    return {a for parent in found.derived_from for a in _raw_ancestors(catalogue, parent)}
+
+
+# --- what to read ------------------------------------------------------------------------
+
+
+def _contrib_since(target: Target, now: datetime, history: History) -> datetime:
+    """How far back the per-source rows for the top contributors go (services.alerts.contrib)."""
+    first = year_bounds(now.astimezone(CITY_TZ).year)[0]
+    if target.kind == "flow":
+        return year_bounds(first.year - 1)[0]
+    if target.kind in ("stock", "capacity"):
+        return now - history.stock_sources
+    return min(first, now - timedelta(days=30))
+
+
+def _daily_history(target: Target, history: History) -> timedelta:
+    """Days a target's judgement reads: every one for a level's mean; for the other kinds
+    (judged on the months) the recent ones that burn-rate windows and trends look at."""
+    return history.city if target.kind == "level-mean" else history.recent_days
+
+
+def _plan(
+    u: Universe, targets: Sequence[Target], series_of: set[str] | None, now: datetime
+) -> ReadPlan:
+    plan = ReadPlan()
+    burn = [r for r in u.rules if isinstance(r, BurnRateRule) and r.short < timedelta(days=1)]
+    for t in targets:
+        ind = u.indicator(t)
+        if ind is None:
+            continue
+        if t.indicator in AQI_FLAGS:
+            plan.aqi = True
+            day = _contrib_since(t, now, u.history).astimezone(CITY_TZ).date()
+            plan.aqi_stations_since = min(day, plan.aqi_stations_since or day)
+            continue
+        if ind.derived:
+            continue
+        plan.need_city(t.indicator, "month", now - u.history.city)
+        plan.need_city(t.indicator, "day", now - _daily_history(t, u.history))
+        labels = target_labels(t, ind.family)
+        if t.kind in ("level-mean", "flow") and any(matches(r, labels) for r in burn):
+            plan.hourly.add(t.indicator)
+        if t.region is not None:
+            plan.regional.add(t.indicator)
+            for span in ("day", "month"):
+                plan.need_sources(t.indicator, span, now - u.history.city)
+        elif ind.combine != "single":
+            plan.need_sources(t.indicator, "day", _contrib_since(t, now, u.history))
+    for rule in u.rules:
+        width = bucket_width(rule) if isinstance(rule, ThresholdRule) else None
+        if width is not None:
+            for ind in _selected(rule, u.catalogue):
+                if series_of is None or ind.id in series_of:
+                    plan.latest[width].add(ind.id)
+    return plan
+
+
+def _selected(rule: Rule, catalogue: Catalogue) -> list[Indicator]:
+    """Indicators a series rule may apply to, judged on its indicator and family patterns."""
+    sel = rule.applies_to
+    return [
+        i
+        for i in catalogue
+        if not i.derived
+        and (not sel.indicators or any(fnmatch.fnmatchcase(i.id, p) for p in sel.indicators))
+        and (not sel.families or any(fnmatch.fnmatchcase(i.family, p) for p in sel.families))
+    ]
+
+
+# --- building the snapshot ---------------------------------------------------------------
+
+
+async def load_snapshot(
+    conn: AsyncConnection[Row],
+    u: Universe,
+    now: datetime,
+    indicators: Iterable[str] | None = None,
+) -> Snapshot:
+    """The snapshot at ``now``: every target and series, or those of ``indicators`` (and
+    the indicators derived from them) — a partial snapshot, which retires nothing."""
+    wanted = None if indicators is None else affected(u.catalogue, indicators)
+    targets = [t for t in u.targets if wanted is None or t.indicator in wanted]
+    plan = _plan(u, targets, wanted, now)
+    fresh = None
+    if wanted is not None:
+        fresh = set(wanted)
+        for t in targets:
+            fresh |= _raw_ancestors(u.catalogue, t.indicator)
+    rows = await read_rows(conn, plan, u.history, now, fresh)
+    inputs = [i for t in targets if (i := _target_input(t, u, rows)) is not None]
+    series = list(_series_inputs(u, rows, wanted))
+    return Snapshot(now, tuple(inputs), tuple(series), complete=wanted is None)
+
+
+def _last_seen(u: Universe, rows: Rows, indicator: str, sources: Iterable[str]) -> datetime | None:
+    seen = [
+        rows.fresh[(a, s)]
+        for a in _raw_ancestors(u.catalogue, indicator)
+        for s in sources
+        if (a, s) in rows.fresh
+    ]
+    return max(seen) if seen else None
+
+
+def _target_input(t: Target, u: Universe, rows: Rows) -> TargetInput | None:
+    ind = u.indicator(t)
+    if ind is None:
+        return None
+    if t.indicator in AQI_FLAGS:
+        return _aqi_input(t, ind, u, rows)
+    day = rows.city.get((t.indicator, "day"), [])
+    month = rows.city.get((t.indicator, "month"), [])
+    sources: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "day"), {})
+    seen = _last_seen(u, rows, t.indicator, ("*",))
+    if t.region is not None:
+        members = {s for (i, s), r in rows.regions.items() if i == t.indicator and r == t.region}
+        sources = {s: b for s, b in sources.items() if s in members}
+        months = rows.sources.get((t.indicator, "month"), {})
+        months = {s: b for s, b in months.items() if s in members}
+        day = combine_sources(sources, combine=ind.combine, cumulative=ind.cumulative)
+        month = combine_sources(months, combine=ind.combine, cumulative=ind.cumulative)
+        seen = _last_seen(u, rows, t.indicator, members)
+    return TargetInput(
+        t,
+        family=ind.family,
+        data=target_data(t, day, month, seen),
+        cadence=ind.cadence_max,
+        combine=ind.combine,
+        hourly=_hourly(t, rows.hourly.get(t.indicator, [])),
+        sources=sources,
+    )
+
+
+def _aqi_input(t: Target, ind: Indicator, u: Universe, rows: Rows) -> TargetInput:
+    """Good-air share or heavy-pollution days: daily flags of the city, per station too."""
+    pick = 0 if AQI_FLAGS[t.indicator] == "good" else 1
+    seen = _last_seen(u, rows, t.indicator, ("*",))
+    data = flag_data(t, [(d, flags[pick]) for d, *flags in rows.aqi_city], u.tz, seen)
+    zone = ZoneInfo(u.tz)
+    stations = {
+        s: [_flag_bucket(d, flags[pick], zone) for d, *flags in days]
+        for s, days in rows.aqi_stations.items()
+    }
+    return TargetInput(
+        t, family=ind.family, data=data, cadence=ind.cadence_max, combine="mean", sources=stations
+    )
+
+
+def _flag_bucket(day: date, flag: bool, zone: ZoneInfo) -> Bucket:
+    at = datetime.combine(day, time(), zone)
+    v = 1.0 if flag else 0.0
+    return Bucket(at, 1, v, v, v, v, v, at)
+
+
+def _hourly(t: Target, buckets: Sequence[Bucket]) -> tuple[Point, ...]:
+    name = "sum" if t.kind == "flow" else "mean"
+    return tuple((b.at, b.aggregate(name)) for b in buckets)
+
+
+def _series_inputs(u: Universe, rows: Rows, wanted: set[str] | None) -> Iterable[SeriesInput]:
+    for (indicator, source), last_seen in sorted(rows.fresh.items()):
+        ind = u.catalogue.find(indicator)
+        if source == "*" or ind is None or ind.derived:
+            continue
+        if wanted is not None and indicator not in wanted:
+            continue
+        yield SeriesInput(
+            indicator=indicator,
+            source=source,
+            family=ind.family,
+            unit=ind.unit,
+            scope=rows.regions.get((indicator, source), "city"),
+            last_seen=last_seen,
+            cadence=ind.cadence_max,
+            latest=rows.latest.get((indicator, source), {}),
+        )

@@ -1,0 +1,205 @@
+"""The queries the data layer runs, in one pipelined round trip, and the rows they return.
+
+:class:`ReadPlan` says what to read (worked out by services.alerts.data from the targets
+and rules); :func:`read_rows` runs every query in a psycopg pipeline and gathers the
+rows into :class:`Rows`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, LiteralString
+
+from psycopg import AsyncConnection, AsyncCursor
+
+from services.alerts.inputs import Bucket
+from services.alerts.universe import History
+from services.indicators.plan_model import CITY_TZ
+
+__all__ = ["ReadPlan", "Row", "Rows", "read_rows"]
+
+Row = tuple[Any, ...]
+
+# --- SQL ---------------------------------------------------------------------------------
+
+_CITY: LiteralString = """
+SELECT r.indicator, r.width,
+       r.bucket, r.count, r.sum, r.min, r.max, r.mean, r.last, r.last_ts
+FROM unnest(%(indicators)s::text[], %(widths)s::text[], %(since)s::timestamptz[])
+     AS q(indicator, width, since)
+JOIN rollups r ON r.indicator = q.indicator AND r.width = q.width AND r.bucket >= q.since
+              AND r.source = '*'
+ORDER BY r.indicator, r.width, r.bucket
+"""
+
+_HOURLY: LiteralString = """
+SELECT indicator, bucket, count, sum, min, max, mean, last, last_ts FROM rollups
+WHERE source = '*' AND width = 'hour' AND indicator = ANY(%(indicators)s) AND bucket >= %(since)s
+ORDER BY indicator, bucket
+"""
+
+_SOURCES: LiteralString = """
+SELECT r.indicator, r.source, r.width,
+       r.bucket, r.count, r.sum, r.min, r.max, r.mean, r.last, r.last_ts
+FROM unnest(%(indicators)s::text[], %(widths)s::text[], %(since)s::timestamptz[])
+     AS q(indicator, width, since)
+JOIN rollups r ON r.indicator = q.indicator AND r.width = q.width AND r.bucket >= q.since
+              AND r.source <> '*'
+ORDER BY r.indicator, r.source, r.width, r.bucket
+"""
+
+_FRESHNESS: LiteralString = """
+SELECT indicator, source, max(last_ts) FROM rollups
+WHERE width = 'year' AND (%(all)s OR indicator = ANY(%(indicators)s))
+GROUP BY indicator, source
+"""
+
+_AQI_CITY: LiteralString = """
+SELECT day, good, heavy FROM air_quality_days WHERE scope = 'city' AND day >= %(since)s
+ORDER BY day
+"""
+
+_AQI_STATIONS: LiteralString = """
+SELECT scope, day, good, heavy FROM air_quality_days WHERE scope <> 'city' AND day >= %(since)s
+ORDER BY scope, day
+"""
+
+_LATEST: LiteralString = """
+SELECT DISTINCT ON (indicator, source, width) indicator, source, width,
+       bucket, count, sum, min, max, mean, last, last_ts
+FROM rollups
+WHERE indicator = ANY(%(indicators)s) AND width = ANY(%(widths)s) AND source <> '*'
+  AND bucket >= %(since)s
+ORDER BY indicator, source, width, bucket DESC
+"""
+
+_REGIONS: LiteralString = """
+SELECT DISTINCT ON (indicator, source) indicator, source, region FROM observations
+WHERE indicator = ANY(%(indicators)s) AND ts >= %(since)s
+ORDER BY indicator, source, ts DESC
+"""
+
+
+def _bucket(row: Sequence[Any]) -> Bucket:
+    at, count, total, low, high, mean, last, last_ts = row
+    return Bucket(
+        at, int(count), float(total), float(low), float(high), float(mean), float(last), last_ts
+    )
+
+
+@dataclass
+class ReadPlan:
+    """Which indicators (and widths, and since when) each query reads."""
+
+    city: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    hourly: set[str] = field(default_factory=set)
+    sources: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    regional: set[str] = field(default_factory=set)
+    aqi: bool = False
+    aqi_stations_since: date | None = None
+    latest: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def need_city(self, indicator: str, width: str, since: datetime) -> None:
+        key = (indicator, width)
+        self.city[key] = min(since, self.city.get(key, since))
+
+    def need_sources(self, indicator: str, width: str, since: datetime) -> None:
+        key = (indicator, width)
+        self.sources[key] = min(since, self.sources.get(key, since))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Rows:
+    """What the queries returned, keyed the way services.alerts.data looks it up."""
+
+    city: dict[tuple[str, str], list[Bucket]] = field(default_factory=lambda: defaultdict(list))
+    hourly: dict[str, list[Bucket]] = field(default_factory=lambda: defaultdict(list))
+    sources: dict[tuple[str, str], dict[str, list[Bucket]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    fresh: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    aqi_city: list[tuple[date, bool, bool]] = field(default_factory=list)
+    aqi_stations: dict[str, list[tuple[date, bool, bool]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    latest: dict[tuple[str, str], dict[str, Bucket]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    regions: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+async def read_rows(
+    conn: AsyncConnection[Row],
+    plan: ReadPlan,
+    h: History,
+    now: datetime,
+    fresh: set[str] | None,
+) -> Rows:
+    """Run the plan's queries (``fresh``: the indicators whose freshness to read, None
+    for all) and gather their rows."""
+    queries: list[tuple[str, LiteralString, dict[str, Any]]] = [
+        ("city", _CITY, _unnest(plan.city)),
+        ("fresh", _FRESHNESS, {"all": fresh is None, "indicators": sorted(fresh or ())}),
+    ]
+    if plan.hourly:
+        queries.append(
+            ("hourly", _HOURLY, {"indicators": sorted(plan.hourly), "since": now - h.hourly_max})
+        )
+    if plan.sources:
+        queries.append(("sources", _SOURCES, _unnest(plan.sources)))
+    if plan.aqi:
+        since = (now - h.city).astimezone(CITY_TZ).date()
+        queries.append(("aqi_city", _AQI_CITY, {"since": since}))
+        queries.append(("aqi_stations", _AQI_STATIONS, {"since": plan.aqi_stations_since}))
+    for width, indicators in plan.latest.items():
+        params = {"indicators": sorted(indicators), "widths": [width], "since": now - h.threshold}
+        queries.append(("latest", _LATEST, params))
+    if plan.regional:
+        params = {"indicators": sorted(plan.regional), "since": now - h.regions}
+        queries.append(("regions", _REGIONS, params))
+    cursors: list[tuple[str, AsyncCursor[Row]]] = []
+    async with conn.pipeline():
+        for name, query, params in queries:
+            cur = conn.cursor()
+            await cur.execute(query, params)
+            cursors.append((name, cur))
+    rows = Rows()
+    for name, cur in cursors:
+        _take(rows, name, await cur.fetchall())
+    return rows
+
+
+def _unnest(spans: Mapping[tuple[str, str], datetime]) -> dict[str, Any]:
+    """(indicator, width) → since, as the three arrays the queries unnest."""
+    keys = sorted(spans)
+    return {
+        "indicators": [k[0] for k in keys],
+        "widths": [k[1] for k in keys],
+        "since": [spans[k] for k in keys],
+    }
+
+
+def _take(rows: Rows, name: str, got: Sequence[Row]) -> None:
+    for r in got:
+        if name == "city":
+            rows.city[(r[0], r[1])].append(_bucket(r[2:]))
+        elif name == "hourly":
+            rows.hourly[r[0]].append(_bucket(r[1:]))
+        elif name == "sources":
+            rows.sources[(r[0], r[2])][r[1]].append(_bucket(r[3:]))
+        elif name == "fresh":
+            rows.fresh[(r[0], r[1])] = r[2]
+        elif name == "aqi_city":
+            rows.aqi_city.append((r[0], bool(r[1]), bool(r[2])))
+        elif name == "aqi_stations":
+            rows.aqi_stations[r[0]].append((r[1], bool(r[2]), bool(r[3])))
+        elif name == "latest":
+            rows.latest[(r[0], r[1])][r[2]] = _bucket(r[3:])
+        elif name == "regions" and r[2] is not None:
+            rows.regions[(r[0], r[1])] = r[2]

@@ -1,0 +1,214 @@
+"""The running alert engine: evaluate on ``aggregates`` events and on a clock.
+
+Every ``eval_interval`` seconds everything is evaluated (deadlines pass and feeds fall
+silent even when no data arrives); between ticks, the targets and series of the
+indicators named in ``aggregates`` events (and of the indicators derived from them) are
+evaluated as soon as the events arrive. Kafka offsets are committed only after the
+evaluation covering them is committed to the database, so an event is never lost; a
+repeated one only re-evaluates (idempotent).
+
+One evaluation: read the data (services.alerts.data), judge it (pure, in a thread), then
+in one transaction: take the engine lock, load the prior alert states, step them, store
+statuses, states and transitions (services.alerts.store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from prometheus_client import CollectorRegistry
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from services.alerts.data import load_snapshot
+from services.alerts.evaluate import Outcome, advance, judge
+from services.alerts.events import AggregateEvents
+from services.alerts.metrics import EngineMetrics
+from services.alerts.store import load_alerts, lock, save
+from services.alerts.universe import Universe
+from services.alerts.web import start_web
+from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
+from services.settings import Settings
+from services.storage.pool import open_pool
+
+__all__ = ["AlertEngine", "InTransaction", "run_engine", "run_loop", "utcnow"]
+
+log = logging.getLogger(__name__)
+
+_ALERT_COUNTS = "SELECT state, severity, count(*)::int FROM alerts GROUP BY state, severity"
+
+
+InTransaction = Callable[[AsyncConnection[tuple[Any, ...]], Outcome], Awaitable[None]]
+"""Work committed together with an evaluation (e.g. enqueueing its notifications)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertEngine:
+    """Evaluates a universe of targets and rules against the database at ``clock()``.
+
+    ``in_transaction`` runs inside the transaction that stores each evaluation, after
+    the statuses, states and transitions: what it writes commits with them or not at all.
+    """
+
+    def __init__(
+        self,
+        universe: Universe,
+        pool: AsyncConnectionPool,
+        metrics: EngineMetrics,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        in_transaction: InTransaction | None = None,
+    ) -> None:
+        self.universe = universe
+        self.pool = pool
+        self.metrics = metrics
+        self.clock = clock
+        self.thresholds = thresholds
+        self.in_transaction = in_transaction
+        self.last_success: datetime | None = None
+
+    async def evaluate(
+        self, indicators: Iterable[str] | None = None, *, now: datetime | None = None
+    ) -> Outcome:
+        """Evaluate everything (``indicators=None``) or what depends on ``indicators``."""
+        now = now or self.clock()
+        trigger = "tick" if indicators is None else "event"
+        start = time.perf_counter()
+        u = self.universe
+        async with self.pool.connection() as conn:
+            snapshot = await load_snapshot(conn, u, now, indicators)
+            await conn.commit()
+            judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
+            async with conn.transaction():
+                await lock(conn)
+                priors = await load_alerts(
+                    conn, judgement.fingerprints, open_too=judgement.complete
+                )
+                outcome = advance(judgement, priors)
+                await save(conn, outcome)
+                if self.in_transaction is not None:
+                    await self.in_transaction(conn, outcome)
+                cur = await conn.execute(_ALERT_COUNTS)
+                counts = [(str(s), str(v), int(n)) for s, v, n in await cur.fetchall()]
+        self.metrics.evaluated(trigger, snapshot, outcome, time.perf_counter() - start, time.time())
+        self.metrics.alert_counts(counts)
+        self.last_success = now
+        for t in outcome.transitions:
+            log.info(
+                "alert %s: %s → %s at %s (%s)",
+                t.fingerprint,
+                t.from_state,
+                t.to_state,
+                t.at.isoformat(),
+                t.reason,
+            )
+        return outcome
+
+
+async def run_loop(
+    engine: AlertEngine,
+    events: AggregateEvents,
+    interval: float,
+    stop: asyncio.Event,
+    *,
+    retry: float = 5.0,
+) -> None:
+    """Tick every ``interval`` seconds; evaluate what events name in between.
+
+    A failed evaluation (database unavailable) is retried after ``retry`` seconds with
+    the same events, whose offsets stay uncommitted until it succeeds.
+    """
+    loop = asyncio.get_running_loop()
+    next_tick = loop.time()
+    named: set[str] = set()
+    while not stop.is_set():
+        wait = min(max(0.0, next_tick - loop.time()), 1.0)
+        named |= await events.poll(wait)
+        if stop.is_set():
+            break
+        tick = loop.time() >= next_tick
+        if not tick and not named:
+            continue
+        try:
+            await engine.evaluate(None if tick else named)
+        except (psycopg.Error, OSError) as exc:
+            engine.metrics.failures.labels("tick" if tick else "event").inc()
+            if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn):
+                log.error("the database schema is behind (%s): run `ontrack db migrate`", exc)
+            else:
+                log.warning("evaluation failed, retrying: %s", exc)
+            await _sleep_or_stop(stop, min(interval, retry))
+            continue
+        named = set()
+        if tick:
+            next_tick = loop.time() + interval
+        await events.commit()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+async def run_engine(
+    settings: Settings,
+    universe: Universe,
+    *,
+    registry: CollectorRegistry | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    stop: asyncio.Event | None = None,
+    in_transaction: InTransaction | None = None,
+) -> None:
+    """Run until SIGTERM or SIGINT (or ``stop``): engine, event consumer and web port."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    metrics = EngineMetrics.create(registry or CollectorRegistry())
+    pool = await open_pool(settings.dsn, max_size=2, name="ontrack-alerts")
+    engine = AlertEngine(universe, pool, metrics, clock=clock, in_transaction=in_transaction)
+    events = AggregateEvents(settings, metrics)
+    interval = settings.eval_interval
+
+    def health() -> tuple[bool, dict[str, Any]]:
+        last = engine.last_success
+        fresh = last is not None and (clock() - last).total_seconds() < 3 * interval + 30
+        return fresh, {
+            "last_evaluation": last.isoformat() if last else None,
+            "kafka": events.connected,
+            "targets": len(universe.targets),
+            "rules": len(universe.rules),
+        }
+
+    runner = await start_web(
+        settings.alerts_web_host, settings.alerts_web_port, metrics.registry, health
+    )
+    log.info(
+        "alert engine: %d targets, %d rules, every %gs and on %s; /metrics on %s:%d",
+        len(universe.targets),
+        len(universe.rules),
+        interval,
+        settings.topic_aggregates,
+        settings.alerts_web_host,
+        settings.alerts_web_port,
+    )
+    try:
+        await run_loop(engine, events, interval, stop)
+    finally:
+        await events.close()
+        await runner.cleanup()
+        await pool.close()
+        log.info("alert engine stopped")

@@ -1,0 +1,128 @@
+"""From a rule and one target or series to the :class:`Signal` the lifecycle steps on.
+
+Target rules (off_trajectory, projected_miss, burn_rate) read the target's assessment;
+series rules (stale_feed, threshold) read the series' freshness and newest buckets.
+
+A target past its deadline, or already met, is closed: its alerts recover at once
+(``recover_for`` does not apply), so a met target is never shown as an alert and a
+missed one is reported by its status, not paged about forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from services.alerts.burn import burn_input
+from services.alerts.conditions import (
+    MET,
+    OffTrajectoryInput,
+    ProjectedMissInput,
+    Signal,
+    StaleFeedInput,
+    ThresholdInput,
+    check_burn_rate,
+    check_off_trajectory,
+    check_projected_miss,
+    check_stale_feed,
+    check_threshold,
+)
+from services.alerts.inputs import SeriesInput, TargetInput
+from services.alerts.rules import (
+    BurnRateRule,
+    OffTrajectoryRule,
+    ProjectedMissRule,
+    Rule,
+    StaleFeedRule,
+    ThresholdRule,
+)
+from services.indicators.assess import Assessment
+from services.indicators.pace import fmt
+from services.indicators.units import UnitError, converter
+
+__all__ = [
+    "BUCKET_WIDTHS",
+    "SERIES_KINDS",
+    "TARGET_KINDS",
+    "bucket_width",
+    "series_signal",
+    "target_signal",
+]
+
+TARGET_KINDS = frozenset({"off_trajectory", "projected_miss", "burn_rate"})
+SERIES_KINDS = frozenset({"stale_feed", "threshold"})
+BUCKET_WIDTHS: dict[timedelta, str] = {timedelta(hours=1): "hour", timedelta(days=1): "day"}
+_CLOSED = ("met", "missed")
+
+
+def bucket_width(rule: ThresholdRule) -> str | None:
+    """The rollup width a threshold rule reads (``hour``, ``day``); None if there is none."""
+    return BUCKET_WIDTHS.get(rule.bucket)
+
+
+def target_signal(
+    rule: Rule, inp: TargetInput, a: Assessment, now: datetime
+) -> tuple[Signal, Rule]:
+    """The signal of a target rule (without labels), and the rule to step it with."""
+    if a.status in _CLOSED:
+        return _closed(rule, inp, a), _at_once(rule)
+    status = a.status
+    if isinstance(rule, OffTrajectoryRule):
+        shortfall = None if a.actual is None or a.expected is None else a.shortfall_pct
+        return check_off_trajectory(rule, OffTrajectoryInput(shortfall, status)), rule
+    if isinstance(rule, ProjectedMissRule):
+        return check_projected_miss(rule, ProjectedMissInput(a.probability_met, status)), rule
+    if isinstance(rule, BurnRateRule):
+        return check_burn_rate(rule, burn_input(rule, inp, a, now)), rule
+    raise TypeError(f"rule {rule.id!r} ({rule.kind}) applies to series, not targets")
+
+
+@lru_cache(maxsize=1024)
+def _at_once(rule: Rule) -> Rule:
+    """``rule`` without its recovery delay: a closed target's alerts resolve at once."""
+    return replace(rule, recover_for=timedelta(0))
+
+
+def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:
+    value = a.shortfall_pct if isinstance(rule, OffTrajectoryRule) else a.probability_met
+    if a.status == MET:
+        return Signal(False, True, value, "target met")
+    t = inp.target
+    final = fmt(a.actual) if a.actual is not None else "no data"
+    reason = (
+        f"deadline {t.deadline} passed: target missed ({final} against {t.comparator} "
+        f"{fmt(t.value)} {t.unit}); see the target's status"
+    )
+    return Signal(False, True, value, reason)
+
+
+def series_signal(rule: Rule, si: SeriesInput, now: datetime) -> Signal:
+    """The signal of a series rule (without labels)."""
+    if isinstance(rule, StaleFeedRule):
+        return check_stale_feed(rule, StaleFeedInput(si.last_seen, si.cadence, now))
+    if isinstance(rule, ThresholdRule):
+        try:
+            value = _bucket_value(rule, si, now)
+        except UnitError as exc:
+            return Signal(False, False, None, f"cannot compare: {exc}")
+        return check_threshold(rule, ThresholdInput(value))
+    raise TypeError(f"rule {rule.id!r} ({rule.kind}) applies to targets, not series")
+
+
+def _bucket_value(rule: ThresholdRule, si: SeriesInput, now: datetime) -> float | None:
+    """The rule's aggregate of the series' newest bucket, if that bucket is current."""
+    width = bucket_width(rule)
+    bucket = si.latest.get(width) if width is not None else None
+    if bucket is None or bucket.at < now - 2 * rule.bucket:
+        return None
+    value = bucket.aggregate(rule.aggregate)
+    if rule.unit is None:
+        return value
+    return _convert(si.unit, rule.unit)(value)
+
+
+@lru_cache(maxsize=256)
+def _convert(unit: str, to: str) -> Callable[[float], float]:
+    return converter(unit, to)

@@ -1,0 +1,176 @@
+"""``ontrack alerts`` (the engine), ``ontrack plans check`` and ``ontrack targets``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from services.errors import OntrackError
+from services.settings import Settings
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("alerts")
+@click.option(
+    "--plans",
+    "plans_dir",
+    envvar="ONTRACK_PLANS_DIR",
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of plan files  [default: plans/]",
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    envvar="ONTRACK_RULES_DIR",
+    show_envvar=True,
+    type=click.Path(path_type=Path),
+    help="Rule file, or directory of them  [default: rules/]",
+)
+@click.option(
+    "--eval-interval",
+    envvar="ONTRACK_EVAL_INTERVAL",
+    show_envvar=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between two evaluations of everything  [default: 60]",
+)
+@click.option(
+    "--web-port",
+    envvar="ONTRACK_ALERTS_WEB_PORT",
+    show_envvar=True,
+    type=int,
+    help="Port of the engine's /metrics and /healthz  [default: 6068]",
+)
+@click.pass_obj
+def alerts(
+    settings: Settings,
+    plans_dir: Path | None,
+    rules_dir: Path | None,
+    eval_interval: float | None,
+    web_port: int | None,
+) -> None:
+    """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
+    from services.alerts.service import run_engine
+    from services.alerts.universe import load_universe
+    from services.ingest.topics import ensure_topics
+
+    update: dict[str, Any] = {
+        "plans_dir": plans_dir,
+        "rules_dir": rules_dir,
+        "eval_interval": eval_interval,
+        "alerts_web_port": web_port,
+    }
+    settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+    try:
+        universe = load_universe(
+            settings.plans_dir, settings.rules_dir, settings.catalogue_path, settings.calendar_tz
+        )
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
+    from services.alerts.notify.hook import outbox_hook
+    from services.alerts.notify.routing_file import load_routes
+
+    try:
+        routes = load_routes(settings.routes_dir)
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
+    from services.dashboards.targets import publish_plans
+
+    ensure_topics(settings)
+    # Targets and trajectories for dashboards and charts follow the plans the engine runs.
+    asyncio.run(publish_plans(settings.dsn, settings.plans_dir, settings.catalogue_path))
+    asyncio.run(run_engine(settings, universe, in_transaction=outbox_hook(routes)))
+
+
+@click.group("plans")
+def plans_group() -> None:
+    """The plan catalogue (plans/*.yaml)."""
+
+
+@plans_group.command("check")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.pass_obj
+def check(settings: Settings, directory: Path | None) -> None:
+    """Check the plan files of DIRECTORY (default: plans/); print file:line: message per problem."""
+    from services.indicators.catalogue import load_catalogue
+    from services.indicators.plans import check_plans, load_plans, targets_of
+
+    directory = directory or settings.plans_dir
+    try:
+        catalogue = load_catalogue(settings.catalogue_path)
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
+    errors = check_plans(directory, catalogue)
+    for error in errors:
+        click.echo(str(error))
+    if errors:
+        click.echo(f"{len(errors)} problem(s) in {directory}", err=True)
+        raise SystemExit(1)
+    plans = load_plans(directory, catalogue)
+    click.echo(f"{directory}: {len(plans)} plans, {len(targets_of(plans))} targets, ok", err=True)
+
+
+@click.command("targets")
+@click.option("--status", help="Only targets in this status (on_track, at_risk, off_track...)")
+@click.option("--family", help="Only this family (air, port, power, telecom...)")
+@click.option("--plan", help="Only the targets of this plan id")
+@click.pass_obj
+def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
+    """Print every target as the alert engine last judged it."""
+    from services.alerts.queries import list_targets
+    from services.storage.pool import open_pool
+
+    async def fetch() -> list[dict[str, Any]]:
+        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        try:
+            return await list_targets(pool, status=status, family=family, plan=plan)
+        finally:
+            await pool.close()
+
+    rows = asyncio.run(fetch())
+    if not rows:
+        click.echo("no target judged yet: is `ontrack alerts` running?", err=True)
+        return
+    for line in target_table(rows):
+        click.echo(line)
+
+
+_HEADER = ("target", "status", "actual", "expected", "gap %", "projection", "days left")
+
+
+def target_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The lines of the targets table: a header, then one line per target."""
+    from services.indicators.pace import fmt
+
+    def num(x: float | None) -> str:
+        return "-" if x is None else fmt(x)
+
+    cells = [_HEADER]
+    for r in rows:
+        projection = "-"
+        if r["projection_value"] is not None:
+            low, high = num(r["projection_low"]), num(r["projection_high"])
+            projection = f"{num(r['projection_value'])} [{low}–{high}]"
+        gap = "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}"
+        cells.append(
+            (
+                r["target_id"],
+                r["status"],
+                num(r["actual"]),
+                num(r["expected"]),
+                gap,
+                projection,
+                str(r["days_left"]),
+            )
+        )
+    widths = [max(len(row[i]) for row in cells) for i in range(len(_HEADER))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+
+
+COMMANDS = [alerts, plans_group, targets]

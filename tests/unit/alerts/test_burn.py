@@ -1,0 +1,138 @@
+"""Paces over a burn-rate rule's windows, by kind, and the input check_burn_rate gets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.alerts.burn import burn_input, window_pace
+from services.alerts.conditions import BurnRateInput, check_burn_rate
+from services.alerts.inputs import TargetInput
+from services.alerts.rules import BurnRateRule, Severity
+from services.indicators.assess import Assessment
+from services.indicators.plan_model import CITY_TZ
+from services.indicators.target_data import MONTH_SECONDS, Point, TargetData
+from tests.unit.alerts.factories import stock_target
+
+MIDNIGHT = datetime(2026, 11, 22, tzinfo=CITY_TZ)
+NOW = MIDNIGHT + timedelta(hours=12)
+MONTH = timedelta(seconds=MONTH_SECONDS)
+
+
+def days(values: list[float]) -> tuple[Point, ...]:
+    """One point per local day, the last one today."""
+    n = len(values)
+    return tuple((MIDNIGHT - timedelta(days=n - 1 - i), v) for i, v in enumerate(values))
+
+
+def hours(values: list[float]) -> tuple[Point, ...]:
+    """One point per hour, the last one the hour before NOW."""
+    start = NOW - timedelta(hours=len(values))
+    return tuple((start + timedelta(hours=i), v) for i, v in enumerate(values))
+
+
+def inp(
+    kind: str, data: TargetData, hourly: tuple[Point, ...] = (), **changes: object
+) -> TargetInput:
+    target = replace(stock_target(), kind=kind, **changes)
+    return TargetInput(target, family="x", data=data, hourly=hourly)
+
+
+@pytest.mark.parametrize(
+    ("case", "window", "expected"),
+    [
+        (
+            inp("stock", TargetData(daily=days([100.0] * 12 + [130.0] * 29), last_seen=NOW)),
+            timedelta(days=30),
+            30.0 / (timedelta(days=30) / MONTH),
+        ),
+        # nothing read inside the window: unknown, not zero
+        (
+            inp("stock", TargetData(daily=days([100.0] * 5), last_seen=NOW - timedelta(days=9))),
+            timedelta(days=7),
+            None,
+        ),
+        # a flow: the window's total per month of data covered (6.5 days here)
+        (
+            inp("flow", TargetData(daily=days([10.0] * 40), last_seen=NOW)),
+            timedelta(days=7),
+            70.0 / (timedelta(days=6.5) / MONTH),
+        ),
+        # a window shorter than the data's resolution has no pace
+        (inp("flow", TargetData(daily=days([10.0] * 40), last_seen=NOW)), timedelta(hours=1), None),
+        # hourly values cover short windows
+        (
+            inp("level-mean", TargetData(daily=days([50.0] * 40)), hours([20.0] * 5 + [40.0] * 6)),
+            timedelta(hours=6),
+            40.0,
+        ),
+        # longer windows fall back to the daily values
+        (
+            inp("level-mean", TargetData(daily=days([50.0] * 40)), hours([20.0] * 72)),
+            timedelta(days=30),
+            50.0,
+        ),
+        # good-air days: the share of flagged days, in %
+        (
+            inp("ratio", TargetData(daily=days([1.0, 0.0] * 20), daily_flags=True)),
+            timedelta(days=10),
+            50.0,
+        ),
+        (inp("growth", TargetData(monthly=days([5.0]))), timedelta(days=30), None),
+    ],
+)
+def test_window_pace(case: TargetInput, window: timedelta, expected: float | None) -> None:
+    got = window_pace(case, window, NOW)
+    if expected is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(expected)
+
+
+RULE = BurnRateRule(
+    id="burn", severity=Severity.PAGE, short=timedelta(days=7), long=timedelta(days=30), factor=2
+)
+FLOW = TargetData(daily=days([10.0] * 40), last_seen=NOW)
+
+
+def assessment(status: str = "off_track", needed: float | None = 600.0) -> Assessment:
+    return Assessment("t", status, pace_needed=needed)  # type: ignore[arg-type]
+
+
+def test_a_floor_compares_the_pace_needed_with_each_window() -> None:
+    got = burn_input(RULE, inp("flow", FLOW), assessment(needed=700.0), NOW)
+    short = 70.0 / (timedelta(days=6.5) / MONTH)
+    long = 300.0 / (timedelta(days=29.5) / MONTH)
+    assert got == BurnRateInput(700.0, pytest.approx(short), pytest.approx(long))  # type: ignore[arg-type]
+    assert check_burn_rate(RULE, got).firing_condition  # needs over 2× what it gets
+
+
+def test_a_ceiling_states_both_windows_as_allowed_over_used() -> None:
+    ceiling = inp("flow", FLOW, comparator="<=")
+    allowed = 150.0  # per month, while the windows use ~300-330 per month
+    got = burn_input(RULE, ceiling, assessment(needed=allowed), NOW)
+    assert got.needed_pace == 1.0
+    assert got.short_pace == pytest.approx(allowed / (70.0 / (timedelta(days=6.5) / MONTH)))
+    signal = check_burn_rate(RULE, got)
+    assert signal.firing_condition and signal.value is not None and signal.value > 2
+
+
+def test_a_ceiling_with_nothing_left_burns_infinitely_fast_when_anything_is_used() -> None:
+    got = burn_input(RULE, inp("flow", FLOW, comparator="<="), assessment(needed=0.0), NOW)
+    assert got.short_pace == 0.0
+    assert check_burn_rate(RULE, got).value == math.inf
+
+
+@pytest.mark.parametrize(
+    ("a", "expected"),
+    [
+        (assessment("met"), BurnRateInput(None, None, None, status="met")),
+        (assessment("no_data"), BurnRateInput(None, None, None)),
+        (assessment(needed=None), BurnRateInput(None, None, None)),
+    ],
+)
+def test_nothing_to_compare(a: Assessment, expected: BurnRateInput) -> None:
+    assert burn_input(RULE, inp("flow", FLOW), a, NOW) == expected
