@@ -1,0 +1,82 @@
+"""Receivers: one sender per delivery kind, all with ``async send(message, now)``.
+
+A sender raises :class:`~services.alerts.notify.errors.DeliveryError` when the receiver
+did not take the message; the dispatcher then schedules a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
+from typing import Protocol
+
+import httpx
+
+from services.alerts.notify.errors import NotifyError
+from services.alerts.notify.message import Message
+from services.alerts.notify.receivers.alertmanager import AlertmanagerSender
+from services.alerts.notify.receivers.email import ChartSource, EmailSender, SmtpServer
+from services.alerts.notify.receivers.webhook import WebhookSender
+from services.alerts.notify.routing import (
+    AlertmanagerTarget,
+    EmailTarget,
+    RouteConfig,
+    WebhookTarget,
+    missing_env,
+)
+
+__all__ = ["Sender", "build_senders", "missing_env"]
+
+
+class Sender(Protocol):
+    name: str
+
+    async def send(self, message: Message, now: datetime) -> None: ...
+
+
+def build_senders(
+    config: RouteConfig,
+    env: Mapping[str, str],
+    client: httpx.AsyncClient,
+    *,
+    smtp: SmtpServer,
+    alertmanager_url: str,
+    base_url: str | None = None,
+    charts: ChartSource | None = None,
+    tz: tzinfo = UTC,
+) -> dict[str, Sender]:
+    """A sender per receiver, secrets read from ``env``; every missing variable is named."""
+    missing = missing_env(config, env)
+    if missing:
+        raise NotifyError(
+            "receivers name secret variables that are not set: "
+            + "; ".join(missing)
+            + ": set them in the environment of `ontrack notify`, or drop those receivers"
+        )
+    senders: dict[str, Sender] = {}
+    for name, receiver in config.receivers.items():
+        target = receiver.target
+        if isinstance(target, EmailTarget):
+            server = smtp
+            if target.smarthost:
+                host, _, port = target.smarthost.rpartition(":")
+                server = SmtpServer(host, int(port), smtp.sender, timeout=smtp.timeout)
+            server = SmtpServer(
+                server.host,
+                server.port,
+                server.sender,
+                username=env.get(target.username_env or "") or server.username,
+                password=env.get(target.password_env or "") or server.password,
+                starttls=target.starttls or server.starttls,
+                timeout=server.timeout,
+            )
+            senders[name] = EmailSender(
+                name, target, server, charts=charts, base_url=base_url, tz=tz
+            )
+        elif isinstance(target, WebhookTarget):
+            secrets = [env[n] for n in target.secrets_env]
+            senders[name] = WebhookSender(name, target, secrets, client)
+        elif isinstance(target, AlertmanagerTarget):
+            url = target.url or alertmanager_url
+            senders[name] = AlertmanagerSender(name, target, url, client, base_url)
+    return senders

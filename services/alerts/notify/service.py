@@ -1,0 +1,87 @@
+"""Wiring of ``ontrack notify``: routes, senders, chart source and dispatcher from settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from psycopg_pool import AsyncConnectionPool
+
+from services.alerts.notify.chart import ChartData, chart_data
+from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.message import Notification
+from services.alerts.notify.metrics import NotifyMetrics
+from services.alerts.notify.outbox import Backoff
+from services.alerts.notify.receivers import build_senders
+from services.alerts.notify.receivers.email import ChartSource, SmtpServer
+from services.alerts.notify.routing import RouteConfig
+from services.settings import Settings
+
+__all__ = ["database_charts", "dispatcher_for", "smtp_server"]
+
+_CHART = """
+SELECT "time", metric, value FROM target_chart(%s, '-infinity', 'infinity')
+"""
+
+
+def database_charts(pool: AsyncConnectionPool) -> ChartSource:
+    """Chart data of a target alert: series from ``target_chart()``, projection from the
+    explanation. Alerts about a series (no ``target`` label) have no chart."""
+
+    async def find(n: Notification) -> ChartData | None:
+        target = n.labels.get("target")
+        if not target:
+            return None
+        async with pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(_CHART, [target])
+            rows = await cur.fetchall()
+        return chart_data(rows, n.explanation)
+
+    return find
+
+
+def smtp_server(settings: Settings) -> SmtpServer:
+    return SmtpServer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_from,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def dispatcher_for(
+    settings: Settings,
+    routes: RouteConfig,
+    pool: AsyncConnectionPool,
+    client: httpx.AsyncClient,
+    metrics: NotifyMetrics,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Dispatcher:
+    senders = build_senders(
+        routes,
+        os.environ if env is None else env,
+        client,
+        smtp=smtp_server(settings),
+        alertmanager_url=settings.alertmanager_url,
+        base_url=settings.public_url,
+        charts=database_charts(pool),
+        tz=ZoneInfo(settings.calendar_tz),
+    )
+    dispatch = DispatchSettings(
+        lease=timedelta(seconds=settings.notify_lease_seconds),
+        poll=timedelta(seconds=settings.notify_poll_seconds),
+        backoff=Backoff(
+            base=timedelta(seconds=settings.notify_retry_base_seconds),
+            cap=timedelta(seconds=settings.notify_retry_cap_seconds),
+        ),
+    )
+    return Dispatcher(pool, routes, senders, metrics, clock=clock or _utcnow, settings=dispatch)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,340 @@
+"""``ontrack notify``, ``ontrack alert ack|resolve``, ``ontrack silence add|list|expire``,
+``ontrack routes check``: on-call delivery and what people do to alerts.
+
+The actions work on the database directly (no API key): whoever can reach it may act,
+and ``--actor`` (default: the OS user) is written in the alert's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import psycopg
+
+from services.alerts.lifecycle import ActionError
+from services.alerts.notify.errors import NotifyError
+from services.alerts.notify.routing import RouteConfig
+from services.alerts.rules import DurationError, parse_duration
+from services.settings import Settings
+
+__all__ = ["COMMANDS"]
+
+T = TypeVar("T")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
+    from services.alerts.notify.errors import RouteFileError
+    from services.alerts.notify.routing_file import load_routes
+
+    try:
+        return load_routes(path or settings.routes_dir)
+    except RouteFileError as exc:
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s) in the routes:\n{exc}"
+        ) from None
+
+
+def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with await psycopg.AsyncConnection.connect(settings.dsn, connect_timeout=10) as conn:
+            return await work(conn)
+
+    try:
+        return asyncio.run(main())
+    except (NotifyError, ActionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except psycopg.errors.UndefinedTable as exc:
+        raise click.ClickException(
+            f"{str(exc).strip()}: the schema is behind, run `ontrack db migrate`"
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise click.ClickException(
+            f"cannot reach the database: {str(exc).strip()}; start the stack "
+            "(`ontrack stack up`) or check ONTRACK_DATABASE_URL"
+        ) from None
+
+
+_ACTOR = click.option(
+    "--actor",
+    default=_os_user,
+    show_default="the OS user",
+    help="Who acts (written in the alert's history)",
+)
+
+# --- notify ----------------------------------------------------------------------------
+
+
+@click.command("notify")
+@click.option(
+    "--web-port",
+    envvar="ONTRACK_NOTIFY_WEB_PORT",
+    show_envvar=True,
+    type=int,
+    help="Port of the dispatcher's /metrics  [default: 6069]",
+)
+@click.option(
+    "--routes",
+    "routes_dir",
+    envvar="ONTRACK_ROUTES_DIR",
+    show_envvar=True,
+    type=click.Path(path_type=Path),
+    help="Routes file, or directory of them  [default: routes/]",
+)
+@click.pass_obj
+def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) -> None:
+    """Deliver the notifications outbox: e-mail, signed webhooks, Alertmanager (SIGTERM stops)."""
+    update = {"notify_web_port": web_port, "routes_dir": routes_dir}
+    settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+    routes = _routes(settings)
+    try:
+        asyncio.run(_serve(settings, routes))
+    except NotifyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+async def _serve(settings: Settings, routes: RouteConfig) -> None:
+    import httpx
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from services.alerts.notify.metrics import NotifyMetrics
+    from services.alerts.notify.service import dispatcher_for
+    from services.storage.pool import open_pool
+
+    registry = CollectorRegistry()
+    metrics = NotifyMetrics.create(registry)
+    pool = await open_pool(settings.dsn, name="ontrack-notify", max_size=4)
+    try:
+        await _check_schema(pool)
+        async with httpx.AsyncClient() as client:
+            dispatcher = dispatcher_for(settings, routes, pool, client, metrics)
+            server, _ = start_http_server(
+                settings.notify_web_port, addr=settings.notify_web_host, registry=registry
+            )
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            click.echo(
+                f"delivering to {', '.join(routes.receivers)}; /metrics on "
+                f"{settings.notify_web_host}:{settings.notify_web_port}",
+                err=True,
+            )
+            try:
+                await dispatcher.run(stop)
+            finally:
+                server.shutdown()
+    finally:
+        await pool.close()
+
+
+async def _check_schema(pool: Any) -> None:
+    async with pool.connection() as conn:
+        try:
+            await conn.execute("SELECT 1 FROM notifications, alerts LIMIT 0")
+        except psycopg.errors.UndefinedTable as exc:
+            raise NotifyError(
+                f"{str(exc).strip()}: the schema is behind, run `ontrack db migrate`"
+            ) from None
+
+
+# --- alert ack / resolve ---------------------------------------------------------------
+
+
+@click.group("alert")
+def alert_group() -> None:
+    """Acknowledge or resolve one alert (by its fingerprint)."""
+
+
+@alert_group.command("ack")
+@click.argument("fingerprint")
+@click.option("--note", required=True, help="Why: what you found, what you are doing")
+@_ACTOR
+@click.pass_obj
+def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
+    """Acknowledge a pending or firing alert: you are on it (repeats stop)."""
+    from services.alerts.notify.actions import ack as do_ack
+
+    state = _run(settings, lambda conn: do_ack(conn, fingerprint, actor, note, _utcnow()))
+    click.echo(f"alert {state.fingerprint} ({state.state}) acknowledged by {state.acked_by}")
+
+
+@alert_group.command("resolve")
+@click.argument("fingerprint")
+@click.option("--note", required=True, help="Why: the fix, or why it no longer matters")
+@_ACTOR
+@click.option(
+    "--routes",
+    "routes_dir",
+    envvar="ONTRACK_ROUTES_DIR",
+    type=click.Path(path_type=Path),
+    help="Routes for the resolved notifications  [default: routes/]",
+)
+@click.pass_obj
+def resolve(
+    settings: Settings, fingerprint: str, note: str, actor: str, routes_dir: Path | None
+) -> None:
+    """Resolve a firing alert by hand; those told it fired are told it is resolved."""
+    from services.alerts.notify.actions import resolve as do_resolve
+
+    routes = _routes(settings, routes_dir)
+    state, sent = _run(
+        settings, lambda conn: do_resolve(conn, fingerprint, actor, note, _utcnow(), routes)
+    )
+    told = sorted({e.receiver for e in sent if e.id is not None and e.silenced_by is None})
+    click.echo(f"alert {state.fingerprint} is {state.state} (by {state.resolved_by or actor})")
+    click.echo(f"resolved notification queued for: {', '.join(told) or 'nobody'}")
+
+
+# --- silences --------------------------------------------------------------------------
+
+
+@click.group("silence")
+def silence_group() -> None:
+    """Mute notifications of alerts matching labels, for a while (or a maintenance window)."""
+
+
+def _moment(text: str | None, now: datetime, flag: str) -> datetime:
+    if text is None:
+        return now
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date-time: write e.g. 2026-11-22T22:00+08:00", param_hint=flag
+        ) from None
+    if moment.utcoffset() is None:
+        raise click.BadParameter(
+            f"{text!r} has no time zone: add one, e.g. +08:00", param_hint=flag
+        )
+    return moment
+
+
+@silence_group.command("add")
+@click.option(
+    "--match",
+    "matches",
+    multiple=True,
+    required=True,
+    help='Matcher, repeatable: severity=page, region!=laoshan, family=~"air|water"',
+)
+@click.option("--for", "length", help="How long, e.g. 2h, 30m, 1d (or give --until)")
+@click.option("--until", help="End, ISO date-time with zone")
+@click.option("--start", help="Start, ISO date-time with zone (later: a maintenance window)")
+@click.option("--comment", required=True, help="Why (shown in the alert's history)")
+@_ACTOR
+@click.pass_obj
+def silence_add(
+    settings: Settings,
+    matches: tuple[str, ...],
+    length: str | None,
+    until: str | None,
+    start: str | None,
+    comment: str,
+    actor: str,
+) -> None:
+    """Silence alerts whose labels match every --match."""
+    from services.alerts.notify.actions import add_silence
+    from services.alerts.notify.matchers import parse_matcher
+
+    now = _utcnow()
+    try:
+        matchers = [parse_matcher(m) for m in matches]
+    except NotifyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--match") from None
+    starts = _moment(start, now, "--start")
+    if (length is None) == (until is None):
+        raise click.UsageError("give exactly one of --for and --until")
+    if length is not None:
+        try:
+            ends = starts + parse_duration(length)
+        except DurationError as exc:
+            raise click.BadParameter(str(exc), param_hint="--for") from None
+    else:
+        ends = _moment(until, now, "--until")
+    if ends <= max(starts, now):
+        raise click.BadParameter("the silence would be over before it starts", param_hint="--for")
+    added = _run(
+        settings, lambda conn: add_silence(conn, matchers, starts, ends, actor, comment, now)
+    )
+    s = added.silence
+    click.echo(
+        f"silence {s.id}: {' '.join(str(m) for m in s.matchers)} from "
+        f"{s.starts_at.isoformat(timespec='minutes')} to {s.ends_at.isoformat(timespec='minutes')}"
+    )
+    click.echo(f"matches {len(added.alerts)} open alert(s) now: {', '.join(added.alerts) or '-'}")
+
+
+@silence_group.command("list")
+@click.option("--all", "include_expired", is_flag=True, help="Expired silences too")
+@click.pass_obj
+def silence_list(settings: Settings, include_expired: bool) -> None:
+    """Silences in force or to come (newest first)."""
+    from services.alerts.notify.store import list_silences
+
+    now = _utcnow()
+    found = _run(settings, lambda conn: list_silences(conn, now, include_expired=include_expired))
+    if not found:
+        click.echo("no silences", err=True)
+    for s in found:
+        click.echo(
+            f"{s.id:>5}  {s.state(now):<8} {s.starts_at.isoformat(timespec='minutes')} → "
+            f"{s.ends_at.isoformat(timespec='minutes')}  {' '.join(str(m) for m in s.matchers)}"
+            f"  by {s.created_by}: {s.comment}"
+        )
+
+
+@silence_group.command("expire")
+@click.argument("silence_id", type=int)
+@_ACTOR
+@click.pass_obj
+def silence_expire(settings: Settings, silence_id: int, actor: str) -> None:
+    """End a silence now."""
+    from services.alerts.notify.actions import expire_silence
+
+    s = _run(settings, lambda conn: expire_silence(conn, silence_id, actor, _utcnow()))
+    click.echo(f"silence {s.id} expired ({s.expired_by} at {s.expired_at or s.ends_at})")
+
+
+# --- routes ----------------------------------------------------------------------------
+
+
+@click.group("routes")
+def routes_group() -> None:
+    """The routes files (receivers and the route tree)."""
+
+
+@routes_group.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.pass_obj
+def routes_check(settings: Settings, path: Path | None) -> None:
+    """Check routes files (default: routes/); every problem with file:line and a fix."""
+    import os
+
+    from services.alerts.notify.routing import missing_env
+
+    config = _routes(settings, path)
+    for line in missing_env(config, os.environ):
+        click.echo(f"note: {line} is not set here (`ontrack notify` needs it)", err=True)
+    kinds = ", ".join(f"{r.name} ({r.kind})" for r in config.receivers.values())
+    click.echo(f"routes OK: {len(config.receivers)} receiver(s): {kinds}")
+
+
+COMMANDS = [notify, alert_group, silence_group, routes_group]
