@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import faust
 import orjson
+from faust.exceptions import ConsumerNotStarted
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.indicators.catalogue import load_catalogue
 from services.ingest.stream.batching import committed_batches
 from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.handler import BatchHandler, DeadLetter
-from services.ingest.stream.metrics import StreamMetrics
+from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
 from services.settings import Settings
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
 from services.storage.retention import drop_old_chunks
-from services.storage.writer import ObservationWriter, SeriesChange
+from services.storage.writer import ObservationWriter, Received, SeriesChange
 
 __all__ = ["create_stream_app"]
 
 log = logging.getLogger(__name__)
+
+# aiohttp refuses a charset inside content_type; the exposition format is UTF-8 by definition.
+_METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
 
 
 def _utcnow() -> datetime:
@@ -71,10 +75,47 @@ def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> dict[str
     }
 
 
+class _MeteredWriter(ObservationWriter):
+    """The observation writer, timed; a write that changed rows also refreshed the rollups."""
+
+    def __init__(self, pool: Any, metrics: StreamMetrics, *, calendar_tz: str) -> None:
+        super().__init__(pool, calendar_tz=calendar_tz)
+        self.metrics = metrics
+
+    async def write(self, batch: Sequence[Received]) -> list[SeriesChange]:
+        write = super().write
+        changes = await self.metrics.timed_write("observations", lambda: write(batch))
+        if changes:
+            self.metrics.rollups_refreshed()
+        return changes
+
+
+def _partition_offsets(app: faust.App, topic: str) -> list[PartitionOffsets]:
+    """Log end and committed offsets of the partitions of ``topic`` this worker is assigned."""
+    consumer = app.consumer
+    try:
+        assigned = consumer.assignment()
+    except ConsumerNotStarted:
+        return []
+    # Faust keeps, per partition, the offset it last committed (the next one to read).
+    committed: Mapping[Any, int | None] = getattr(consumer, "_committed_offset", {})
+    out = []
+    for tp in assigned:
+        if tp.topic != topic:
+            continue  # Faust's own topics (the assignor's leader topic)
+        try:
+            end = consumer.highwater(tp)
+        except AssertionError:  # aiokafka: the partition was revoked since assignment()
+            continue
+        out.append(PartitionOffsets(tp.topic, tp.partition, end, committed.get(tp)))
+    return out
+
+
 def create_stream_app(settings: Settings, *, web_port: int | None = None) -> faust.App:
     app = _faust_app(settings, web_port or settings.worker_web_port)
     catalogue = load_catalogue(settings.catalogue_path)
     metrics = StreamMetrics.create(CollectorRegistry())
+    metrics.watch_consumer(lambda: _partition_offsets(app, settings.topic_readings))
     readings = app.topic(settings.topic_readings, value_serializer="raw")
     dlq = app.topic(settings.topic_dlq, value_serializer="raw")
     aggregates = app.topic(settings.topic_aggregates, value_serializer="raw")
@@ -82,7 +123,7 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
 
     async def dead_letter(items: Sequence[DeadLetter]) -> None:
         for d in items:
-            metrics.dead_lettered.inc()
+            metrics.dead_lettered.labels(dead_letter_reason(d.reason)).inc()
             await dlq.send(
                 value=orjson.dumps(
                     {
@@ -99,8 +140,12 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
     async def store(stream: Any) -> None:
         pool = pools["db"] = await open_pool(settings.dsn, max_size=2, name="ontrack-stream")
         await sync_catalogue(pool, catalogue)
-        writer = ObservationWriter(pool, calendar_tz=settings.calendar_tz)
-        derive = partial(refresh_air_quality, pool, tz=settings.calendar_tz)
+        writer = _MeteredWriter(pool, metrics, calendar_tz=settings.calendar_tz)
+        air_quality = partial(refresh_air_quality, pool, tz=settings.calendar_tz)
+
+        async def derive(changes: Sequence[SeriesChange]) -> int:
+            return await metrics.timed_write("air_quality", lambda: air_quality(changes))
+
         handler = BatchHandler(writer, catalogue, dead_letter, _utcnow, derive=derive)
         async for events in committed_batches(
             stream, settings.batch_max, settings.batch_within_seconds
@@ -110,9 +155,12 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
             for key, value in _aggregate_events(changes, _utcnow()).items():
                 await aggregates.send(key=key.encode(), value=value)
             metrics.batch_size.observe(len(events))
-            metrics.stored.inc(sum(c.rows for c in changes))
+            metrics.batch_stored(
+                [(c.indicator, c.rows) for c in changes],
+                [e.message.timestamp for e in events if e.message.timestamp],
+            )
 
-    @app.timer(interval=settings.retention_check_seconds)
+    @app.timer(interval=settings.retention_check_seconds)  # type: ignore[untyped-decorator]
     async def retention() -> None:
         if "db" in pools:
             dropped = await drop_old_chunks(
@@ -127,7 +175,7 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+        return web.bytes(generate_latest(metrics.registry), content_type=_METRICS_CONTENT_TYPE)
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:

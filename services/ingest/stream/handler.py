@@ -13,7 +13,8 @@ import orjson
 import psycopg
 
 from services.indicators.catalogue import Catalogue
-from services.indicators.readings import Reading, validate_record
+from services.indicators.readings import Reading
+from services.ingest.checks import check_record
 from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
 from services.storage.errors import StorageError, StorageUnavailable
 from services.storage.writer import ObservationWriter, Received, SeriesChange
@@ -60,10 +61,18 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decode
         int(getattr(message, "partition", -1)),
         int(getattr(message, "offset", -1)),
     )
-    if _header(getattr(message, "headers", None), FORMAT_HEADER) == TRUSTED_FORMAT:
-        received_at, readings = decode_trusted(payload)
-        return Decoded(received_at, list(readings))
     out = Decoded(now)
+    if _header(getattr(message, "headers", None), FORMAT_HEADER) == TRUSTED_FORMAT:
+        try:
+            received_at, readings = decode_trusted(payload)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = (
+                f"header {FORMAT_HEADER}={TRUSTED_FORMAT.decode()} on a payload that is not "
+                f"such a batch ({exc!r}); Kafka-native producers must not set that header"
+            )
+            out.dead.append(DeadLetter(*where, reason, payload))
+            return out
+        return Decoded(received_at, list(readings))
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -73,7 +82,7 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decode
     if not isinstance(records, list):
         records = [records]
     for i, raw in enumerate(records):
-        result = validate_record(raw, i, catalogue, now)
+        result = check_record(raw, i, catalogue, now)
         if isinstance(result, Reading):
             out.readings.append(result)
         else:

@@ -1,0 +1,142 @@
+"""Feed health: how fresh every series is against its cadence, what arrives, what is refused."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.models.dashboard import Dashboard, DynamicConfigValue, ValueMap
+from grafana_foundation_sdk.models.dashboard import ValueMappingResult as Shown
+
+from services.dashboards.common import finish, new_dashboard
+from services.dashboards.panels import (
+    prom,
+    stat_panel,
+    table_panel,
+    thresholds,
+    timeseries_panel,
+)
+from services.dashboards.sql import Sql, compose
+
+__all__ = ["UID", "feed_health"]
+
+UID = "ontrack-feeds"
+
+_SERIES = """
+SELECT indicator, source, state, last_ts AS "newest reading", age_seconds AS "age",
+       cadence::text AS "cadence", stored_at AS "last stored"
+FROM feed_freshness
+ORDER BY CASE state WHEN 'silent' THEN 1 WHEN 'late' THEN 2 ELSE 3 END, age_seconds DESC
+"""
+
+_VOLUME = """
+SELECT bucket AS "time", indicator AS metric, readings AS value
+FROM feed_volume
+WHERE width = rollup_width($__interval_ms) AND $__timeFilter(bucket)
+ORDER BY 1, 2
+"""
+
+_STATES = (
+    ("silent", "red", "Series silent for more than three times their cadence."),
+    ("late", "orange", "Series late by 1.5 to 3 times their cadence."),
+    ("fresh", "green", "Series that reported within 1.5 times their cadence."),
+)
+
+
+def feed_health() -> Dashboard:
+    board = new_dashboard(
+        UID,
+        "ontrack · feed health",
+        "Is every provider still reporting, and is what they send accepted? Freshness comes "
+        "from the stored data; accepted and refused readings from the services' metrics.",
+        time=("now-7d", "now"),
+        refresh="1m",
+    )
+    for state, colour, description in _STATES:
+        board = board.with_panel(
+            stat_panel(
+                f"{state.capitalize()} series",
+                Sql(
+                    compose(
+                        "SELECT count(*) FROM feed_freshness WHERE state = {state}",
+                        literals={"state": state},
+                    )
+                ).table(),
+                description=description,
+                steps=thresholds((None, colour)),
+                decimals=0,
+                span=8,
+            )
+        )
+    series = table_panel(
+        "Every series",
+        Sql(_SERIES).table(),
+        description="Newest reading of each (indicator, source) and its age against the "
+        "indicator's cadence; the worst first.",
+        height=12,
+        mappings=[
+            ValueMap(
+                options={
+                    state: Shown(text=state, color=colour, index=i)
+                    for i, (state, colour, _) in enumerate(_STATES)
+                }
+            )
+        ],
+    ).override_by_name("age", [DynamicConfigValue(id_val="unit", value="s")])
+    board = board.with_panel(series)
+    board = board.with_panel(
+        timeseries_panel(
+            "Readings stored, by indicator",
+            Sql(_VOLUME),
+            bars=True,
+            stacked=True,
+            span=24,
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Readings accepted by the API, by provider",
+            prom(
+                "sum by (provider) (rate(ontrack_readings_accepted_total[$__rate_interval]))",
+                "{{provider}}",
+            ),
+            unit="reqps",
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Readings refused, by provider and reason",
+            prom(
+                "sum by (provider, reason) "
+                "(rate(ontrack_readings_rejected_total[$__rate_interval]))",
+                "{{provider}}: {{reason}}",
+            ),
+            prom(
+                "sum by (reason) (rate(ontrack_stream_dead_lettered_total[$__rate_interval]))",
+                "stream dead-letter: {{reason}}",
+            ),
+            unit="reqps",
+            description="Refused by the API (per record), and records the stream sent to "
+            "readings.dlq (Kafka-native producers, or refused by the database).",
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Age of the newest reading, per series",
+            prom(
+                "max by (indicator, source) (ontrack_feed_freshness_seconds)",
+                "{{indicator}} / {{source}}",
+            ),
+            unit="s",
+            description="As the alert engine sees it; OntrackFeedSilent fires past three "
+            "times the indicator's cadence.",
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Requests refused for their API key",
+            prom(
+                "sum by (reason) (rate(ontrack_http_auth_failures_total[$__rate_interval]))",
+                "{{reason}}",
+            ),
+            unit="reqps",
+        )
+    )
+    return finish(board)

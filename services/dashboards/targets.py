@@ -1,0 +1,159 @@
+"""Publish the plan targets and their trajectories to TimescaleDB, where panels (and the API)
+read them: ``plan_targets`` and ``target_trajectory`` (migration 0005).
+
+The trajectory is computed here by services.indicators.trajectory, the one definition the
+alert engine also judges with, as one point per local day from the baseline to the
+deadline. A baseline the plan leaves to the data (``from_data: true``) is resolved from
+the city data already stored (services.indicators.baseline); until there is enough of it
+the trajectory is flat at the target value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection
+
+from services.alerts.inputs import Bucket
+from services.alerts.shape import AQI_FLAGS, flag_data, target_data
+from services.indicators.baseline import resolve_baseline
+from services.indicators.catalogue import Catalogue
+from services.indicators.plan_model import CITY_TZ, Plan, Target
+from services.indicators.target_data import Point, TargetData
+from services.indicators.trajectory import expected_at
+
+__all__ = ["load_target_data", "publish_plans", "publish_targets", "trajectory_points"]
+
+_DAY = timedelta(days=1)
+
+_UPSERT = """
+INSERT INTO plan_targets (id, plan_id, indicator, family, name, comparator, value, unit,
+                          deadline, deadline_at, kind, scope, baseline_value, baseline_date,
+                          baseline_from_data, reported_met, source_clause)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET
+    plan_id = EXCLUDED.plan_id, indicator = EXCLUDED.indicator, family = EXCLUDED.family,
+    name = EXCLUDED.name, comparator = EXCLUDED.comparator, value = EXCLUDED.value,
+    unit = EXCLUDED.unit, deadline = EXCLUDED.deadline, deadline_at = EXCLUDED.deadline_at,
+    kind = EXCLUDED.kind, scope = EXCLUDED.scope, baseline_value = EXCLUDED.baseline_value,
+    baseline_date = EXCLUDED.baseline_date, baseline_from_data = EXCLUDED.baseline_from_data,
+    reported_met = EXCLUDED.reported_met, source_clause = EXCLUDED.source_clause,
+    published_at = now()
+"""
+
+_COPY = "COPY target_trajectory (target_id, ts, expected) FROM STDIN"
+
+_BUCKETS = """
+SELECT width, bucket, count, sum, min, max, mean, last, last_ts
+FROM city_rollups
+WHERE indicator = %s AND width IN ('day', 'month')
+ORDER BY width, bucket
+"""
+
+_FLAGS = """
+SELECT day, good, heavy FROM air_quality_days WHERE scope = 'city' ORDER BY day
+"""
+
+
+def trajectory_points(target: Target, start: datetime) -> list[Point]:
+    """The expected value at every local midnight from ``start``'s day to the deadline."""
+    day = datetime.combine(start.astimezone(CITY_TZ).date(), time(), CITY_TZ)
+    end = target.deadline_at
+    points: list[Point] = []
+    while day <= end:
+        points.append((day, expected_at(target, day)))
+        day += _DAY
+    return points
+
+
+async def load_target_data(
+    conn: AsyncConnection[tuple[object, ...]], target: Target, tz: str = "Asia/Shanghai"
+) -> TargetData:
+    """The city data a target is judged on, shaped as the alert engine shapes it."""
+    flag = AQI_FLAGS.get(target.indicator)
+    if flag is not None:
+        cur = await conn.execute(_FLAGS)
+        days = [
+            (cast(date, d), bool(good if flag == "good" else heavy))
+            for d, good, heavy in await cur.fetchall()
+        ]
+        last = datetime.combine(days[-1][0], time(), ZoneInfo(tz)) if days else None
+        return flag_data(target, days, tz, last)
+    cur = await conn.execute(_BUCKETS, [target.indicator])
+    widths: dict[str, list[Bucket]] = {"day": [], "month": []}
+    for width, *row in await cur.fetchall():
+        widths[str(width)].append(Bucket(*row))  # type: ignore[arg-type]
+    newest = [b.last_ts for b in widths["day"][-1:]]
+    return target_data(target, widths["day"], widths["month"], max(newest, default=None))
+
+
+async def publish_targets(
+    conn: AsyncConnection[tuple[object, ...]], plans: Sequence[Plan], catalogue: Catalogue
+) -> int:
+    """Replace the published targets and trajectories with those of ``plans``, in one transaction."""
+    rows = 0
+    async with conn.transaction():
+        ids = [t.id for p in plans for t in p.targets]
+        await conn.execute("DELETE FROM plan_targets WHERE NOT (id = ANY(%s))", [ids])
+        for plan in plans:
+            plan_start = datetime.combine(plan.date, time(), CITY_TZ)
+            for target in plan.targets:
+                if target.baseline.from_data and target.scope == "city":
+                    target = resolve_baseline(target, await load_target_data(conn, target))
+                rows += await _publish_one(conn, target, catalogue, plan_start)
+    return rows
+
+
+async def _publish_one(
+    conn: AsyncConnection[tuple[object, ...]],
+    target: Target,
+    catalogue: Catalogue,
+    plan_start: datetime,
+) -> int:
+    indicator = catalogue.get(target.indicator)
+    base = target.baseline
+    await conn.execute(
+        _UPSERT,
+        [
+            target.id,
+            target.plan_id,
+            target.indicator,
+            indicator.family,
+            indicator.name,
+            target.comparator,
+            target.value,
+            target.unit,
+            target.deadline,
+            target.deadline_at,
+            target.kind,
+            target.scope,
+            base.value,
+            base.date,
+            base.from_data,
+            target.reported_met is not None,
+            target.source_clause,
+        ],
+    )
+    await conn.execute("DELETE FROM target_trajectory WHERE target_id = %s", [target.id])
+    start = min(base.at, plan_start) if base.at is not None else plan_start
+    points = trajectory_points(target, start)
+    async with conn.cursor() as cur, cur.copy(_COPY) as copy:
+        for ts, value in points:
+            await copy.write_row((target.id, ts, value))
+    return len(points)
+
+
+async def publish_plans(dsn: str, plans_dir: Path, catalogue_path: Path) -> tuple[int, int]:
+    """Load the plans and publish them; (targets, trajectory points)."""
+    from services.indicators.catalogue import load_catalogue
+    from services.indicators.plans import load_plans
+
+    catalogue = load_catalogue(catalogue_path)
+    plans = load_plans(plans_dir, catalogue)
+    async with await AsyncConnection.connect(dsn) as conn:
+        points = await publish_targets(conn, plans, catalogue)
+    return sum(len(p.targets) for p in plans), points

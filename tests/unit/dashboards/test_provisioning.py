@@ -1,0 +1,48 @@
+"""Grafana provisioning: the data sources the panels name, the dashboards directory, and
+every setting taken from the environment documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from services.dashboards.panels import PROMETHEUS
+from services.dashboards.sql import TIMESCALEDB
+
+GRAFANA = Path(__file__).parents[3] / "deploy/grafana"
+DATASOURCES = GRAFANA / "provisioning/datasources/ontrack.yml"
+DASHBOARDS = GRAFANA / "provisioning/dashboards/ontrack.yml"
+
+
+def test_datasources_have_the_uids_and_types_the_panels_use() -> None:
+    doc = yaml.safe_load(DATASOURCES.read_text(encoding="utf-8"))
+    assert doc["apiVersion"] == 1
+    found = {d["uid"]: d["type"] for d in doc["datasources"]}
+    assert found == {
+        TIMESCALEDB.uid: TIMESCALEDB.type_val,
+        PROMETHEUS.uid: PROMETHEUS.type_val,
+    }
+
+
+def test_dashboards_provider_loads_the_generated_files() -> None:
+    doc = yaml.safe_load(DASHBOARDS.read_text(encoding="utf-8"))
+    (provider,) = doc["providers"]
+    assert provider["type"] == "file"
+    assert provider["options"]["path"] == "${ONTRACK_DASHBOARDS_DIR}"
+    assert provider["allowUiUpdates"] is False
+
+
+def test_secrets_and_addresses_come_from_the_environment_and_are_documented() -> None:
+    readme = (GRAFANA / "README.md").read_text(encoding="utf-8")
+    datasources = DATASOURCES.read_text(encoding="utf-8")
+    assert "password: ${ONTRACK_TSDB_PASSWORD}" in datasources
+    used = set(re.findall(r"\$\{(\w+)\}", datasources + DASHBOARDS.read_text(encoding="utf-8")))
+    assert used == {
+        "ONTRACK_TSDB_HOST", "ONTRACK_TSDB_PORT", "ONTRACK_TSDB_DATABASE", "ONTRACK_TSDB_USER",
+        "ONTRACK_TSDB_PASSWORD", "ONTRACK_TSDB_SSLMODE", "ONTRACK_PROMETHEUS_URL",
+        "ONTRACK_DASHBOARDS_DIR",
+    }  # fmt: skip
+    undocumented = {name for name in used if f"`{name}`" not in readme}
+    assert not undocumented
