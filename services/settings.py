@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     api_port: int = 8080
     max_body_bytes: int = 16 << 20
     max_batch: int = 10_000
+    rate_per_key: float = 2000.0  # readings per second per API key (per API process)
+    rate_burst: int = 20_000  # readings a key may send at once before the rate applies
+    key_cache_seconds: float = 5.0  # a revoked key stops working within this time
     worker_web_port: int = 6066
     consumer_group: str = "ontrack-stream"
     consumer_session_timeout: float = 10.0
@@ -45,6 +48,24 @@ class Settings(BaseSettings):
     catalogue_path: Path = REPO_ROOT / "catalogue" / "indicators.yaml"
     plans_dir: Path = REPO_ROOT / "plans"
     rules_dir: Path = REPO_ROOT / "rules"
+    eval_interval: float = 60.0  # seconds between two evaluations of every target and rule
+    alerts_consumer_group: str = "ontrack-alerts"
+    alerts_web_host: str = "127.0.0.1"
+    alerts_web_port: int = 6068  # /metrics and /healthz of `ontrack alerts`
+
+    # on-call delivery (`ontrack notify`)
+    routes_dir: Path = REPO_ROOT / "routes"
+    notify_web_host: str = "127.0.0.1"
+    notify_web_port: int = 6069  # /metrics of `ontrack notify`
+    notify_poll_seconds: float = 1.0  # outbox poll when idle
+    notify_lease_seconds: float = 120.0  # a dead dispatcher's claimed rows return after this
+    notify_retry_base_seconds: float = 5.0  # first retry after this, doubling up to the cap
+    notify_retry_cap_seconds: float = 1800.0
+    public_url: str = "http://127.0.0.1:8080"  # links in notifications (the API's address)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "ontrack@localhost"
+    smtp_timeout_seconds: float = 10.0
 
     @property
     def dsn(self) -> str:

@@ -63,7 +63,7 @@ def worker(settings: Settings, web_port: int) -> None:
 @click.command("run")
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the API and a stream worker together in the foreground; Ctrl-C stops both."""
+    """Run the API, a stream worker, the alert engine and the notifier in the foreground; Ctrl-C stops them."""
     base = [sys.executable, "-m", "services"]
     if ctx.parent is not None:
         for name, flag in (("kafka_bootstrap", "--kafka"), ("database_url", "--database-url")):
@@ -71,8 +71,8 @@ def run(ctx: click.Context) -> None:
             if value:
                 base += [flag, value]
     children = {
-        "api": subprocess.Popen([*base, "api"]),  # noqa: S603 - our own command line
-        "worker": subprocess.Popen([*base, "worker"]),  # noqa: S603
+        name: subprocess.Popen([*base, name])  # noqa: S603 - our own command line
+        for name in ("api", "worker", "alerts", "notify")
     }
     stopping = False
 
