@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     topic_dlq: str = "readings.dlq"
     topic_aggregates: str = "aggregates"
     topic_partitions: int = 4
+    topic_replication_factor: int = 1  # of the topics ontrack creates itself (3 on a real cluster)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8080
@@ -35,6 +36,7 @@ class Settings(BaseSettings):
     rate_burst: int = 20_000  # readings a key may send at once before the rate applies
     key_cache_seconds: float = 5.0  # a revoked key stops working within this time
     worker_web_port: int = 6066
+    worker_web_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for probes and scrapes
     consumer_group: str = "ontrack-stream"
     consumer_session_timeout: float = 10.0
     batch_max: int = 2000
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     alerts_consumer_group: str = "ontrack-alerts"
     alerts_web_host: str = "127.0.0.1"
     alerts_web_port: int = 6068  # /metrics and /healthz of `ontrack alerts`
+    alerts_leader_retry_seconds: float = 5.0  # standby engines try the leader lock this often
 
     # on-call delivery (`ontrack notify`)
     routes_dir: Path = REPO_ROOT / "routes"

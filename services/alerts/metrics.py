@@ -1,9 +1,9 @@
 """Prometheus metrics of the alert engine, built on a registry the caller owns.
 
 Names match what deploy/prometheus/rules select on: ``ontrack_rule_evaluation_duration_seconds``
-(the engine is alive), ``ontrack_feed_freshness_seconds{indicator,source}`` and
-``ontrack_feed_cadence_seconds{indicator}`` (feeds gone silent), the latter two computed at
-scrape time from the last readings the engine saw.
+(the engine is alive), ``ontrack_alerts_leader`` (which replica leads),
+``ontrack_feed_freshness_seconds{indicator,source}`` and ``ontrack_feed_cadence_seconds{indicator}``
+(feeds gone silent), the latter two computed at scrape time from the last readings the engine saw.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class EngineMetrics:
     targets: Gauge
     last_success: Gauge
     events: Counter
+    leader: Gauge
     feeds: FeedCollector = field(repr=False)
 
     @classmethod
@@ -150,6 +151,11 @@ class EngineMetrics:
                 "ontrack_alert_events_consumed_total",
                 "Messages read from the aggregates topic, by outcome (used or unreadable)",
                 ["outcome"],
+                registry=registry,
+            ),
+            leader=Gauge(
+                "ontrack_alerts_leader",
+                "1 while this engine holds the leader lock and evaluates, 0 while it stands by",
                 registry=registry,
             ),
             feeds=feeds,

@@ -8,37 +8,38 @@ evaluation covering them is committed to the database, so an event is never lost
 repeated one only re-evaluates (idempotent).
 
 One evaluation: read the data (services.alerts.data), judge it (pure, in a thread), then
-in one transaction: take the engine lock, load the prior alert states, step them, store
-statuses, states and transitions (services.alerts.store).
+in one transaction: take the engine lock, check this engine still leads, load the prior
+alert states, step them, store statuses, states and transitions (services.alerts.store).
+
+Replicas: every ``ontrack alerts`` process competes for the leader lock
+(services.alerts.leader). Only the leader evaluates and consumes ``aggregates``; the
+others stand by, try the lock every ``alerts_leader_retry_seconds`` and take over when
+the leader stops or dies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from prometheus_client import CollectorRegistry
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.data import load_snapshot
 from services.alerts.evaluate import Outcome, advance, judge
 from services.alerts.events import AggregateEvents
+from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
 from services.alerts.store import load_alerts, lock, save
 from services.alerts.universe import Universe
-from services.alerts.web import start_web
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
-from services.settings import Settings
-from services.storage.pool import open_pool
 
-__all__ = ["AlertEngine", "InTransaction", "run_engine", "run_loop", "utcnow"]
+__all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop", "utcnow"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ _ALERT_COUNTS = "SELECT state, severity, count(*)::int FROM alerts GROUP BY stat
 
 InTransaction = Callable[[AsyncConnection[tuple[Any, ...]], Outcome], Awaitable[None]]
 """Work committed together with an evaluation (e.g. enqueueing its notifications)."""
+
+Guard = Callable[[AsyncConnection[tuple[Any, ...]]], Awaitable[None]]
+"""A check at the start of each evaluation's transaction; raising rolls the evaluation back."""
 
 
 def utcnow() -> datetime:
@@ -58,6 +62,8 @@ class AlertEngine:
 
     ``in_transaction`` runs inside the transaction that stores each evaluation, after
     the statuses, states and transitions: what it writes commits with them or not at all.
+    ``guard`` runs first in that transaction, once the engine lock is taken (the leader
+    check of a replica: :meth:`Leadership.fence`).
     """
 
     def __init__(
@@ -69,6 +75,7 @@ class AlertEngine:
         clock: Callable[[], datetime] = utcnow,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         in_transaction: InTransaction | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.universe = universe
         self.pool = pool
@@ -76,6 +83,7 @@ class AlertEngine:
         self.clock = clock
         self.thresholds = thresholds
         self.in_transaction = in_transaction
+        self.guard = guard
         self.last_success: datetime | None = None
 
     async def evaluate(
@@ -92,6 +100,8 @@ class AlertEngine:
             judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
             async with conn.transaction():
                 await lock(conn)
+                if self.guard is not None:
+                    await self.guard(conn)
                 priors = await load_alerts(
                     conn, judgement.fingerprints, open_too=judgement.complete
                 )
@@ -127,7 +137,8 @@ async def run_loop(
     """Tick every ``interval`` seconds; evaluate what events name in between.
 
     A failed evaluation (database unavailable) is retried after ``retry`` seconds with
-    the same events, whose offsets stay uncommitted until it succeeds.
+    the same events, whose offsets stay uncommitted until it succeeds. The loop ends when
+    the engine's guard says it no longer leads (:class:`LeadershipLost`).
     """
     loop = asyncio.get_running_loop()
     next_tick = loop.time()
@@ -142,13 +153,16 @@ async def run_loop(
             continue
         try:
             await engine.evaluate(None if tick else named)
+        except LeadershipLost as exc:
+            log.warning("%s", exc)
+            return
         except (psycopg.Error, OSError) as exc:
             engine.metrics.failures.labels("tick" if tick else "event").inc()
             if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn):
                 log.error("the database schema is behind (%s): run `ontrack db migrate`", exc)
             else:
                 log.warning("evaluation failed, retrying: %s", exc)
-            await _sleep_or_stop(stop, min(interval, retry))
+            await sleep_or_stop(stop, min(interval, retry))
             continue
         named = set()
         if tick:
@@ -156,59 +170,8 @@ async def run_loop(
         await events.commit()
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), seconds)
     except TimeoutError:
         pass
-
-
-async def run_engine(
-    settings: Settings,
-    universe: Universe,
-    *,
-    registry: CollectorRegistry | None = None,
-    clock: Callable[[], datetime] = utcnow,
-    stop: asyncio.Event | None = None,
-    in_transaction: InTransaction | None = None,
-) -> None:
-    """Run until SIGTERM or SIGINT (or ``stop``): engine, event consumer and web port."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    metrics = EngineMetrics.create(registry or CollectorRegistry())
-    pool = await open_pool(settings.dsn, max_size=2, name="ontrack-alerts")
-    engine = AlertEngine(universe, pool, metrics, clock=clock, in_transaction=in_transaction)
-    events = AggregateEvents(settings, metrics)
-    interval = settings.eval_interval
-
-    def health() -> tuple[bool, dict[str, Any]]:
-        last = engine.last_success
-        fresh = last is not None and (clock() - last).total_seconds() < 3 * interval + 30
-        return fresh, {
-            "last_evaluation": last.isoformat() if last else None,
-            "kafka": events.connected,
-            "targets": len(universe.targets),
-            "rules": len(universe.rules),
-        }
-
-    runner = await start_web(
-        settings.alerts_web_host, settings.alerts_web_port, metrics.registry, health
-    )
-    log.info(
-        "alert engine: %d targets, %d rules, every %gs and on %s; /metrics on %s:%d",
-        len(universe.targets),
-        len(universe.rules),
-        interval,
-        settings.topic_aggregates,
-        settings.alerts_web_host,
-        settings.alerts_web_port,
-    )
-    try:
-        await run_loop(engine, events, interval, stop)
-    finally:
-        await events.close()
-        await runner.cleanup()
-        await pool.close()
-        log.info("alert engine stopped")

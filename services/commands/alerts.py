@@ -54,7 +54,7 @@ def alerts(
     web_port: int | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.alerts.service import run_engine
+    from services.alerts.replica import run_engine
     from services.alerts.universe import load_universe
     from services.ingest.topics import ensure_topics
 

@@ -28,6 +28,7 @@ from services.indicators.trajectory import expected_at
 
 __all__ = ["load_target_data", "publish_plans", "publish_targets", "trajectory_points"]
 
+_PUBLISH_LOCK = 0x6F6E747261636B03  # "ontrack" + 3: publishing plan targets
 _DAY = timedelta(days=1)
 
 _UPSERT = """
@@ -97,6 +98,8 @@ async def publish_targets(
     """Replace the published targets and trajectories with those of ``plans``, in one transaction."""
     rows = 0
     async with conn.transaction():
+        # replicas of the alert engine publish as they start: one at a time
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_PUBLISH_LOCK])
         ids = [t.id for p in plans for t in p.targets]
         await conn.execute("DELETE FROM plan_targets WHERE NOT (id = ANY(%s))", [ids])
         for plan in plans:

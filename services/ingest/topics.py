@@ -49,7 +49,11 @@ def topic_names(settings: Settings) -> tuple[str, ...]:
 
 
 def ensure_topics(settings: Settings) -> None:
-    """Create ``readings``, ``readings.dlq`` and ``aggregates`` if they are missing."""
+    """Create ``readings``, ``readings.dlq`` and ``aggregates`` if they are missing.
+
+    On a real cluster create them beforehand (deploy/compose's kafka-init, Strimzi's
+    KafkaTopic in deploy/k8s); ``topic_replication_factor`` covers the case they were not.
+    """
     wanted = {
         settings.topic_readings: settings.topic_partitions,
         settings.topic_dlq: 1,
@@ -59,7 +63,7 @@ def ensure_topics(settings: Settings) -> None:
     try:
         existing = set(admin.list_topics())
         new = [
-            NewTopic(name, num_partitions=n, replication_factor=1)
+            NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication_factor)
             for name, n in wanted.items()
             if name not in existing
         ]

@@ -43,7 +43,7 @@ def _faust_app(settings: Settings, web_port: int) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
-        web_host="127.0.0.1",
+        web_host=settings.worker_web_host,
         web_port=web_port,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
