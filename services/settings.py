@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # on-call delivery (`ontrack notify`)
     routes_dir: Path = REPO_ROOT / "routes"
     notify_web_host: str = "127.0.0.1"
-    notify_web_port: int = 6069  # /metrics of `ontrack notify`
+    notify_web_port: int = 6069  # /metrics and /healthz of `ontrack notify`
     notify_poll_seconds: float = 1.0  # outbox poll when idle
     notify_lease_seconds: float = 120.0  # a dead dispatcher's claimed rows return after this
     notify_retry_base_seconds: float = 5.0  # first retry after this, doubling up to the cap

@@ -88,7 +88,7 @@ _ACTOR = click.option(
     envvar="ONTRACK_NOTIFY_WEB_PORT",
     show_envvar=True,
     type=int,
-    help="Port of the dispatcher's /metrics  [default: 6069]",
+    help="Port of the dispatcher's /metrics and /healthz  [default: 6069]",
 )
 @click.option(
     "--routes",
@@ -112,10 +112,11 @@ def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) ->
 
 async def _serve(settings: Settings, routes: RouteConfig) -> None:
     import httpx
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
 
     from services.alerts.notify.metrics import NotifyMetrics
     from services.alerts.notify.service import dispatcher_for
+    from services.alerts.web import start_web
     from services.storage.pool import open_pool
 
     registry = CollectorRegistry()
@@ -125,24 +126,34 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
         await _check_schema(pool)
         async with httpx.AsyncClient() as client:
             dispatcher = dispatcher_for(settings, routes, pool, client, metrics)
-            server, _ = start_http_server(
-                settings.notify_web_port, addr=settings.notify_web_host, registry=registry
+            runner = await start_web(
+                settings.notify_web_host,
+                settings.notify_web_port,
+                registry,
+                lambda: _health(dispatcher.last_pass, settings.notify_poll_seconds),
             )
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             click.echo(
-                f"delivering to {', '.join(routes.receivers)}; /metrics on "
+                f"delivering to {', '.join(routes.receivers)}; /metrics and /healthz on "
                 f"{settings.notify_web_host}:{settings.notify_web_port}",
                 err=True,
             )
             try:
                 await dispatcher.run(stop)
             finally:
-                server.shutdown()
+                await runner.cleanup()
     finally:
         await pool.close()
+
+
+def _health(last_pass: datetime | None, poll: float) -> tuple[bool, dict[str, Any]]:
+    """Healthy while passes over the outbox succeed (a database outage makes it degraded)."""
+    age = None if last_pass is None else (_utcnow() - last_pass).total_seconds()
+    ok = age is not None and age < 3 * poll + 30
+    return ok, {"last_pass": last_pass.isoformat() if last_pass else None}
 
 
 async def _check_schema(pool: Any) -> None:

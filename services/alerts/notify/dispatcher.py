@@ -103,6 +103,7 @@ class Dispatcher:
         self._settings = settings or DispatchSettings()
         self._buckets: dict[str, Bucket] = {}
         self._next_repeats: datetime | None = None
+        self.last_pass: datetime | None = None  # end of the last pass that reached the outbox
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pass after pass until ``stop`` is set; a database outage is waited out."""
@@ -112,6 +113,7 @@ class Dispatcher:
             try:
                 report = await self.tick()
                 busy = report.claimed >= self._settings.claim_limit
+                self.last_pass = self._clock()
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 log.warning("outbox unreachable, trying again in %.0f s: %s", poll, exc)
             if not busy:

@@ -408,9 +408,11 @@ async def test_notify_command_delivers_and_serves_metrics(
             await asyncio.sleep(0.1)
         async with httpx.AsyncClient() as client:
             metrics = (await client.get(f"http://127.0.0.1:{web}/metrics", timeout=5)).text
+            health = await client.get(f"http://127.0.0.1:{web}/healthz", timeout=5)
     finally:
         await receiver.stop()
     assert receiver.keys[mine] == 1, proc.tail()
     assert 'ontrack_notifications_total{receiver="hook",result="delivered"}' in metrics
     assert "ontrack_outbox_depth" in metrics
     assert "ontrack_notification_delivery_seconds_bucket" in metrics
+    assert health.status_code == 200 and health.json()["status"] == "ok"
