@@ -7,7 +7,18 @@ from typing import Any
 
 import click
 
-from services.commands import alerts, dashboards, db, demo, ingest, keys, oncall, serve, stack
+from services.commands import (
+    alerts,
+    bench,
+    dashboards,
+    db,
+    demo,
+    ingest,
+    keys,
+    oncall,
+    serve,
+    stack,
+)
 from services.settings import Settings
 
 __all__ = ["main"]
@@ -47,6 +58,6 @@ def main(
     ctx.obj = Settings(**overrides)
 
 
-for module in (stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo):
+for module in (stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo, bench):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -1,0 +1,171 @@
+"""Throughput of the pure evaluation: ``python -m services.alerts.bench [--regions N]``.
+
+Builds the plan catalogue's targets once per region (N copies of the 39 targets, each
+with two years of monthly city data, daily data as the engine reads it, four
+contributing sources, and a dozen series per region), then times ``judge`` + ``advance`` with the default rules — the
+work the engine does per evaluation besides reading from and writing to the database.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from services.alerts.evaluate import AlertRecord, advance, judge
+from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput
+from services.alerts.universe import History, Universe, load_universe
+from services.indicators.plan_model import Target
+from services.indicators.target_data import TargetData
+from services.settings import Settings
+
+__all__ = ["Timing", "synthetic_snapshot", "time_evaluations"]
+
+_DAYS = 760
+_MONTHS = 25
+
+
+def _buckets(
+    now: datetime, step: timedelta, n: int, level: float, rng: random.Random
+) -> list[Bucket]:
+    out = []
+    total = level
+    for i in range(n, 0, -1):
+        at = now - step * i
+        v = level * rng.uniform(0.7, 1.3)
+        total += abs(v) * 0.01
+        out.append(Bucket(at, 24, v * 24, v * 0.5, v * 1.5, v, total, at + step / 2))
+    return out
+
+
+def _data(t: Target, day: Sequence[Bucket], month: Sequence[Bucket], now: datetime) -> TargetData:
+    """The data as services.alerts.data reads it (all days for levels, recent ones else)."""
+    if t.kind != "level-mean":
+        day = [b for b in day if b.at >= now - History().recent_days]
+    if t.kind == "level-mean":
+        return TargetData(
+            tuple((b.at, b.mean) for b in day), tuple((b.at, b.mean) for b in month), None, now
+        )
+    if t.kind == "flow":
+        return TargetData(
+            tuple((b.at, b.sum) for b in day), tuple((b.at, b.sum) for b in month), None, now
+        )
+    latest = (day[-1].last_ts, day[-1].last)
+    if t.kind in ("stock", "capacity"):
+        return TargetData(
+            tuple((b.at, b.last) for b in day), tuple((b.at, b.last) for b in month), latest, now
+        )
+    return TargetData((), tuple((b.at, b.last) for b in month), latest, now)
+
+
+def _region_data(
+    u: Universe, t: Target, region: str, now: datetime, rng: random.Random
+) -> tuple[TargetData, tuple[tuple[datetime, float], ...], dict[str, list[Bucket]]]:
+    per_day = t.value / 365 if t.kind == "flow" else t.value * 0.9
+    day = _buckets(now, timedelta(days=1), _DAYS, per_day, rng)
+    month = _buckets(now, timedelta(days=30), _MONTHS, per_day * 30, rng)
+    sources = {
+        f"{region}-s{k}": _buckets(now, timedelta(days=1), 120, per_day / 4, rng) for k in range(4)
+    }
+    hourly = tuple((b.at, b.mean) for b in _buckets(now, timedelta(hours=1), 72, per_day, rng))
+    return _data(t, day, month, now), hourly, sources
+
+
+def synthetic_snapshot(
+    u: Universe, regions: int, now: datetime, seed: int = 7, profiles: int = 8
+) -> Snapshot:
+    """Every target of ``u`` once per region, with plausible data around its target value.
+
+    Regions share ``profiles`` sets of data (immutable, so sharing changes no result), which
+    keeps a snapshot of 10 000 target×region evaluations small and quick to build.
+    """
+    rng = random.Random(seed)
+    shared = [
+        {t.id: _region_data(u, t, f"region-{p:03d}", now, rng) for t in u.targets}
+        for p in range(min(profiles, regions))
+    ]
+    inputs: list[TargetInput] = []
+    series: list[SeriesInput] = []
+    for r in range(regions):
+        region = f"region-{r:03d}"
+        for t in u.targets:
+            ind = u.catalogue.get(t.indicator)
+            data, hourly, sources = shared[r % len(shared)][t.id]
+            copy = replace(t, id=f"{t.id}@{region}", region=region)
+            inputs.append(
+                TargetInput(
+                    copy,
+                    family=ind.family,
+                    data=data,
+                    cadence=ind.cadence_max,
+                    combine=ind.combine,
+                    hourly=hourly,
+                    sources=sources,
+                )
+            )
+        for k in range(12):
+            latest = {"hour": _buckets(now, timedelta(hours=1), 1, 80.0, rng)[0]}
+            seen = now - timedelta(hours=rng.uniform(0, 10))
+            series.append(
+                SeriesInput(
+                    "air.pm25",
+                    f"{region}-st{k}",
+                    "air",
+                    "µg/m³",
+                    region,
+                    seen,
+                    timedelta(hours=1),
+                    latest,
+                )
+            )
+    return Snapshot(now, tuple(inputs), tuple(series))
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    targets: int
+    series: int
+    checks: int
+    seconds: float  # best of the rounds: judge + advance over every target and series
+
+
+def time_evaluations(u: Universe, evaluations: int = 10_000, rounds: int = 3) -> Timing:
+    """Time judge + advance over at least ``evaluations`` target×region evaluations."""
+    regions = max(1, -(-evaluations // max(1, len(u.targets))))
+    now = datetime(2026, 11, 22, 8, tzinfo=UTC)
+    snapshot = synthetic_snapshot(u, regions, now)
+    priors: dict[str, AlertRecord] = {}
+    best = float("inf")
+    checks = 0
+    for i in range(rounds):
+        at = now + timedelta(minutes=i)
+        start = time.perf_counter()
+        judgement = judge(replace(snapshot, now=at), u.rules)
+        outcome = advance(judgement, priors)
+        best = min(best, time.perf_counter() - start)
+        priors = {a.fingerprint: a for a in outcome.alerts}
+        checks = outcome.checks
+    return Timing(len(snapshot.targets), len(snapshot.series), checks, best)
+
+
+@click.command()
+@click.option("--regions", default=50, show_default=True, help="Copies of the 39 targets")
+@click.option("--rounds", default=3, show_default=True, help="Timed evaluations")
+def main(regions: int, rounds: int) -> None:
+    """Time judge + advance over targets × regions with the default rules."""
+    s = Settings()
+    u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
+    t = time_evaluations(u, regions * len(u.targets), rounds)
+    click.echo(
+        f"{t.targets} target×region evaluations ({t.series} series, {t.checks} rule checks) "
+        f"in {t.seconds:.3f} s: {t.targets / t.seconds:,.0f} targets/s, "
+        f"{t.checks / t.seconds:,.0f} rule checks/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""The pipeline's phases: HTTP ingest, stream → TimescaleDB, end to end, latency.
+
+Each phase runs ontrack's own processes (``ontrack api``, ``ontrack worker``) on topics
+of its own, and counts what is stored from the ``aggregates`` topic (services.bench.watch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+
+from services.auth.keys import Scope, new_key
+from services.bench.env import BenchEnv, Service
+from services.bench.load import Hammered, body_of, hammer, hourly_records, steady
+from services.bench.watch import AggregatesWatcher, latencies
+from services.indicators.catalogue import load_catalogue
+from services.indicators.readings import Reading, validate_record
+from services.ingest.producer import ReadingsProducer
+from services.settings import Settings
+from services.storage.api_keys import insert_key
+
+__all__ = [
+    "EndToEnd",
+    "Latency",
+    "end_to_end",
+    "http_ingest",
+    "make_key",
+    "percentile",
+    "start_api",
+    "start_worker",
+    "stream_to_db",
+]
+
+Say = Callable[[str], None]
+_PORTS = iter(range(18300, 18400))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def make_key(dsn: str) -> str:
+    made = new_key()
+
+    async def insert() -> None:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+            await insert_key(
+                conn, made.id, made.hash, "bench", Scope(("*",), ("*",)), ["ingest"], "bench"
+            )
+
+    asyncio.run(insert())
+    return made.token
+
+
+def start_api(env: BenchEnv, s: Settings, name: str = "api") -> tuple[str, Service]:
+    port = next(_PORTS)
+    api = env.start(name, ["api", "--port", str(port)], s)
+    url = f"http://127.0.0.1:{port}"
+    env.wait_http(api, url + "/healthz")
+    return url, api
+
+
+def start_worker_metrics(env: BenchEnv, s: Settings, name: str = "worker") -> tuple[Service, str]:
+    """A worker process, once it answers; and the URL of its /metrics."""
+    port = next(_PORTS)
+    worker = env.start(name, ["worker", "--web-port", str(port)], s)
+    env.wait_http(worker, f"http://127.0.0.1:{port}/healthz")
+    return worker, f"http://127.0.0.1:{port}/metrics"
+
+
+def start_worker(env: BenchEnv, s: Settings, name: str = "worker") -> Service:
+    return start_worker_metrics(env, s, name)[0]
+
+
+def _readings(prefix: str, stations: int, hours: int, start: datetime) -> list[Reading]:
+    catalogue = load_catalogue()
+    now = datetime.now(UTC)
+    out = []
+    for raw in hourly_records(prefix, stations, hours, start):
+        r = validate_record(raw, 0, catalogue, now)
+        assert isinstance(r, Reading)
+        out.append(r)
+    return out
+
+
+def produce(s: Settings, readings: list[Reading], per_send: int = 10_000) -> None:
+    async def run() -> None:
+        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+        try:
+            for i in range(0, len(readings), per_send):
+                await producer.send(readings[i : i + per_send], datetime.now(UTC))
+        finally:
+            producer.close()
+
+    asyncio.run(run())
+
+
+def _progress(say: Say, what: str, want: int) -> Callable[[int], None]:
+    last = [0.0]
+
+    def show(n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            say(f"  {what}: {n:,}/{want:,}")
+
+    return show
+
+
+# --- HTTP ingest --------------------------------------------------------------------------
+
+
+def http_ingest(
+    env: BenchEnv, requests_per_size: dict[int, int], concurrency: int, say: Say
+) -> dict[int, Hammered]:
+    """``POST /v1/readings`` of batches of each size, as fast as the API answers 202."""
+    s = env.phase("http")
+    token = make_key(env.dsn)
+    url, _api = start_api(env, s)
+    out: dict[int, Hammered] = {}
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    try:
+        for size, requests in requests_per_size.items():
+            bodies = [
+                body_of(list(hourly_records(f"bh{size}-{b}", size, 1, start)))
+                for b in range(min(requests, 16))
+            ]
+            say(f"  {requests:,} requests of {size} reading(s), {concurrency} connections")
+            out[size] = asyncio.run(
+                hammer(
+                    url + "/v1/readings",
+                    bodies,
+                    requests,
+                    concurrency,
+                    {"authorization": f"Bearer {token}"},
+                    _progress(say, "requests", requests),
+                )
+            )
+    finally:
+        env.stop_services()
+    return out
+
+
+# --- stream → TimescaleDB -----------------------------------------------------------------
+
+
+def _batch_seconds(url: str) -> float:
+    """Mean seconds per batch, from the worker's own ``ontrack_stream_batch_seconds``."""
+    text = httpx.get(url, timeout=5).text
+    found = dict(re.findall(r"^ontrack_stream_batch_seconds_(sum|count) ([0-9.e+]+)$", text, re.M))
+    count = float(found.get("count", 0))
+    return float(found.get("sum", 0)) / count if count else 0.0
+
+
+def stream_to_db(env: BenchEnv, stations: int, hours: int, say: Say) -> tuple[float, int]:
+    """Readings/s one worker stores from a backlog already in Kafka (join time excluded):
+    from the first stored batch to the last, plus the mean time of one batch."""
+    s = env.phase("stream")
+    data = _readings("bs", stations, hours, datetime(2024, 1, 1, tzinfo=UTC))
+    say(f"  producing a backlog of {len(data):,} readings")
+    produce(s, data)
+
+    async def run() -> tuple[float, int]:
+        watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
+        await watcher.start()
+        try:
+            say("  starting a worker on the backlog")
+            _worker, metrics = await asyncio.to_thread(start_worker_metrics, env, s)
+            ok = await watcher.wait_rows(
+                len(data), 900, _progress(say, "stored", len(data)), quiet=120
+            )
+            if not ok:
+                raise RuntimeError(f"the worker stored {watcher.rows} of {len(data)} readings")
+            one = await asyncio.to_thread(_batch_seconds, metrics)
+            first_at, last_at = watcher.events[0][0], watcher.last_at
+            return watcher.rows / max(last_at - first_at + one, 1e-6), watcher.rows
+        finally:
+            await watcher.stop()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        env.stop_services()
+
+
+# --- end to end ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EndToEnd:
+    sent: int
+    accepted: int
+    stored: int
+    distinct: int
+    dead_lettered: int
+    seconds: float
+
+    @property
+    def lost(self) -> int:
+        return self.accepted - self.distinct
+
+    @property
+    def duplicates(self) -> int:
+        return self.stored - self.distinct
+
+    @property
+    def reconciled(self) -> bool:
+        return self.sent == self.accepted == self.stored == self.distinct and not self.dead_lettered
+
+    @property
+    def per_s(self) -> float:
+        return self.stored / self.seconds
+
+
+def _dead_lettered(s: Settings) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap.split(","))
+    try:
+        tps = [TopicPartition(s.topic_dlq, p) for p in consumer.partitions_for_topic(s.topic_dlq)]
+        ends = consumer.end_offsets(tps)
+        return int(sum(ends.values()))
+    finally:
+        consumer.close()
+
+
+def _count(dsn: str, prefix: str) -> tuple[int, int]:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT (indicator, source, ts)) FROM observations"
+            " WHERE source LIKE %s",
+            [prefix + "-%"],
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def end_to_end(
+    env: BenchEnv, readings: int, per_request: int, concurrency: int, workers: int, say: Say
+) -> EndToEnd:
+    """HTTP → Kafka → worker(s) → TimescaleDB as fast as it goes; every reading accounted."""
+    s = env.phase("e2e")
+    token = make_key(env.dsn)
+    stations = 500
+    hours = -(-readings // stations)
+    records = list(hourly_records("be", stations, hours, datetime(2022, 1, 1, tzinfo=UTC)))
+    records = records[:readings]
+    bodies = [body_of(records[i : i + per_request]) for i in range(0, len(records), per_request)]
+    url, _api = start_api(env, s)
+    for w in range(workers):
+        start_worker(env, s, f"e2e-worker-{w}")
+
+    async def run() -> tuple[Hammered, float]:
+        watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
+        await watcher.start()
+        try:
+            # one reading first: the workers have joined their group once it is stored
+            warm = body_of(list(hourly_records("bw", 1, 1, datetime(2021, 1, 1, tzinfo=UTC))))
+            headers = {"authorization": f"Bearer {token}"}
+            await hammer(url + "/v1/readings", [warm], 1, 1, headers)
+            if not await watcher.wait_rows(1, 120):
+                raise RuntimeError("the stream did not store a first reading within 120 s")
+            base = watcher.rows
+            say(f"  pushing {len(records):,} readings, {per_request} per request")
+            start = time.time()
+            pushed = await hammer(url + "/v1/readings", bodies, len(bodies), concurrency, headers)
+            say(f"  pushed in {pushed.seconds:.1f} s; waiting until all are stored")
+            await watcher.wait_rows(
+                base + pushed.accepted, 900, _progress(say, "stored", pushed.accepted)
+            )
+            return pushed, watcher.last_at - start
+        finally:
+            await watcher.stop()
+
+    try:
+        pushed, seconds = asyncio.run(run())
+    finally:
+        env.stop_services()
+    stored, distinct = _count(env.dsn, "be")
+    return EndToEnd(len(records), pushed.accepted, stored, distinct, _dead_lettered(s), seconds)
+
+
+# --- latency ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    rate: float  # readings/s offered
+    achieved: float  # readings/s pushed
+    stored: list[float]  # seconds, push → stored (per reading)
+    decided: list[float]  # seconds, push → the alert engine's evaluation committed
+    late: int
+
+
+def latency(env: BenchEnv, rate: float, seconds: float, say: Say) -> Latency:
+    """Push at a steady rate with the API, a worker and the alert engine running."""
+    from services.bench.engine import EngineRunner
+
+    s = env.phase("latency", eval_interval=3600.0)
+    token = make_key(env.dsn)
+    url, _api = start_api(env, s)
+    start_worker(env, s, "latency-worker")
+    headers = {"authorization": f"Bearer {token}"}
+    stations = 500
+
+    async def run() -> Latency:
+        watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
+        await watcher.start()
+        engine = EngineRunner(s)
+        await engine.start()
+        try:
+            say("  warming up: the worker and the alert engine join their groups")
+            deadline = time.monotonic() + 120
+            while not engine.decided_payloads and time.monotonic() < deadline:
+                await steady(url + "/v1/readings", headers, "bl-warm", 10, 100, 1.0, 10)
+            if not engine.decided_payloads:
+                raise RuntimeError("the alert engine decided nothing within 120 s")
+            first = len(watcher.events)
+            mark = len(engine.decisions)
+            say(f"  pushing {rate:,.0f} readings/s for {seconds:.0f} s")
+            t0 = time.perf_counter()
+            pushed = await steady(url + "/v1/readings", headers, "bl", stations, rate, seconds, 100)
+            elapsed = time.perf_counter() - t0
+            await watcher.wait_rows(watcher.rows + 1, 5, quiet=5)
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                stored = latencies(watcher.events[first:], pushed.sent)
+                decided = latencies(engine.decisions[mark:], pushed.sent)
+                if len(stored) >= pushed.accepted and len(decided) >= pushed.accepted:
+                    break
+                await asyncio.sleep(0.2)
+            return Latency(rate, pushed.readings / elapsed, stored, decided, pushed.late)
+        finally:
+            await engine.stop()
+            await watcher.stop()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        env.stop_services()

@@ -1,0 +1,277 @@
+"""``ontrack bench``: every phase in one run, the figures as ratios to this machine's limits.
+
+Order: baselines (raw COPY, raw produce and consume, no-op HTTP), then the pipeline (HTTP
+ingest, stream → TimescaleDB, end to end, latency), the alert engine's evaluation time
+and memory per series. Everything runs in a private database and on private topics,
+removed at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.alerts.bench import time_evaluations
+from services.alerts.universe import load_universe
+from services.bench import baselines
+from services.bench.env import BenchEnv
+from services.bench.figures import Figure, Target
+from services.bench.load import body_of, hourly_records
+from services.bench.memory import memory_per_series
+from services.bench.pipeline import end_to_end, http_ingest, latency, percentile, stream_to_db
+from services.settings import Settings
+
+__all__ = ["FULL", "QUICK", "Sizes", "run_bench"]
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    copy_rows: int
+    kafka_messages: int
+    noop_requests: int
+    http_requests: dict[int, int]  # batch size → requests
+    stream_stations: int
+    stream_hours: int
+    e2e_readings: int
+    latency_rate: float
+    latency_seconds: float
+    evaluations: int
+    memory_series: int
+    concurrency: int = 8
+    workers: int = 1
+
+
+FULL = Sizes(
+    copy_rows=300_000,
+    kafka_messages=100_000,
+    noop_requests=3000,
+    http_requests={1: 3000, 100: 1000, 1000: 200},
+    stream_stations=500,
+    stream_hours=600,
+    e2e_readings=600_000,
+    latency_rate=5000.0,
+    latency_seconds=30.0,
+    evaluations=10_000,
+    memory_series=100_000,
+)
+
+QUICK = Sizes(
+    copy_rows=30_000,
+    kafka_messages=10_000,
+    noop_requests=500,
+    http_requests={1: 300, 100: 100, 1000: 20},
+    stream_stations=100,
+    stream_hours=100,
+    e2e_readings=20_000,
+    latency_rate=1000.0,
+    latency_seconds=5.0,
+    evaluations=1000,
+    memory_series=2000,
+)
+
+KIB = 1024.0
+
+
+def _phase(say: Say, name: str) -> Callable[[], None]:
+    say(f"[{datetime.now(UTC):%H:%M:%S}] {name}")
+    start = time.monotonic()
+    return lambda: say(f"  done in {time.monotonic() - start:.1f} s")
+
+
+def run_bench(base: Settings, sizes: Sizes, say: Say) -> dict[str, Any]:
+    """Run every phase; the JSON document of the figures (``figures`` and ``context``)."""
+    env = BenchEnv(base)
+    # the engine runs in this process: its alert transitions are not the bench's output
+    logging.getLogger("services.alerts").setLevel(logging.WARNING)
+    figures: list[Figure] = []
+    extra: dict[str, Any] = {}
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    try:
+        env.create_database()
+        say(f"private database {env.database}; logs in {env.logs}")
+        figures += _baselines_and_pipeline(env, sizes, say, extra)
+    finally:
+        done = _phase(say, "cleaning up")
+        env.close()
+        done()
+    return {
+        "context": {
+            "at": datetime.now(UTC).isoformat(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+            "seconds": time.monotonic() - started,
+            "sizes": {k: getattr(sizes, k) for k in Sizes.__slots__},
+            **extra,
+        },
+        "figures": figures,
+    }
+
+
+def _baselines_and_pipeline(
+    env: BenchEnv, z: Sizes, say: Say, extra: dict[str, Any]
+) -> list[Figure]:
+    out: list[Figure] = []
+    done = _phase(say, f"baseline: raw binary COPY of {z.copy_rows:,} rows into a hypertable")
+    copy = baselines.copy_rows_per_s(env.dsn, z.copy_rows)
+    done()
+    done = _phase(say, f"baseline: raw produce and consume of {z.kafka_messages:,} messages")
+    produce, consume = baselines.produce_consume_per_s(env.base.kafka_bootstrap, z.kafka_messages)
+    roundtrip = baselines.kafka_roundtrip_seconds(env.base.kafka_bootstrap, 100)
+    done()
+    bodies = {
+        n: body_of(list(hourly_records("x", n, 1, datetime(2023, 1, 1, tzinfo=UTC))))
+        for n in z.http_requests
+    }
+    done = _phase(say, "baseline: a no-op HTTP handler, same bodies and connections")
+    noop = {
+        n: baselines.noop_http_per_s(
+            body, max(50, z.noop_requests // max(1, n // 10)), z.concurrency
+        )
+        for n, body in bodies.items()
+    }
+    done()
+    out += [
+        Figure("raw COPY", copy, "rows/s", note="binary COPY, 11 columns, unique index"),
+        Figure("raw produce", produce, "messages/s", note="kafka-python, acks=all, idempotent"),
+        Figure("raw consume", consume, "messages/s", note="aiokafka"),
+        Figure("raw Kafka round trip p99", roundtrip, "s", note="produce → consume, one message"),
+        *(Figure(f"no-op HTTP, {n} reading(s)/request", v, "requests/s") for n, v in noop.items()),
+    ]
+
+    done = _phase(say, "pipeline: HTTP ingest (API → Kafka, 202 once durable)")
+    ingest = http_ingest(env, z.http_requests, z.concurrency, say)
+    done()
+    for n, h in ingest.items():
+        out.append(
+            Figure(
+                f"HTTP ingest, batches of {n}",
+                h.accepted_per_s,
+                "readings/s",
+                f"no-op HTTP, {n} reading(s)/request",
+                noop[n] * n,
+                Target(">=", 50_000) if n == 1000 else None,
+                note=f"{h.requests_per_s:,.0f} requests/s; baseline in readings/s",
+            )
+        )
+
+    done = _phase(
+        say, f"pipeline: latency at {z.latency_rate:,.0f} readings/s with the alert engine"
+    )
+    lat = latency(env, z.latency_rate, z.latency_seconds, say)
+    done()
+    extra["latency"] = {
+        "offered_per_s": lat.rate,
+        "achieved_per_s": lat.achieved,
+        "stored_samples": len(lat.stored),
+        "decided_samples": len(lat.decided),
+        "late_requests": lat.late,
+        "batch_within_seconds": env.base.batch_within_seconds,
+    }
+    for what, values in (("stored", lat.stored), ("alert decision", lat.decided)):
+        for q in (0.5, 0.99):
+            out.append(
+                Figure(
+                    f"push → {what} p{round(q * 100)}",
+                    percentile(values, q),
+                    "s",
+                    "raw Kafka round trip p99",
+                    roundtrip,
+                    Target("<=", 1.0) if what == "alert decision" and q == 0.99 else None,
+                    note=f"at {lat.achieved:,.0f} readings/s",
+                )
+            )
+
+    total = z.stream_stations * z.stream_hours
+    done = _phase(say, f"pipeline: stream → TimescaleDB, a backlog of {total:,} readings")
+    stream_rate, _stored = stream_to_db(env, z.stream_stations, z.stream_hours, say)
+    done()
+    out.append(
+        Figure(
+            "stream → TimescaleDB",
+            stream_rate,
+            "readings/s",
+            "raw COPY",
+            copy,
+            note="one worker, from a backlog; COPY + upsert + rollups per batch",
+        )
+    )
+
+    done = _phase(say, f"pipeline: end to end, {z.e2e_readings:,} readings over HTTP")
+    e2e = end_to_end(env, z.e2e_readings, 1000, z.concurrency // 2, z.workers, say)
+    done()
+    extra["reconciliation"] = {
+        "sent": e2e.sent,
+        "accepted": e2e.accepted,
+        "stored": e2e.stored,
+        "distinct": e2e.distinct,
+        "lost": e2e.lost,
+        "duplicates": e2e.duplicates,
+        "dead_lettered": e2e.dead_lettered,
+        "reconciled": e2e.reconciled,
+    }
+    say(
+        f"  sent {e2e.sent:,}, accepted {e2e.accepted:,}, stored {e2e.stored:,} "
+        f"(distinct {e2e.distinct:,}), lost {e2e.lost}, duplicates {e2e.duplicates}, "
+        f"dead-lettered {e2e.dead_lettered}"
+    )
+    out.append(
+        Figure(
+            "end to end, sustained",
+            e2e.per_s if e2e.reconciled else 0.0,
+            "readings/s",
+            "raw COPY",
+            copy,
+            Target(">=", 25_000, stretch=50_000),
+            note=f"HTTP → stored, {z.workers} worker(s); lost {e2e.lost}, "
+            f"duplicates {e2e.duplicates}",
+        )
+    )
+    out.append(
+        Figure("end to end, readings lost", float(e2e.lost), "readings", target=Target("<=", 0))
+    )
+
+    done = _phase(say, f"alert engine: {z.evaluations:,} target×region evaluations (pure)")
+    s = env.base
+    u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path, s.calendar_tz)
+    timing = time_evaluations(u, z.evaluations)
+    done()
+    out.append(
+        Figure(
+            f"alert engine, {z.evaluations:,} evaluations",
+            timing.seconds * z.evaluations / timing.targets,
+            "s",
+            target=Target("<=", 1.0),
+            note=f"judge + advance; {timing.targets:,} targets, {timing.series:,} series, "
+            f"{timing.checks:,} rule checks in {timing.seconds:.2f} s",
+        )
+    )
+
+    done = _phase(say, f"memory: {z.memory_series:,} active series through a worker and the engine")
+    mem = memory_per_series(env, z.memory_series, say)
+    done()
+    for who, per in (("worker", mem.worker_bytes), ("alert engine", mem.engine_bytes)):
+        out.append(
+            Figure(
+                f"memory per active series, {who}",
+                max(per, 0.0) / KIB,
+                "KiB",
+                target=Target("<=", 1.0),
+                note=f"RSS growth over {mem.series:,} series; × 1M = {max(per, 0) * 1e6 / 2**30:.2f} GiB",
+            )
+        )
+    extra["engine_full_evaluation_seconds"] = mem.engine_tick_seconds
+    return [f for f in out if math.isfinite(f.value)] + [
+        f for f in out if not math.isfinite(f.value)
+    ]
