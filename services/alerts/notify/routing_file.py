@@ -34,6 +34,7 @@ from services.alerts.notify.routing import (
     nodes,
 )
 from services.alerts.rules import DurationError, Problem, parse_duration
+from services.config_files import yaml_files
 
 __all__ = ["load_routes"]
 
@@ -69,9 +70,7 @@ _TARGET_KEYS = {
 def load_routes(path: str | Path) -> RouteConfig:
     """Read a routes file or directory; raises :class:`RouteFileError` with every problem."""
     root = Path(path)
-    files = [root]
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
+    files = yaml_files(root)
     if not files:
         raise RouteFileError([Problem(str(root), None, None, "no routes files", "add a *.yaml")])
     reader = _Reader()
