@@ -242,7 +242,7 @@ def _record(check: Check, state: AlertState) -> AlertRecord:
     )
 
 
-_SKIP = frozenset({"labels", "annotations", "applies_to", "source", "identify_by"})
+_SKIP = frozenset({"labels", "annotations", "applies_to", "except_", "source", "identify_by"})
 
 
 def rule_params(rule: Rule) -> dict[str, Any]:

@@ -209,6 +209,7 @@ class _RuleBase:
     id: str
     severity: Severity
     applies_to: Selector = Selector()
+    except_: Selector | None = None  # the YAML ``except``: what the rule leaves to other rules
     labels: Mapping[str, str] = field(default_factory=_no_labels, hash=False)
     annotations: Mapping[str, str] = field(default_factory=_no_labels, hash=False)
     identify_by: tuple[str, ...] | None = None
@@ -401,11 +402,15 @@ def _render(template: str, values: Mapping[str, object]) -> str:
 
 
 def matches(rule: Rule | Selector, labels: Mapping[str, str]) -> bool:
-    """Whether a rule applies to a target or series described by ``labels``.
+    """Whether a rule applies to a target or series described by ``labels``: its
+    ``applies_to`` matches and its ``except`` (if any) does not.
 
     ``family`` falls back to the part of ``indicator`` before the first dot.
     """
-    selector = rule if isinstance(rule, Selector) else rule.applies_to
+    if not isinstance(rule, Selector):
+        excluded = rule.except_ is not None and matches(rule.except_, labels)
+        return not excluded and matches(rule.applies_to, labels)
+    selector = rule
     facts = dict(labels)
     if "family" not in facts and "indicator" in facts:
         facts["family"] = facts["indicator"].split(".", 1)[0]
@@ -557,7 +562,7 @@ class _SchemaProblems:
         defs = self.schema["$defs"]
         if not path:
             return set(self.schema["properties"])
-        if len(path) == 3 and path[2] == "applies_to":
+        if len(path) == 3 and path[2] in ("applies_to", "except"):
             return set(defs["selector"]["properties"])
         kind = instance.get("kind") if isinstance(instance, dict) else None
         if len(path) == 2 and kind in _KINDS:
@@ -647,6 +652,7 @@ def _duplicate_keys(doc: _Doc, node: yaml.Node) -> Iterator[Problem]:
         yield from _duplicate_keys(doc, child)
 
 
+_KEYWORDS = {"for": "for_", "except": "except_"}  # YAML keys that are Python keywords
 _DURATION_KEYS = frozenset({"for", "recover_for", "short", "long", "after", "bucket"})
 
 
@@ -654,7 +660,7 @@ def _build(item: Mapping[str, Any], source: RuleSource) -> Rule:
     kwargs: dict[str, Any] = {"source": source}
     for key, value in item.items():
         if key != "kind":
-            kwargs["for_" if key == "for" else key] = _convert(key, value)
+            kwargs[_KEYWORDS.get(key, key)] = _convert(key, value)
     return _KINDS[item["kind"]](**kwargs)
 
 
@@ -666,7 +672,7 @@ def _convert(key: str, value: Any) -> Any:
             raise InvalidRule([key], exc.problem, exc.fix) from exc
     if key == "severity":
         return Severity(value)
-    if key == "applies_to":
+    if key in ("applies_to", "except"):
         return Selector(**{k: _selector_value(v) for k, v in value.items()})
     if key in ("labels", "annotations"):
         return MappingProxyType(dict(value))

@@ -494,6 +494,44 @@ def test_matches(selector: Selector, labels: dict[str, str], expected: bool) -> 
     assert matches(rule, labels) is expected
 
 
+EXCEPTIONS = [
+    # (applies_to, except, labels, the rule applies)
+    (Selector(), Selector(families=("air",)), {"indicator": "air.pm25"}, False),
+    (Selector(), Selector(families=("air",)), {"indicator": "port.teu"}, True),
+    (
+        Selector(families=("air",)),
+        Selector(labels={"station": "qd-*"}),
+        {"indicator": "air.x"},
+        True,
+    ),
+    (
+        Selector(families=("air",)),
+        Selector(labels={"station": "qd-*"}),
+        {"indicator": "air.x", "station": "qd-1"},
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("selector", "excluded", "labels", "expected"), EXCEPTIONS)
+def test_except_leaves_what_it_matches_to_other_rules(
+    selector: Selector, excluded: Selector, labels: dict[str, str], expected: bool
+) -> None:
+    rule = StaleFeedRule(id="s", applies_to=selector, except_=excluded)
+    assert matches(rule, labels) is expected
+
+
+def test_except_is_read_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "rules:\n  - id: s\n    kind: stale_feed\n    multiplier: 3\n"
+        "    except: {families: [air]}\n",
+        encoding="utf-8",
+    )
+    (rule,) = load_rules(path)
+    assert rule.except_ == Selector(families=("air",))
+
+
 def test_render_annotations_keeps_unknown_placeholders() -> None:
     rule = StaleFeedRule(
         id="s",
