@@ -1,15 +1,19 @@
 """The paces a burn-rate rule compares: what is needed from now on, and what each window saw.
 
-Recent pace over a window ``w`` ending at ``now``, by the target's kind:
+Recent pace over a window ``w`` ending at ``now``, by the target's kind, measured from
+the reports themselves — from the last day (or month) with data back to the last one at
+least ``w`` before it — so a series reported monthly neither jumps to zero nor to
+infinity as a month-end report enters and leaves the window:
 
-- stock, capacity, reported ratio: the change of the latest value over the window, per
-  month (``(v(now) - v(now - w)) / w``), unknown when nothing was read inside the window;
-- flow: the window's total per month of data covered;
-- level-mean, ratio counted in days: the window's mean level (× 100 for day flags);
+- stock, capacity, reported ratio: the change between those two reports, per month;
+  unknown when nothing was read inside the window;
+- flow: the total reported after the first of them, per month of the span;
+- level-mean, ratio counted in days: the window's mean level (× 100 for day flags), from
+  the finest series that covers it (hourly, daily, then monthly);
 - growth: none (a yearly rate has no pace within a year).
 
-The finest series that covers the window is used (hourly, daily, then monthly), and
-never one coarser than the window. For a ceiling (``<=``) progress is headroom used up
+A window shorter than the indicator's cadence, or than the buckets it would read, has
+no pace (a series reported monthly does not move within a week). For a ceiling (``<=``) progress is headroom used up
 slower than allowed, so both paces are stated as "allowed ÷ used": the needed pace is 1
 and a window that used twice the allowed rate has pace 0.5 — a burn rate of 2.
 """
@@ -17,21 +21,31 @@ and a window that used twice the allowed rate has pace 0.5 — a burn rate of 2.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from services.alerts.conditions import MET, BurnRateInput
 from services.alerts.inputs import TargetInput
 from services.alerts.rules import BurnRateRule
 from services.indicators.assess import Assessment
-from services.indicators.measure import latest_effective
-from services.indicators.target_data import MONTH_SECONDS, Point, between
+from services.indicators.target_data import (
+    MONTH_SECONDS,
+    Point,
+    TargetData,
+    between,
+    month_index,
+    month_start,
+)
 
 __all__ = ["burn_input", "window_pace"]
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 _MONTH = timedelta(seconds=MONTH_SECONDS)
+_SHORTEST_MONTH = timedelta(days=28)
+# A window sees a series' pace only if it spans (about) one reporting interval: P1M's
+# longest month is 31 days, and a 30-day window must still count.
+_MIN_WINDOW_CADENCES = 0.9
 
 
 def burn_input(
@@ -64,18 +78,35 @@ def window_pace(inp: TargetInput, window: timedelta, now: datetime) -> float | N
     target, data = inp.target, inp.data
     if target.kind == "growth":
         return None
-    if target.kind == "flow":
-        return _flow_rate(_series(inp, window, now), window, now)
+    if inp.cadence is not None and window < inp.cadence * _MIN_WINDOW_CADENCES:
+        return None  # a monthly series shows no progress in a week: too short to tell
     if target.kind == "level-mean" or (target.kind == "ratio" and data.daily_flags):
         scale = 100.0 if target.kind == "ratio" else 1.0
         return _mean(_series(inp, window, now), window, now, scale)
     if data.last_seen is None or data.last_seen < now - window:
         return None  # no reading inside the window: its pace is unknown, not zero
-    end = latest_effective(data, now)
-    start = latest_effective(data, now - window)
-    if end is None or start is None:
-        return None
-    return (end[1] - start[1]) / (window / _MONTH)
+    for reports, resolution in _reports(data, now):
+        if window < resolution or not reports:
+            continue
+        end_at, end_value = reports[-1]
+        before = [i for i, (at, _) in enumerate(reports) if at <= end_at - window]
+        if not before:
+            continue  # these buckets do not reach back a whole window: try coarser ones
+        i = before[-1]
+        start_at, start_value = reports[i]
+        span = (end_at - start_at) / _MONTH
+        if target.kind == "flow":
+            return sum(v for _, v in reports[i + 1 :]) / span
+        return (end_value - start_value) / span
+    return None
+
+
+def _reports(data: TargetData, now: datetime) -> Iterator[tuple[list[Point], timedelta]]:
+    """Days with data, then months with data, each stamped with the instant it describes
+    the end of (capped at ``now``), with the width of those buckets."""
+    yield [(min(t + _DAY, now), v) for t, v in data.daily if t < now], _DAY
+    ends = [(min(month_start(month_index(t) + 1), now), v) for t, v in data.monthly if t < now]
+    yield ends, _SHORTEST_MONTH
 
 
 def _series(inp: TargetInput, window: timedelta, now: datetime) -> Sequence[Point]:
@@ -90,16 +121,6 @@ def _series(inp: TargetInput, window: timedelta, now: datetime) -> Sequence[Poin
         if pts[0][0] <= now - window:
             return pts
     return min(usable, key=lambda pts: pts[0][0]) if usable else ()
-
-
-def _flow_rate(points: Sequence[Point], window: timedelta, now: datetime) -> float | None:
-    inside = between(points, now - window, now)
-    if not inside:
-        return None
-    covered = now - inside[0][0]
-    if covered <= timedelta(0):
-        return None
-    return sum(v for _, v in inside) / (covered / _MONTH)
 
 
 def _mean(points: Sequence[Point], window: timedelta, now: datetime, scale: float) -> float | None:

@@ -39,6 +39,7 @@ from services.alerts.rules import (
     ThresholdRule,
 )
 from services.indicators.assess import Assessment
+from services.indicators.baseline import resolve_baseline
 from services.indicators.pace import fmt
 from services.indicators.units import UnitError, converter
 
@@ -70,13 +71,21 @@ def target_signal(
         return _closed(rule, inp, a), _at_once(rule)
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
-        shortfall = None if a.actual is None or a.expected is None else a.shortfall_pct
+        known = a.actual is not None and a.expected is not None and _has_trajectory(inp)
+        shortfall = a.shortfall_pct if known else None
         return check_off_trajectory(rule, OffTrajectoryInput(shortfall, status)), rule
     if isinstance(rule, ProjectedMissRule):
         return check_projected_miss(rule, ProjectedMissInput(a.probability_met, status)), rule
     if isinstance(rule, BurnRateRule):
         return check_burn_rate(rule, burn_input(rule, inp, a, now)), rule
     raise TypeError(f"rule {rule.id!r} ({rule.kind}) applies to series, not targets")
+
+
+def _has_trajectory(inp: TargetInput) -> bool:
+    """A baseline left to the data (say, the first complete year of a flow) that the data
+    does not give yet leaves no trajectory to be off: the projection still judges it."""
+    t = inp.target
+    return not t.baseline.from_data or resolve_baseline(t, inp.data).baseline.resolved
 
 
 @lru_cache(maxsize=1024)

@@ -5,6 +5,10 @@ while the year has fewer than 30 days of data); flow → sum of the year so far;
 capacity, growth and reported ratios → the latest value; a ratio counted in days (daily
 0/1 flags) → share of flagged days × 100, like a level-mean. After the deadline the
 period is the deadline's year and nothing after the deadline counts.
+
+Flows, stocks and reported ratios are compared with what the trajectory expects at the
+instant their data describes, so a port that reports monthly is not "behind" on the
+27th for a month it has not reported yet (a feed that stops is the stale-feed rule's).
 """
 
 from __future__ import annotations
@@ -102,7 +106,10 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure:
     as_of = latest_effective(data, end)
     basis = f"sum of {year} so far ({len(table)} month(s) with data)"
     when = as_of[0] if as_of is not None else end
-    return Measure(total, expected_at(target, end), basis, year, when, len(table))
+    # Compared with what was expected by the end of the period the data covers: a port that
+    # reports monthly is not behind on the 27th for a month it has not reported yet.
+    covered = min(max(when, year_bounds(year)[0]), end)
+    return Measure(total, expected_at(target, covered), basis, year, when, len(table))
 
 
 def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -47,7 +48,8 @@ def inp(
         (
             inp("stock", TargetData(daily=days([100.0] * 12 + [130.0] * 29), last_seen=NOW)),
             timedelta(days=30),
-            30.0 / (timedelta(days=30) / MONTH),
+            # from the day 30 days before today's to today's (which describes up to NOW)
+            30.0 / (timedelta(days=30.5) / MONTH),
         ),
         # nothing read inside the window: unknown, not zero
         (
@@ -55,11 +57,12 @@ def inp(
             timedelta(days=7),
             None,
         ),
-        # a flow: the window's total per month of data covered (6.5 days here)
+        # a flow: what was reported after the day a week before the last, per month of the
+        # span (8 days of 10 over the 7.5 days up to NOW)
         (
             inp("flow", TargetData(daily=days([10.0] * 40), last_seen=NOW)),
             timedelta(days=7),
-            70.0 / (timedelta(days=6.5) / MONTH),
+            80.0 / (timedelta(days=7.5) / MONTH),
         ),
         # a window shorter than the data's resolution has no pace
         (inp("flow", TargetData(daily=days([10.0] * 40), last_seen=NOW)), timedelta(hours=1), None),
@@ -82,6 +85,24 @@ def inp(
             50.0,
         ),
         (inp("growth", TargetData(monthly=days([5.0]))), timedelta(days=30), None),
+        # a series reported monthly: a week shows no progress, a 30-day window does
+        (
+            replace(
+                inp("stock", TargetData(daily=days([100.0] * 12 + [130.0] * 29), last_seen=NOW)),
+                cadence=timedelta(days=31),
+            ),
+            timedelta(days=7),
+            None,
+        ),
+        (
+            replace(
+                inp("stock", TargetData(daily=days([100.0] * 12 + [130.0] * 29), last_seen=NOW)),
+                cadence=timedelta(days=31),
+            ),
+            timedelta(days=30),
+            # from the day 30 days before today's to today's (which describes up to NOW)
+            30.0 / (timedelta(days=30.5) / MONTH),
+        ),
     ],
 )
 def test_window_pace(case: TargetInput, window: timedelta, expected: float | None) -> None:
@@ -90,6 +111,34 @@ def test_window_pace(case: TargetInput, window: timedelta, expected: float | Non
         assert got is None
     else:
         assert got == pytest.approx(expected)
+
+
+def month_end_reports(first: datetime, n: int, value: Callable[[int], float]) -> tuple[Point, ...]:
+    """A daily bucket on the last local day of each of ``n`` months from ``first``."""
+    out = []
+    for i in range(n):
+        y, m = divmod(first.month - 1 + i + 1, 12)
+        nxt = first.replace(year=first.year + y, month=m + 1, day=1)
+        out.append((nxt - timedelta(days=1), value(i)))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("kind", ["flow", "stock"])
+def test_monthly_reports_give_a_steady_pace_on_every_day_of_the_month(kind: str) -> None:
+    """A 30-day window over month-end reports sees one or two of them depending on the day:
+    the pace must not jump to zero, double or become unknown as they come and go."""
+    first = datetime(2025, 1, 1, tzinfo=CITY_TZ)
+    value = (lambda i: 100.0) if kind == "flow" else (lambda i: 1000.0 + 100.0 * i)
+    reports = month_end_reports(first, 14, value)
+    seen = []
+    for day in range(90):
+        now = datetime(2025, 10, 1, 12, tzinfo=CITY_TZ) + timedelta(days=day)
+        data = TargetData(
+            daily=tuple(p for p in reports if p[0] < now), last_seen=now - timedelta(days=1)
+        )
+        case = replace(inp(kind, data), cadence=timedelta(days=31))
+        seen.append(window_pace(case, timedelta(days=30), now))
+    assert all(p is not None and 85.0 < p < 115.0 for p in seen), seen
 
 
 RULE = BurnRateRule(
@@ -104,8 +153,8 @@ def assessment(status: str = "off_track", needed: float | None = 600.0) -> Asses
 
 def test_a_floor_compares_the_pace_needed_with_each_window() -> None:
     got = burn_input(RULE, inp("flow", FLOW), assessment(needed=700.0), NOW)
-    short = 70.0 / (timedelta(days=6.5) / MONTH)
-    long = 300.0 / (timedelta(days=29.5) / MONTH)
+    short = 80.0 / (timedelta(days=7.5) / MONTH)
+    long = 310.0 / (timedelta(days=30.5) / MONTH)
     assert got == BurnRateInput(700.0, pytest.approx(short), pytest.approx(long))  # type: ignore[arg-type]
     assert check_burn_rate(RULE, got).firing_condition  # needs over 2× what it gets
 
@@ -115,7 +164,7 @@ def test_a_ceiling_states_both_windows_as_allowed_over_used() -> None:
     allowed = 150.0  # per month, while the windows use ~300-330 per month
     got = burn_input(RULE, ceiling, assessment(needed=allowed), NOW)
     assert got.needed_pace == 1.0
-    assert got.short_pace == pytest.approx(allowed / (70.0 / (timedelta(days=6.5) / MONTH)))
+    assert got.short_pace == pytest.approx(allowed / (80.0 / (timedelta(days=7.5) / MONTH)))
     signal = check_burn_rate(RULE, got)
     assert signal.firing_condition and signal.value is not None and signal.value > 2
 

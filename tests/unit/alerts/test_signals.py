@@ -11,7 +11,16 @@ from services.alerts.conditions import Signal
 from services.alerts.rules import ProjectedMissRule, Rule, Severity, ThresholdRule
 from services.alerts.signals import bucket_width, series_signal, target_signal
 from services.indicators.assess import Assessment
-from tests.unit.alerts.factories import T0, bucket, off_rule, series, stale_rule, stock_input
+from services.indicators.plan_model import Baseline
+from tests.unit.alerts.factories import (
+    T0,
+    bucket,
+    off_rule,
+    series,
+    stale_rule,
+    stock_input,
+    stock_target,
+)
 
 BREACH, BAND, RECOVERED = "breach", "band", "recovered"
 
@@ -63,6 +72,18 @@ def test_open_targets(
     assert signal.value == value
     assert in_reason in signal.reason
     assert applied is rule
+
+
+def test_no_trajectory_to_be_off_while_the_data_has_not_given_the_baseline() -> None:
+    """A flow whose baseline is its first complete year: during that year it is judged by
+    its projection, not against a trajectory that does not exist yet."""
+    flow = stock_target(kind="flow", baseline=Baseline(from_data=True))
+    behind = a("off_track", actual=8.0, expected=10.0, shortfall_pct=20.0)
+    signal, _ = target_signal(OFF, stock_input(8.0, T0, flow), behind, T0)
+    assert outcome(signal) == BAND and "no trajectory" in signal.reason
+    stock = stock_target(baseline=Baseline(from_data=True))  # a stock's is its first value
+    signal, _ = target_signal(OFF, stock_input(8.0, T0, stock), behind, T0)
+    assert outcome(signal) == BREACH
 
 
 @pytest.mark.parametrize(
