@@ -32,6 +32,7 @@ from typing import Any, ClassVar, TypeAlias
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from services.config_files import yaml_files
 from services.errors import OntrackError
 
 __all__ = [
@@ -444,9 +445,7 @@ def load_rules(path: str | Path, *, schema: Mapping[str, Any] | None = None) -> 
     Raises :class:`RuleFileError` listing every problem found, with file and line.
     """
     root = Path(path)
-    files = [root]
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
+    files = yaml_files(root)
     if not files:
         raise RuleFileError([Problem(str(root), None, None, "no rule files", "add a *.yaml")])
     full_schema = dict(schema) if schema is not None else load_schema()

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from services.alerts.notify.routing_file import load_routes
+from services.alerts.rules import load_rules
 from services.config_files import yaml_files
 from services.settings import REPO_ROOT
 
@@ -42,3 +43,8 @@ def test_routes_from_a_configmap_volume_load_once(tmp_path: Path) -> None:
     assert yaml_files(mount) == [mount / "default.yaml"]
     routes = load_routes(mount)
     assert list(routes.receivers) == list(load_routes(REPO_ROOT / "routes").receivers)
+
+
+def test_rules_from_a_configmap_volume_load_once(tmp_path: Path) -> None:
+    mount = configmap_volume(tmp_path / "rules", sorted((REPO_ROOT / "rules").glob("*.yaml")))
+    assert [r.id for r in load_rules(mount)] == [r.id for r in load_rules(REPO_ROOT / "rules")]
