@@ -67,6 +67,7 @@ SELECT k.indicator, 'hour', k.source, k.bucket, count(*), sum(o.value), min(o.va
        max(o.ts), 1
 FROM k
 JOIN observations o ON o.indicator = k.indicator AND o.source = k.source
+                   AND time_bucket('1 hour'::interval, o.ts, %(tz)s) = k.bucket  -- a hash key
                    AND o.ts >= k.bucket AND o.ts < k.bucket + '1 hour'::interval
                    AND o.ts >= %(lo)s AND o.ts < %(hi)s  -- constant bounds: chunk exclusion
 GROUP BY k.indicator, k.source, k.bucket, k.increment
@@ -86,6 +87,7 @@ SELECT k.indicator, %(width)s, k.source, k.bucket, sum(r.count), sum(r.sum), min
        max(r.max), sum(r.sum) / sum(r.count), last(r.last, r.last_ts), max(r.last_ts), 1
 FROM k
 JOIN rollups r ON r.indicator = k.indicator AND r.width = %(child)s AND r.source = k.source
+              AND time_bucket(%(step)s::interval, r.bucket, %(tz)s) = k.bucket  -- a hash key
               AND r.bucket >= k.bucket AND r.bucket < k.bucket + %(step)s::interval
 GROUP BY k.indicator, k.source, k.bucket
 """)
@@ -119,8 +121,11 @@ GROUP BY r.indicator, r.bucket, i.combine
 _CITY_STOCK: Final = (
     sql.SQL("""
 WITH k AS (
-    SELECT indicator, min(time_bucket(%(step)s::interval, ts, %(tz)s)) AS since
-    FROM changed_keys GROUP BY indicator
+    SELECT c.indicator, min(time_bucket(%(step)s::interval, c.ts, %(tz)s)) AS since
+    FROM changed_keys c
+    JOIN indicators i ON i.id = c.indicator  -- only stocks: skip the buckets of the others
+                     AND i.kind IN ('stock', 'capacity') AND i.combine <> 'mean'
+    GROUP BY c.indicator
 ),
 stock AS (
     SELECT k.* FROM k JOIN indicators i ON i.id = k.indicator
