@@ -300,18 +300,19 @@ class Latency:
     stored: list[float]  # seconds, push → stored (per reading)
     decided: list[float]  # seconds, push → the alert engine's evaluation committed
     late: int
+    batch_seconds: float  # the worker's mean time to decode and store one batch
 
 
-def latency(env: BenchEnv, rate: float, seconds: float, say: Say) -> Latency:
-    """Push at a steady rate with the API, a worker and the alert engine running."""
+def latency(env: BenchEnv, rate: float, seconds: float, stations: int, say: Say) -> Latency:
+    """Push at a steady rate, spread over ``stations`` series, with the API, a worker and
+    the alert engine running."""
     from services.bench.engine import EngineRunner
 
     s = env.phase("latency", eval_interval=3600.0)
     token = make_key(env.dsn)
     url, _api = start_api(env, s)
-    start_worker(env, s, "latency-worker")
+    _worker, metrics = start_worker_metrics(env, s, "latency-worker")
     headers = {"authorization": f"Bearer {token}"}
-    stations = 500
 
     async def run() -> Latency:
         watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
@@ -339,7 +340,8 @@ def latency(env: BenchEnv, rate: float, seconds: float, say: Say) -> Latency:
                 if len(stored) >= pushed.accepted and len(decided) >= pushed.accepted:
                     break
                 await asyncio.sleep(0.2)
-            return Latency(rate, pushed.readings / elapsed, stored, decided, pushed.late)
+            one = await asyncio.to_thread(_batch_seconds, metrics)
+            return Latency(rate, pushed.readings / elapsed, stored, decided, pushed.late, one)
         finally:
             await engine.stop()
             await watcher.stop()

@@ -44,6 +44,7 @@ class Sizes:
     e2e_readings: int
     latency_rate: float
     latency_seconds: float
+    latency_stations: int
     evaluations: int
     memory_series: int
     concurrency: int = 8
@@ -60,6 +61,7 @@ FULL = Sizes(
     e2e_readings=600_000,
     latency_rate=5000.0,
     latency_seconds=30.0,
+    latency_stations=500,
     evaluations=10_000,
     memory_series=100_000,
 )
@@ -74,6 +76,7 @@ QUICK = Sizes(
     e2e_readings=20_000,
     latency_rate=1000.0,
     latency_seconds=5.0,
+    latency_stations=200,
     evaluations=1000,
     memory_series=2000,
 )
@@ -169,14 +172,16 @@ def _baselines_and_pipeline(
     done = _phase(
         say, f"pipeline: latency at {z.latency_rate:,.0f} readings/s with the alert engine"
     )
-    lat = latency(env, z.latency_rate, z.latency_seconds, say)
+    lat = latency(env, z.latency_rate, z.latency_seconds, z.latency_stations, say)
     done()
     extra["latency"] = {
         "offered_per_s": lat.rate,
+        "stations": z.latency_stations,
         "achieved_per_s": lat.achieved,
         "stored_samples": len(lat.stored),
         "decided_samples": len(lat.decided),
         "late_requests": lat.late,
+        "worker_batch_seconds": lat.batch_seconds,
         "batch_within_seconds": env.base.batch_within_seconds,
     }
     for what, values in (("stored", lat.stored), ("alert decision", lat.decided)):

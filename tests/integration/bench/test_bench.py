@@ -30,6 +30,7 @@ TINY = Sizes(
     e2e_readings=2000,
     latency_rate=300.0,
     latency_seconds=2.0,
+    latency_stations=30,
     evaluations=100,
     memory_series=300,
     concurrency=2,
