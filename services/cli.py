@@ -13,6 +13,7 @@ from services.commands import (
     dashboards,
     db,
     demo,
+    deploy,
     ingest,
     keys,
     oncall,
@@ -58,6 +59,6 @@ def main(
     ctx.obj = Settings(**overrides)
 
 
-for module in (stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo, bench):
+for module in (stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo, bench, deploy):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -1,0 +1,53 @@
+"""``ontrack deploy configmaps``: the Kubernetes ConfigMaps made from the repository's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from services.errors import OntrackError
+from services.settings import REPO_ROOT
+
+__all__ = ["COMMANDS"]
+
+_OUT = REPO_ROOT / "deploy" / "k8s" / "generated"
+
+
+@click.group("deploy")
+def deploy_group() -> None:
+    """The production deployment (deploy/compose, deploy/k8s)."""
+
+
+@deploy_group.command("configmaps")
+@click.option("--check", is_flag=True, help="Exit 1 if a generated ConfigMap is out of date")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=_OUT,
+    show_default="deploy/k8s/generated",
+    help="Where the ConfigMaps go",
+)
+def configmaps(check: bool, out: Path) -> None:
+    """Write the ConfigMaps of plans, rules, routes, catalogue, Prometheus rules, Alertmanager
+    and Grafana config, dashboards and TimescaleDB init scripts into deploy/k8s/generated."""
+    from services.deploy import stale, write_all
+
+    try:
+        if check:
+            behind = stale(REPO_ROOT, out)
+            for name in behind:
+                click.echo(f"{out / name}: out of date; run `ontrack deploy configmaps`")
+            if behind:
+                raise SystemExit(1)
+            click.echo(f"{out}: every ConfigMap matches the repository", err=True)
+            return
+        changed = write_all(REPO_ROOT, out)
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in changed:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(changed)} ConfigMap(s) changed in {out}", err=True)
+
+
+COMMANDS = [deploy_group]

@@ -1,0 +1,51 @@
+"""The Dockerfile: what it copies exists and reaches the build context, the ports it exposes
+are the services' own, and its settings are ontrack's."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from services.settings import REPO_ROOT
+from tests.unit.deploy.project import DEFAULTS, PORTS, dockerfile, dockerfile_env, setting_vars
+
+
+def sources() -> list[str]:
+    found = []
+    for word, rest in dockerfile():
+        if word == "COPY" and not rest.startswith("--from"):
+            *srcs, _dest = rest.split()
+            found += srcs
+    return found
+
+
+def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
+    ignore = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [p for p in ignore if p and not p.startswith("#")]
+    assert patterns[0] == "*", "the context is an allow-list"
+    allowed = [p[1:].rstrip("/") for p in patterns if p.startswith("!")]
+    for src in sources():
+        assert (REPO_ROOT / src).exists(), src
+        assert any(
+            src == a or src.startswith(a + "/") or fnmatch.fnmatch(src, a) for a in allowed
+        ), f"{src} is copied but .dockerignore keeps it out of the context"
+
+
+def test_the_data_the_package_reads_is_in_the_image() -> None:
+    copied = {s.split("/")[0] for s in sources()}
+    assert {"services", "schemas", "catalogue", "plans", "rules", "routes"} <= copied
+
+
+def test_exposed_ports_are_the_services_defaults_and_hosts_every_interface() -> None:
+    (exposed,) = [rest for word, rest in dockerfile() if word == "EXPOSE"]
+    assert {int(p) for p in exposed.split()} == {getattr(DEFAULTS, f) for f, _ in PORTS.values()}
+    env = dockerfile_env()
+    assert {k for k in env if k.startswith("ONTRACK_")} <= setting_vars()
+    for var in ("ONTRACK_API_HOST", "ONTRACK_WORKER_WEB_HOST", "ONTRACK_ALERTS_WEB_HOST"):
+        assert env[var] == "0.0.0.0"
+    assert env["ONTRACK_NOTIFY_WEB_HOST"] == "0.0.0.0"
+
+
+def test_it_runs_the_ontrack_command_as_a_non_root_user() -> None:
+    words = dict(dockerfile())
+    assert words["ENTRYPOINT"] == '["ontrack"]'
+    assert words["USER"].split(":")[0] != "0"
