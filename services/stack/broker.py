@@ -28,10 +28,20 @@ def tansu_binary() -> Path:
 class Broker(Component):
     name = "kafka"
 
-    def __init__(self, stack_dir: Path, bootstrap: str, topics: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        stack_dir: Path,
+        bootstrap: str,
+        topics: tuple[str, ...],
+        *,
+        advertised: str | None = None,
+    ) -> None:
+        """``advertised``: the address clients are told to use, when it is not ``bootstrap``
+        (e.g. a proxy in front of the broker); Kafka clients connect to it after bootstrap."""
         super().__init__(stack_dir)
         self.bootstrap = bootstrap.split(",")[0]
         self.topics = topics
+        self.advertised = advertised or self.bootstrap
 
     @property
     def address(self) -> str:
@@ -47,8 +57,9 @@ class Broker(Component):
                 "or point ONTRACK_KAFKA_BOOTSTRAP at another address"
             )
         url = f"tcp://{host}:{port}"
+        advertised = "tcp://{}:{}".format(*host_port(self.advertised, port))
         argv = [str(tansu_binary()), "broker", "--listener-url", url]
-        argv += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+        argv += ["--advertised-listener-url", advertised, "--storage-engine", "memory://tansu/"]
         report(f"starting the Kafka-protocol broker (Tansu) on {host}:{port}")
         spawn(argv, pidfile=self.pidfile, log=self.log)
         if not wait_until(lambda: port_open(host, port), 20):

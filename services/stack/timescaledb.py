@@ -1,14 +1,16 @@
 """TimescaleDB of the embedded stack: Debian trixie's postgresql-17-timescaledb in a chroot.
 
 The root file system is made once by debootstrap into the stack directory and reused;
-the cluster lives inside it and listens on the host/port of the configured DSN.
+the cluster lives inside it and listens on the host/port of the configured DSN. Another
+cluster can run from the same root with a data directory and a port of its own (the
+reliability tests stop and restart one without touching the stack's).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import psycopg
 from psycopg import sql
@@ -30,11 +32,23 @@ PACKAGES = "postgresql-17,postgresql-17-timescaledb"
 class TimescaleDB(Component):
     name = "timescaledb"
 
-    def __init__(self, stack_dir: Path, dsn: str, mirror: str) -> None:
+    def __init__(
+        self,
+        stack_dir: Path,
+        dsn: str,
+        mirror: str,
+        *,
+        data_dir: str = DATA,
+        shared_buffers: str = "512MB",
+    ) -> None:
+        """``data_dir``: the cluster's directory inside the root file system (another one
+        makes another cluster; give it another port in ``dsn``)."""
         super().__init__(stack_dir)
         self.dsn = dsn
         self.mirror = mirror
         self.root = stack_dir / "timescaledb-trixie"
+        self.data_dir = data_dir
+        self.shared_buffers = shared_buffers
         params = conninfo_to_dict(dsn)
         self.host = str(params.get("host") or "127.0.0.1")
         self.port = int(params.get("port") or 5432)
@@ -78,20 +92,26 @@ class TimescaleDB(Component):
     def _chroot(self, *argv: str, what: str) -> str:
         return run_checked(["chroot", "--userspec=postgres:postgres", str(self.root), *argv], what)
 
+    @property
+    def data_path(self) -> Path:
+        """The data directory as seen from outside the chroot."""
+        return self.root / self.data_dir.lstrip("/")
+
     def _initdb(self, report: Report) -> None:
-        if (self.root / DATA.lstrip("/") / "PG_VERSION").exists():
+        if (self.data_path / "PG_VERSION").exists():
             return
         report("initialising the TimescaleDB cluster")
-        for sub in ("var/lib/ontrack", SOCKET_DIR.lstrip("/")):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        run_checked(
-            ["chroot", str(self.root), "chown", "-R", "postgres:postgres", "/var/lib/ontrack"],
-            "chown of the data directory",
-        )
+        parent = str(PurePosixPath(self.data_dir).parent)
+        for sub in (parent, SOCKET_DIR):
+            (self.root / sub.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            run_checked(
+                ["chroot", str(self.root), "chown", "-R", "postgres:postgres", sub],
+                f"chown of {sub}",
+            )
         self._chroot(
             f"{PG_BIN}/initdb",
             "-D",
-            DATA,
+            self.data_dir,
             "-U",
             "postgres",
             "--auth-local=trust",
@@ -101,7 +121,7 @@ class TimescaleDB(Component):
             "--no-locale",
             what="initdb",
         )
-        conf = self.root / DATA.lstrip("/") / "postgresql.conf"
+        conf = self.data_path / "postgresql.conf"
         with conf.open("a") as f:
             f.write(
                 "\n# ontrack embedded stack\n"
@@ -110,7 +130,7 @@ class TimescaleDB(Component):
                 "dynamic_shared_memory_type = mmap\n"
                 "timescaledb.telemetry_level = off\n"
                 "max_connections = 200\n"
-                "shared_buffers = 512MB\n"
+                f"shared_buffers = {self.shared_buffers}\n"
                 "synchronous_commit = on\n"
                 "wal_compression = on\n"
                 "max_wal_size = 2GB\n"
@@ -131,9 +151,9 @@ class TimescaleDB(Component):
             self._chroot(
                 f"{PG_BIN}/pg_ctl",
                 "-D",
-                DATA,
+                self.data_dir,
                 "-l",
-                "/var/lib/ontrack/postgres.log",
+                self._log_in_root,
                 "-o",
                 opts,
                 "-w",
@@ -147,8 +167,14 @@ class TimescaleDB(Component):
         self._ensure_role()
 
     @property
+    def _log_in_root(self) -> str:
+        if self.data_dir == DATA:
+            return "/var/lib/ontrack/postgres.log"
+        return f"{self.data_dir.rstrip('/')}.log"
+
+    @property
     def server_log(self) -> Path:
-        return self.root / "var/lib/ontrack/postgres.log"
+        return self.root / self._log_in_root.lstrip("/")
 
     def _ensure_role(self) -> None:
         admin = f"host={self.root / SOCKET_DIR.lstrip('/')} port={self.port} user=postgres dbname=postgres"
@@ -172,14 +198,17 @@ class TimescaleDB(Component):
                     )
                 )
 
-    def stop(self, report: Report) -> bool:
+    def stop(self, report: Report, *, mode: str = "fast") -> bool:
+        """Stop the server; ``mode`` as pg_ctl's: smart, fast (the default) or immediate."""
         if not self.running():
             return False
-        self._chroot(f"{PG_BIN}/pg_ctl", "-D", DATA, "-m", "fast", "-w", "stop", what="pg_ctl stop")
+        self._chroot(
+            f"{PG_BIN}/pg_ctl", "-D", self.data_dir, "-m", mode, "-w", "stop", what="pg_ctl stop"
+        )
         return True
 
     def running(self) -> bool:
-        pidfile = self.root / DATA.lstrip("/") / "postmaster.pid"
+        pidfile = self.data_path / "postmaster.pid"
         if not pidfile.exists():
             return False
         try:

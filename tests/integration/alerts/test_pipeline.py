@@ -20,7 +20,7 @@ from services.indicators.readings import Reading, validate_record
 from services.indicators.trajectory import expected_at
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
-from tests.fixtures.services import Proc, free_port, service_env, wait_for
+from tests.fixtures.services import Proc, service_env, start_service, wait_for
 from tests.integration.alerts.helpers import (
     G5_TARGET,
     api_get,
@@ -68,19 +68,7 @@ def reading(indicator: str, source: str, value: float, unit: str) -> Reading:
 
 
 def start(spawn: Callable[..., Proc], name: str, args: list[str], env: dict[str, str]) -> Proc:
-    port = free_port()
-    proc = spawn(name, [*args, "--web-port", str(port)], env)
-
-    def ready() -> bool:
-        assert proc.popen.poll() is None, f"{name} exited:\n{proc.tail()}"
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(ready, 40, f"{name} to answer /healthz")
-    proc.port = port  # type: ignore[attr-defined]
-    return proc
+    return start_service(spawn, name, args, env)
 
 
 def test_an_alert_goes_pending_firing_resolved_through_the_pipeline(
@@ -195,7 +183,7 @@ def test_an_alert_goes_pending_firing_resolved_through_the_pipeline(
         assert "is on track" in detail["explanation"]["summary"]
 
         # the engine's metrics, as of its next tick
-        url = f"http://127.0.0.1:{engine.port}/metrics"  # type: ignore[attr-defined]
+        url = f"http://127.0.0.1:{engine.port}/metrics"
 
         def metrics() -> str:
             return httpx.get(url, timeout=5).text

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import psycopg
 import pytest
 from kafka import KafkaConsumer
@@ -17,7 +16,7 @@ from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
-from tests.fixtures.services import Proc, free_port, service_env, wait_for
+from tests.fixtures.services import Proc, service_env, start_service, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -51,18 +50,9 @@ def counts(dsn: str, prefix: str) -> tuple[int, int]:
 
 
 def start_worker(spawn: Callable[..., Proc], s: Settings, name: str) -> tuple[Proc, int]:
-    port = free_port()
-    proc = spawn(name, ["worker", "--web-port", str(port)], service_env(s))
-
-    def ready() -> bool:
-        assert proc.popen.poll() is None, proc.tail()
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(ready, 30, f"{name} to answer")
-    return proc, port
+    proc = start_service(spawn, name, ["worker"], service_env(s), timeout=30)
+    assert proc.port is not None
+    return proc, proc.port
 
 
 def test_kill_one_of_two_workers_mid_stream(
