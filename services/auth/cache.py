@@ -4,16 +4,24 @@ A key looked up is remembered for ``ttl`` seconds, whatever the answer (found, u
 revoked). So a revoked key keeps working for at most ``ttl`` seconds in each API process,
 and a new key works at once (its id was never looked up before). ``last_used_at`` is
 written at most once every ``touch_every`` seconds per key, off the request's path.
+
+While the key store cannot be reached, a key found valid within the last ``stale_for``
+seconds keeps working (readings go on into Kafka during a database outage; a revocation
+cannot be made then anyway). Once a lookup has found the store down, requests no longer
+wait for it: it is asked again in the background, once every ``ttl`` seconds, until it
+answers. A key not seen before is refused with AuthUnavailable (503, retry).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
-from services.auth.errors import Forbidden, Unauthenticated
+from services.auth.errors import AuthUnavailable, Forbidden, Unauthenticated
 from services.auth.keys import ApiKey, key_id_of, token_matches
 
 __all__ = ["KeyCache"]
@@ -44,14 +52,19 @@ class KeyCache:
         clock: Callable[[], float] = time.monotonic,
         touch_every: float = 60.0,
         max_entries: int = 10_000,
+        stale_for: float = 900.0,
     ) -> None:
         self._fetch = fetch
         self._touch = touch
         self.ttl = ttl
+        self.stale_for = stale_for
         self._clock = clock
         self._touch_every = touch_every
         self._max_entries = max_entries
-        self._entries: dict[str, tuple[ApiKey | None, float]] = {}
+        self._entries: dict[str, tuple[ApiKey | None, float]] = {}  # key, when checked
+        self._store_down = False
+        self._probing = False
+        self._last_probe = -math.inf
         self._touched: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -86,13 +99,54 @@ class KeyCache:
     async def _lookup(self, key_id: str) -> ApiKey | None:
         now = self._clock()
         entry = self._entries.get(key_id)
-        if entry is not None and now - entry[1] < self.ttl:
+        age = math.inf if entry is None else now - entry[1]
+        if entry is not None and age < self.ttl:
             return entry[0]
-        key = await self._fetch(key_id)
+        stale = entry[0] if entry is not None and age < self.stale_for else None
+        if stale is not None and self._store_down:
+            self._probe(key_id, now)
+            return stale
+        try:
+            key = await self._fetch(key_id)
+        except AuthUnavailable as exc:
+            if stale is None:
+                raise
+            self._store_down, self._last_probe = True, now
+            log.warning(
+                "the key store is unavailable (%s); keys checked in the last %.0f s stay valid "
+                "until it is back (key %s of %s was checked %.0f s ago)",
+                exc,
+                self.stale_for,
+                stale.id,
+                stale.provider,
+                age,
+            )
+            return stale
+        self._remember(key_id, key, now)
+        return key
+
+    def _remember(self, key_id: str, key: ApiKey | None, now: float) -> None:
+        self._store_down = False
         if len(self._entries) >= self._max_entries:
             self._evict(now)
         self._entries[key_id] = (key, now)
-        return key
+
+    def _probe(self, key_id: str, now: float) -> None:
+        """While the store is down, ask it again in the background, once per ``ttl``."""
+        if self._probing or now - self._last_probe < self.ttl:
+            return
+        self._probing, self._last_probe = True, now
+
+        async def probe() -> None:
+            try:
+                key = await self._fetch(key_id)
+            except AuthUnavailable:
+                return
+            finally:
+                self._probing = False
+            self._remember(key_id, key, self._clock())
+
+        self._spawn(probe())
 
     def _evict(self, now: float) -> None:
         stale = [k for k, (_, at) in self._entries.items() if now - at >= self.ttl]
@@ -105,7 +159,10 @@ class KeyCache:
         if last is not None and now - last < self._touch_every:
             return
         self._touched[key_id] = now
-        task = asyncio.get_running_loop().create_task(self._touch_quietly(key_id))
+        self._spawn(self._touch_quietly(key_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -116,6 +173,6 @@ class KeyCache:
             log.warning("could not record the use of API key %s: %s", key_id, exc)
 
     async def drain(self) -> None:
-        """Wait for pending ``last_used_at`` writes (at shutdown)."""
+        """Wait for pending ``last_used_at`` writes and store probes (at shutdown)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -119,3 +119,68 @@ async def test_a_failing_touch_never_fails_the_request() -> None:
     assert await cache.authenticate(MADE.token, "ingest") == KEY
     await cache.drain()
     await asyncio.sleep(0)
+
+
+async def test_a_known_key_outlives_a_store_outage_for_a_while() -> None:
+    store, clock = Store(KEY), Clock()
+    cache = KeyCache(store.fetch, store.touch, ttl=5, clock=clock, stale_for=60)
+    await cache.authenticate(MADE.token, "ingest")
+    store.down = True
+    seen = []
+    for t in (6, 7, 10.9, 11.1, 59.9):  # (time, fetches so far): one try per ttl while down,
+        clock.t = t  # in the background after the first
+        assert await cache.authenticate(MADE.token, "ingest") == KEY
+        await cache.drain()
+        seen.append((t, store.fetches))
+    assert seen == [(6, 2), (7, 2), (10.9, 2), (11.1, 3), (59.9, 4)]
+    clock.t = 60  # checked last a minute ago: no longer vouched for
+    with pytest.raises(AuthUnavailable):
+        await cache.authenticate(MADE.token, "ingest")
+
+
+async def test_only_a_key_known_good_is_kept_through_an_outage() -> None:
+    store, clock = Store(KEY), Clock()
+    cache = KeyCache(store.fetch, store.touch, ttl=5, clock=clock, stale_for=60)
+    stranger = new_key()
+    with pytest.raises(Unauthenticated):
+        await cache.authenticate(stranger.token, "ingest")  # unknown, remembered as such
+    store.down = True
+    clock.t = 6
+    with pytest.raises(AuthUnavailable):  # not "unknown": it may have been made since
+        await cache.authenticate(stranger.token, "ingest")
+    with pytest.raises(AuthUnavailable):  # never seen: cannot be checked
+        await cache.authenticate(MADE.token, "ingest")
+
+
+async def test_requests_never_wait_for_a_store_known_down() -> None:
+    store, clock = Store(KEY), Clock()
+    cache = KeyCache(store.fetch, store.touch, ttl=5, clock=clock, stale_for=60)
+    await cache.authenticate(MADE.token, "ingest")
+    store.down, clock.t = True, 6
+    await cache.authenticate(MADE.token, "ingest")  # finds it down
+    release = asyncio.Event()
+
+    async def hanging(key_id: str) -> ApiKey | None:
+        await release.wait()
+        raise AuthUnavailable("timed out")
+
+    cache._fetch = hanging
+    clock.t = 12
+    assert await cache.authenticate(MADE.token, "ingest") == KEY  # the probe hangs, not us
+    assert await cache.authenticate(MADE.token, "ingest") == KEY
+    release.set()
+    await cache.drain()
+
+
+async def test_after_an_outage_the_store_decides_again() -> None:
+    store, clock = Store(KEY), Clock()
+    cache = KeyCache(store.fetch, store.touch, ttl=5, clock=clock, stale_for=60)
+    await cache.authenticate(MADE.token, "ingest")
+    store.down, clock.t = True, 6
+    await cache.authenticate(MADE.token, "ingest")
+    store.down, clock.t = False, 11.5
+    store.key = replace(KEY, revoked_at=datetime(2026, 2, 1, tzinfo=UTC))
+    await cache.authenticate(MADE.token, "ingest")  # served as last known; the probe learns
+    await cache.drain()
+    with pytest.raises(Unauthenticated, match="was revoked"):
+        await cache.authenticate(MADE.token, "ingest")
