@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 import orjson
+import psycopg
 from faust.exceptions import ConsumerNotStarted
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -162,16 +163,25 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
 
     @app.timer(interval=settings.retention_check_seconds)  # type: ignore[untyped-decorator]
     async def retention() -> None:
-        if "db" in pools:
+        if "db" not in pools:
+            return
+        try:
             dropped = await drop_old_chunks(
                 pools["db"], timedelta(days=settings.raw_retention_days)
             )
-            if dropped:
-                log.info(
-                    "retention: dropped %d chunk(s) older than %d days",
-                    len(dropped),
-                    settings.raw_retention_days,
-                )
+        except psycopg.OperationalError as exc:  # a timer that raises stops the whole worker
+            log.warning(
+                "retention: the database is unavailable (%s); trying again in %g s",
+                str(exc).strip(),
+                settings.retention_check_seconds,
+            )
+            return
+        if dropped:
+            log.info(
+                "retention: dropped %d chunk(s) older than %d days",
+                len(dropped),
+                settings.raw_retention_days,
+            )
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
