@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,9 +50,13 @@ def demo(
 
         click.echo("starting the embedded stack", err=True)
         stack.up(settings, lambda m: click.echo(f"  {m}", err=True))
-    end = (until.replace(tzinfo=CST) if until else datetime.now(CST)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    ) + timedelta(days=1)
+    # Up to the end of --until's day, or up to this hour: never past now, since readings
+    # stamped in the future are (rightly) refused by the API.
+    now = datetime.now(CST).replace(minute=0, second=0, microsecond=0)
+    end = min(until.replace(tzinfo=CST) + timedelta(days=1), now) if until else now
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # every transition is in the summary below; one log line each would drown the progress
+        logging.getLogger("services.alerts").setLevel(logging.WARNING)
     opts = DemoOptions(until=end, step=timedelta(days=step_days))
     click.echo(
         f"replaying simulated feeds 2023-01-01 → {end:%Y-%m-%d} in {step_days}-day steps", err=True

@@ -82,7 +82,7 @@ def _badge(status: str) -> str:
 
 def _summary_rows(targets: Sequence[TargetSection]) -> str:
     rows = []
-    for t in targets:
+    for t in sorted(targets, key=lambda t: t.status == "no_data"):  # simulated ones first
         gap = "—" if t.gap_pct is None else f"{t.gap_pct:+.1f} %"
         days = "—" if t.days_left is None else str(t.days_left)
         rows.append(
@@ -97,6 +97,8 @@ def _summary_rows(targets: Sequence[TargetSection]) -> str:
 def _cards(targets: Sequence[TargetSection]) -> str:
     cards = []
     for t in targets:
+        if t.status == "no_data":
+            continue  # nothing to draw but the trajectory
         cards.append(
             f"<div class=card id='{escape(t.target_id)}'><h3>{escape(t.title)} {_badge(t.status)}</h3>"
             f"<div class=clause>{escape(t.target_id)} · {escape(t.clause)}</div>{render(t.chart)}</div>"
@@ -134,7 +136,7 @@ alert engine), from January 2023 to {data.simulated_until:%Y-%m-%d}.</p>
 <th>days left</th><th>pace</th></tr></thead><tbody>{_summary_rows(data.targets)}</tbody></table>
 <h2>Alerts</h2>
 <table><thead><tr><th>fired</th><th>resolved</th><th>severity</th><th>rule</th><th>subject</th>
-<th>summary</th></tr></thead><tbody>{_alert_rows(data.alerts) or "<tr><td colspan=6>none</td></tr>"}</tbody></table>
+<th>why it fired</th></tr></thead><tbody>{_alert_rows(data.alerts) or "<tr><td colspan=6>none</td></tr>"}</tbody></table>
 <h2>Charts</h2><div class=grid>{_cards(data.targets)}</div>
 </body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ class DemoOptions:
     api_port: int = 8181
     worker_port: int = 6166
     chunk: int = 5000
+    name: str = "demo"  # database ontrack_<name>, topics <name>.*
 
 
 @dataclass(slots=True)
@@ -87,8 +88,8 @@ class _Services:
         self.url = f"http://127.0.0.1:{opts.api_port}"
         self.procs: list[subprocess.Popen[bytes]] = []
         for name, args in (
-            ("demo-api", ["api", "--port", str(opts.api_port)]),
-            ("demo-worker", ["worker", "--web-port", str(opts.worker_port)]),
+            (f"{opts.name}-api", ["api", "--port", str(opts.api_port)]),
+            (f"{opts.name}-worker", ["worker", "--web-port", str(opts.worker_port)]),
         ):
             with (logs / f"{name}.log").open("ab") as out:
                 self.procs.append(
@@ -176,7 +177,7 @@ async def _wait_stored(pool: object, want: int, within: float = 300) -> int:
 
 
 async def run_demo(base: Settings, opts: DemoOptions, say: Say) -> tuple[Settings, DemoResult]:
-    s = demo_settings(base)
+    s = demo_settings(base, opts.name)
     say("resetting the demo database and topics")
     reset(base, s)
     migrate(s.dsn, lambda m: None)

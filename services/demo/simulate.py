@@ -3,8 +3,9 @@
 Four providers, from January 2023 on: the environment monitoring centre (hourly PM2.5 at
 twelve stations: daily cycle, winter heating season, a pollution episode in January 2025,
 one station going silent in October 2026), the port (daily TEU and tonnes per terminal
-with the Spring Festival dip; monthly sea-rail and transshipment TEU; routes), the grid
-company (monthly installed capacity by source and generation) and three telecom operators
+with the Spring Festival dip; monthly sea-rail and transshipment TEU, routes and the
+international transshipment share), the grid company (monthly installed capacity by
+source, generation, grid supply capacity) and three telecom operators
 (monthly 5G base stations per district, one operator sending increments).
 
 The scenario is scripted so that some targets stay on track, some drift off, one recovers
@@ -49,9 +50,20 @@ OPERATORS = {"cmcc": 0.5, "cucc": 0.2, "ctcc": 0.3}  # ctcc sends increments
 INCREMENT_OPERATOR = "ctcc"
 
 SCENARIO = {
-    "on_track": ["air.pm25.2025", "port.container_teu.2025", "telecom.5g_base_stations.2025"],
+    # on track all along: never an alert
+    "on_track": [
+        "port.container_teu.2025",
+        "port.container_routes.2025",
+        "power.grid_supply_capacity.2025",
+        "telecom.5g_base_stations.2025",
+        "telecom.5g_village_coverage.2025",
+    ],
+    # fall behind and end missed (2025) or off track (2026, still live)
     "drifts_off": ["port.sea_rail_teu.2025", "telecom.5g_base_stations.2026"],
+    # stall through 2024 (alerts fire), catch up in 2025 (they resolve), end met
     "recovers": ["power.renewable_capacity.2025"],
+    # the January 2025 episode: alerts fire and resolve; the annual mean still ends met
+    "episode": ["air.pm25.2025"],
     "stale": [f"air.pm25/{SILENT_STATION}"],
 }
 
@@ -123,9 +135,15 @@ def _daily_share(d: date, annual: float) -> float:
     return annual * MONTH_WEIGHT[d.month - 1] / days_in_month
 
 
+def _stamped(start: datetime, end: datetime, at: timedelta) -> Iterator[datetime]:
+    """The days whose report, stamped ``at`` after midnight, falls within [start, end)."""
+    return _days(start - at, end - at)
+
+
 def _port(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
-    for d in _days(start, end):
-        stamp = d + timedelta(hours=23, minutes=59)
+    at = timedelta(hours=23, minutes=59)
+    for d in _stamped(start, end, at):
+        stamp = d + at
         for terminal, share in TERMINALS.items():
             teu = _daily_share(d.date(), ANNUAL_TEU[d.year]) * share * rng.gauss(1, 0.06)
             tonnes = _daily_share(d.date(), ANNUAL_TONNES[d.year]) * share * rng.gauss(1, 0.05)
@@ -149,13 +167,22 @@ def _port(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
             yield Feed(
                 "qingdao-port", _r("port.container_routes", "qingdao-port", stamp, routes, "条")
             )
+            months = (d.year - 2023) * 12 + d.month
+            share = (
+                19.6 + 0.06 * months + rng.gauss(0, 0.15)
+            )  # international share of transshipment
+            yield Feed(
+                "qingdao-port",
+                _r("port.intl_transshipment_ratio", "qingdao-port", stamp, share, "%"),
+            )
 
 
 def _months(start: datetime, end: datetime) -> Iterator[datetime]:
     """Month-end report times (last day, 23:00 Asia/Shanghai) within [start, end)."""
-    for d in _days(start, end):
+    at = timedelta(hours=23)
+    for d in _stamped(start, end, at):
         if (d + timedelta(days=1)).day == 1:
-            yield d + timedelta(hours=23)
+            yield d + at
 
 
 def _renewable_kw(t: datetime) -> float:
@@ -190,6 +217,12 @@ def _power(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]
                 _r("power.generation", f"grid-{src}", t, gen, "kWh", {"source": src}),
             )
         thermal = 5.2e6
+        months = (t.year - 2023) * 12 + t.month
+        grid = 9.6e6 + months * 45_000  # supply capacity: transmission and imports, on pace
+        yield Feed(
+            "grid-company",
+            _r("power.grid_supply_capacity", "grid-all", t, grid / 1e4, "万千瓦"),
+        )
         yield Feed(
             "grid-company",
             _r("power.total_capacity", "grid-all", t, (total + thermal) / 1e4, "万千瓦"),
@@ -205,7 +238,7 @@ def _stations_5g(t: datetime) -> float:
     months = (t.year - 2023) * 12 + t.month
     if months <= 36:
         return 26_000 + months * 278
-    return 26_000 + 36 * 278 + (months - 36) * 150
+    return 26_000 + 36 * 278 + (months - 36) * 100
 
 
 def _telecom(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,19 +22,29 @@ __all__ = ["Outcome", "collect", "format_table"]
 _STATUS = """
 SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_text,
        projection_at, projection_low, projection_value, projection_high
-FROM v_target_status WHERE scope = 'city' ORDER BY target_id
+FROM v_target_status
+WHERE scope = 'city' AND projection_method IS DISTINCT FROM 'final'
+UNION ALL
+SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_text,
+       NULL, NULL, NULL, NULL
+FROM v_target_status
+WHERE scope = 'city' AND projection_method = 'final'
+ORDER BY target_id
 """
-_ALERTS = """
-SELECT fingerprint, rule_id, subject, severity, fired_at, resolved_at, state,
-       coalesce(annotations->>'summary', '')
-FROM alerts WHERE fired_at IS NOT NULL ORDER BY fired_at
+# Every transition into and out of firing, oldest first: one line per firing episode.
+_EPISODES = """
+SELECT a.fingerprint, a.rule_id, a.subject, a.severity, e.at, e.to_state, e.reason
+FROM alert_events e JOIN alerts a USING (fingerprint)
+WHERE e.to_state IN ('firing', 'resolved', 'inactive')
+ORDER BY e.at, a.fingerprint
 """
 _MONTHLY = """
 SELECT indicator, bucket, sum, mean, last FROM rollups
 WHERE width = 'month' AND source = '*' AND indicator = ANY(%s) ORDER BY bucket
 """
-_GOOD_DAYS = """
-SELECT date_trunc('month', day)::date, count(*) FILTER (WHERE good), count(*)
+_AQI_MONTHS = """
+SELECT date_trunc('month', day)::date, count(*) FILTER (WHERE good), count(*),
+       count(*) FILTER (WHERE heavy)
 FROM air_quality_days WHERE scope = 'city' GROUP BY 1 ORDER BY 1
 """
 
@@ -49,18 +60,19 @@ class Outcome:
 def _actual_series(
     target: Target,
     months: list[tuple[datetime, float, float, float]],
-    good: list[tuple[datetime, int, int]],
+    aqi: list[tuple[datetime, int, int, int]],
 ) -> list[tuple[datetime, float]]:
     """The series the chart shows, in the sense of the target's kind (YTD for yearly kinds)."""
     if target.kind in ("stock", "capacity"):
         return [(b, last) for b, _s, _m, last in months]
     out: list[tuple[datetime, float]] = []
-    if target.indicator == "air.good_days_ratio":
-        acc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for b, g, n in good:
-            acc[b.year][0] += g
-            acc[b.year][1] += n
-            out.append((b, 100 * acc[b.year][0] / acc[b.year][1]))
+    if target.indicator in ("air.good_days_ratio", "air.heavy_pollution_days"):
+        acc: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for b, good, days, heavy in aqi:
+            c = acc[b.year]
+            c[0], c[1], c[2] = c[0] + good, c[1] + days, c[2] + heavy
+            value = 100 * c[0] / c[1] if target.indicator == "air.good_days_ratio" else c[2]
+            out.append((b, float(value)))
         return out
     ytd: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for b, total, mean, _last in months:
@@ -90,24 +102,37 @@ def _path(target: Target, since: datetime) -> list[tuple[datetime, float]]:
     return points
 
 
+def episodes(rows: Sequence[Sequence[Any]]) -> list[AlertLine]:
+    """Firing episodes from transitions (fingerprint, rule, subject, severity, at, to, reason),
+    oldest first: each opens when the alert fires, with the reason it fired, and closes when
+    it leaves firing."""
+    out: list[AlertLine] = []
+    open_: dict[str, int] = {}
+    for fp, rule, subject, severity, at, to_state, reason in rows:
+        if to_state == "firing":
+            open_[fp] = len(out)
+            out.append(AlertLine(fp, rule, subject, severity, at, None, reason))
+        elif to_state in ("resolved", "inactive") and fp in open_:
+            i = open_.pop(fp)
+            out[i] = replace(out[i], resolved_at=at)
+    return out
+
+
 def collect(s: Settings, until: datetime) -> Outcome:
     targets = {t.id: t for t in targets_of(load_plans(s.plans_dir))}
     with psycopg.connect(s.dsn) as conn:
         conn.execute("SET TimeZone = 'Asia/Shanghai'")
         status_rows = conn.execute(_STATUS).fetchall()
-        alert_rows = conn.execute(_ALERTS).fetchall()
+        alert_rows = conn.execute(_EPISODES).fetchall()
         indicators = sorted({t.indicator for t in targets.values()})
         monthly: dict[str, list[Any]] = defaultdict(list)
         for ind, b, total, mean, last in conn.execute(_MONTHLY, [indicators]).fetchall():
             monthly[ind].append((b, total, mean, last))
-        good = [
-            (datetime.combine(m, datetime.min.time(), tzinfo=until.tzinfo), g, n)
-            for m, g, n in conn.execute(_GOOD_DAYS).fetchall()
+        aqi = [
+            (datetime.combine(m, datetime.min.time(), tzinfo=until.tzinfo), g, n, h)
+            for m, g, n, h in conn.execute(_AQI_MONTHS).fetchall()
         ]
-    alerts = [
-        AlertLine(fp, rule, subj, sev, fired, resolved, summary)
-        for fp, rule, subj, sev, fired, resolved, _state, summary in alert_rows
-    ]
+    alerts = episodes(alert_rows)
     sections: list[TargetSection] = []
     statuses: dict[str, str] = {}
     counts: dict[str, int] = defaultdict(int)
@@ -118,7 +143,7 @@ def collect(s: Settings, until: datetime) -> Outcome:
             continue
         statuses[tid] = status
         counts[status] += 1
-        series = _actual_series(target, monthly.get(target.indicator, []), good)
+        series = _actual_series(target, monthly.get(target.indicator, []), aqi)
         since = series[0][0] if series else until - timedelta(days=365)
         projection = (p_at, p_lo, p_v, p_hi) if p_at and None not in (p_lo, p_v, p_hi) else None
         chart = Chart(
@@ -157,22 +182,32 @@ def collect(s: Settings, until: datetime) -> Outcome:
 
 
 def format_table(report: ReportData) -> str:
+    """Every target with data (status, actual, expected, gap, projection), the targets the
+    simulator does not feed on one line, then one line per firing episode."""
     lines = [
-        f"{'target':<44} {'status':<10} {'actual':>14} {'expected':>14} {'gap':>8}  projection"
+        f"{'target':<40} {'status':<10} {'actual':>14} {'expected':>14} {'gap':>8}  projection"
     ]
+    without = [t.target_id for t in report.targets if t.status == "no_data"]
     for t in report.targets:
+        if t.status == "no_data":
+            continue
         gap = "" if t.gap_pct is None else f"{t.gap_pct:+.1f}%"
         proj = t.chart.projection
-        ptxt = f"{proj[2]:,.0f} [{proj[1]:,.0f}–{proj[3]:,.0f}]" if proj else ""
+        ptxt = f"{_n(proj[2])} [{_n(proj[1])}–{_n(proj[3])}]" if proj else ""
         lines.append(
-            f"{t.target_id:<44} {t.status:<10} {_n(t.actual):>14} {_n(t.expected):>14} "
+            f"{t.target_id:<40} {t.status:<10} {_n(t.actual):>14} {_n(t.expected):>14} "
             f"{gap:>8}  {ptxt}"
         )
+    if without:
+        lines.append(f"no data (not simulated): {len(without)} targets — {', '.join(without)}")
     lines.append("")
-    lines.append(f"{'fired':<12} {'resolved':<12} {'severity':<8} {'rule':<28} subject")
+    lines.append(
+        f"{'fired':<10} {'resolved':<10} {'severity':<8} {'rule':<24} {'subject':<34} why it fired"
+    )
     for a in report.alerts:
         lines.append(
-            f"{_d(a.fired_at):<12} {_d(a.resolved_at):<12} {a.severity:<8} {a.rule:<28} {a.subject}"
+            f"{_d(a.fired_at):<10} {_d(a.resolved_at):<10} {a.severity:<8} {a.rule:<24} "
+            f"{a.subject:<34} {a.summary}"
         )
     return "\n".join(lines)
 

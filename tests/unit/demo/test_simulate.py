@@ -87,3 +87,23 @@ def test_replays_are_reproducible() -> None:
     a = list(readings_between(START, START + timedelta(days=3)))
     b = list(readings_between(START, START + timedelta(days=3)))
     assert a == b and len(a) > 12 * 72
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # a step that ends in the middle of a day: the day's port report is not yet due
+        (datetime(2025, 3, 25, tzinfo=CST), datetime(2025, 4, 1, 2, tzinfo=CST)),
+        # a step that ends before the month-end reports of the 31st
+        (datetime(2025, 1, 24, tzinfo=CST), datetime(2025, 1, 31, 22, tzinfo=CST)),
+    ],
+)
+def test_each_step_holds_exactly_the_readings_stamped_inside_it(
+    start: datetime, end: datetime
+) -> None:
+    whole = [f.reading for f in readings_between(start, end + timedelta(days=3))]
+    first = [f.reading for f in readings_between(start, end)]
+    rest = [f.reading for f in readings_between(end, end + timedelta(days=3))]
+    assert all(start <= datetime.fromisoformat(str(r["ts"])) < end for r in first)
+    key = lambda r: (r["indicator"], r["source"], r["ts"])  # noqa: E731
+    assert sorted(map(key, first + rest)) == sorted(map(key, whole))
