@@ -1,7 +1,10 @@
 """Produce readings to Kafka durably: kafka-python's idempotent producer with acks=all.
 
 ``ReadingsProducer.send`` resolves only when every message of the batch is acknowledged by
-the broker, so an HTTP 202 is never answered for a reading that is not in Kafka.
+the broker, so an HTTP 202 is never answered for a reading that is not in Kafka. It waits at
+most ``ack_timeout`` seconds: with the broker unreachable the API answers 503 then, not
+after the producer's own delivery timeout (30 s, past many clients' patience). A batch given
+up on may still reach Kafka later; the provider's retry of it is stored once all the same.
 """
 
 from __future__ import annotations
@@ -28,8 +31,16 @@ MAX_READINGS_PER_MESSAGE = 1000
 class ReadingsProducer:
     """Groups a batch by partition (murmur2 of the series key, as Kafka's default partitioner)."""
 
-    def __init__(self, bootstrap: str, topic: str, *, client_id: str = "ontrack-ingest") -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        client_id: str = "ontrack-ingest",
+        ack_timeout: float = 10.0,
+    ) -> None:
         self.topic = topic
+        self.ack_timeout = ack_timeout
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap.split(","),
             client_id=client_id,
@@ -78,11 +89,18 @@ class ReadingsProducer:
             return 0
         loop = asyncio.get_running_loop()
         try:
-            # kafka-python may block on metadata or a full buffer: keep that off the event loop
-            futures = await loop.run_in_executor(None, self._submit, loop, readings, received_at)
+            async with asyncio.timeout(self.ack_timeout):
+                # kafka-python may block on metadata or a full buffer: off the event loop
+                futures = await loop.run_in_executor(
+                    None, self._submit, loop, readings, received_at
+                )
+                results = await asyncio.gather(*futures, return_exceptions=True)
         except KafkaError as exc:
             raise BrokerUnavailable(f"the broker did not accept the batch: {exc}") from exc
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        except TimeoutError:
+            raise BrokerUnavailable(
+                f"the broker did not acknowledge the batch within {self.ack_timeout:g} s"
+            ) from None
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise BrokerUnavailable(f"the broker did not acknowledge the batch: {failures[0]}")
