@@ -33,7 +33,8 @@ ensure() {
     fi
 }
 
-# readings: a week kept, so a stopped pipeline can catch up or be replayed
+# readings: one partition per worker at most (12: docs/operations.md, "Sizing"); a week
+# kept, so a stopped pipeline can catch up or be replayed
 ensure readings "$READINGS_PARTITIONS" --config retention.ms=604800000
 # what the stream refused, a month for the providers to fix and resend
 ensure readings.dlq 1 --config retention.ms=2592000000
