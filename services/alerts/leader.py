@@ -81,7 +81,7 @@ class Leadership:
     ) -> None:
         self._dsn = dsn
         self._key = key
-        self.name = name or identity()
+        self.name = (name or identity())[:63]  # PostgreSQL keeps 63 bytes of application_name
         self._connect_timeout = connect_timeout
         self._monotonic = monotonic
         self._conn: AsyncConnection[tuple[Any, ...]] | None = None
@@ -154,7 +154,7 @@ class Leadership:
         conn = await AsyncConnection.connect(
             self._dsn,
             autocommit=True,
-            application_name=self.name[:63],
+            application_name=self.name,
             connect_timeout=max(1, round(self._connect_timeout)),
             keepalives=1,
             keepalives_idle=10,
