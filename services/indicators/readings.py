@@ -453,6 +453,8 @@ def _show(value: object) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
+    except RecursionError:  # repr would recurse as deep
+        text = f"{'an array' if isinstance(value, list) else 'an object'} nested too deeply"
     return text if len(text) <= 60 else text[:57] + "…"
 
 

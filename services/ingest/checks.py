@@ -1,22 +1,29 @@
 """What ingest accepts from a provider, whichever the path (HTTP, MQTT, Kafka).
 
-``check_record`` is the catalogue's ``validate_record`` plus one rule of ingest: a text
-field (source, region, id, label names and values) must not start like a spreadsheet
-formula (``=``, ``+``, ``-``, ``@``) unless it is a number, so that nothing a provider sends
-turns into a formula when an analyst opens an export in a spreadsheet.
+``check_record`` is the catalogue's ``validate_record`` plus two rules of ingest:
+
+- a text field (source, region, id, label names and values) must not start like a
+  spreadsheet formula (``=``, ``+``, ``-``, ``@``) unless it is a number, so that nothing a
+  provider sends turns into a formula when an analyst opens an export in a spreadsheet;
+- a record must not be nested more than ``MAX_DEPTH`` levels deep (a reading is an object
+  of texts and numbers, its labels one level more): deeper values are refused before
+  anything looks at them, since showing or re-encoding them would exhaust the recursion
+  limits of Python's and orjson's encoders.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
 from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading, RecordError, validate_record
 
-__all__ = ["check_record", "formula_errors"]
+__all__ = ["MAX_DEPTH", "check_record", "formula_errors", "nesting_problem"]
 
+MAX_DEPTH: Final = 32
 _FORMULA_STARTS: Final = ("=", "+", "-", "@")
 _NUMBER_RE: Final = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _TEXT_FIELDS: Final = ("source", "region", "id")
@@ -55,10 +62,33 @@ def formula_errors(raw: object, index: int, line: int | None = None) -> list[Rec
     return found
 
 
+def nesting_problem(value: object, limit: int = MAX_DEPTH) -> str | None:
+    """Why ``value`` is nested too deeply to be a reading, or None (no recursion here)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return (
+                f"the record is nested more than {limit} levels deep; a reading is an object "
+                "of texts and numbers (labels: an object of texts)"
+            )
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
 def check_record(
     raw: object, index: int, catalogue: Catalogue, now: datetime, *, line: int | None = None
 ) -> Reading | list[RecordError]:
-    """A Reading, or every problem of the record (validation and formula-like texts)."""
+    """A Reading, or every problem of the record (nesting, validation, formula-like texts)."""
+    deep = nesting_problem(raw)
+    if deep is not None:
+        return [RecordError(index, None, deep, line, "nesting")]
     result = validate_record(raw, index, catalogue, now, line=line)
     formulas = formula_errors(raw, index, line)
     if not formulas:

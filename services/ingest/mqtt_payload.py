@@ -3,7 +3,8 @@
 A payload is UTF-8 and one of: a JSON reading object, a JSON batch (``{"readings": [...]}``
 or an array), or NDJSON (one reading per line). Records are numbered within their message
 (``index`` 0-based; ``line`` 1-based for NDJSON). Problems found here (not UTF-8, not JSON,
-a line of NDJSON that is not JSON) are errors of the message; the API judges the records.
+a line of NDJSON that is not JSON, a record nested too deeply to be sent on) are errors of
+the message; the API judges the records.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 
 from services.ingest.api.bodies import BodyError, RawRecord, parse_ndjson
+from services.ingest.checks import nesting_problem
 
 __all__ = ["Incoming", "decode_payload", "error_report", "errors_topic"]
 
@@ -45,16 +47,23 @@ def decode_payload(payload: bytes) -> list[RawRecord]:
     except orjson.JSONDecodeError as exc:
         if "\n" in text.strip():
             try:
-                return parse_ndjson(text, MAX_RECORDS)
+                lines = parse_ndjson(text, MAX_RECORDS)
             except BodyError as too_many:
                 return [_bad(str(too_many))]
+            return [r if r.problem else _record(r.index, r.line, r.value) for r in lines]
         return [_bad(f"the message is not JSON ({exc}); {_SHAPES}")]
     if isinstance(doc, dict) and "readings" in doc:
         doc = doc["readings"]
         if not isinstance(doc, list):
             return [_bad(f'"readings" must be an array of readings; {_SHAPES}')]
     records = doc if isinstance(doc, list) else [doc]
-    return [RawRecord(i, None, value) for i, value in enumerate(records)]
+    return [_record(i, None, value) for i, value in enumerate(records)]
+
+
+def _record(index: int, line: int | None, value: object) -> RawRecord:
+    """A decoded record; one nested too deeply is a problem (it could not be re-encoded)."""
+    deep = nesting_problem(value)
+    return RawRecord(index, line, None if deep else value, deep)
 
 
 def _bad(problem: str) -> RawRecord:

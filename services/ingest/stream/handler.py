@@ -87,8 +87,17 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decode
             out.readings.append(result)
         else:
             reason = "; ".join(f"{e.field or 'record'}: {e.message}" for e in result)
-            out.dead.append(DeadLetter(*where, f"record {i}: {reason}", orjson.dumps(raw)))
+            out.dead.append(DeadLetter(*where, f"record {i}: {reason}", _encoded(raw, payload)))
     return out
+
+
+def _encoded(record: object, payload: bytes) -> bytes:
+    """A refused record as JSON for the dead-letter topic; the whole message when orjson cannot
+    encode it again (nested past its limit)."""
+    try:
+        return orjson.dumps(record)
+    except orjson.JSONEncodeError:
+        return payload
 
 
 class BatchHandler:

@@ -333,6 +333,19 @@ def test_refused(raw: object, field: str | None, code: str, message: str) -> Non
     assert len(errors) == 1, errors
 
 
+def _deep(depth: int) -> object:
+    value: object = 1
+    for i in range(depth):
+        value = [value] if i % 2 else {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("field", ["indicator", "ts", "value", "unit", "source", "labels"])
+def test_a_value_nested_past_the_recursion_limit_is_refused_not_raised(field: str) -> None:
+    errors = _errors({**GOOD, field: _deep(3000)})
+    assert errors[0].field == field and "nested too deeply" in errors[0].message, errors
+
+
 def test_every_problem_of_a_record_is_reported() -> None:
     raw = {"indicator": "air.pm2.5", "ts": "yesterday", "value": True, "unit": "", "x": 1}
     errors = _errors(raw)

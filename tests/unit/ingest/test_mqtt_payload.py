@@ -54,6 +54,15 @@ def test_a_bad_ndjson_line_is_a_problem_of_that_record() -> None:
     ]
 
 
+def test_a_record_nested_too_deeply_is_not_passed_on() -> None:
+    deep = b'{"a":' * 300 + b"1" + b"}" * 300
+    for payload in (b"[" + deep + b', {"b": 2}]', deep + b'\n{"b": 2}\n'):
+        first, second = decode_payload(payload)
+        assert first.value is None and first.problem is not None
+        assert "nested more than 32 levels deep" in first.problem
+        assert (second.value, second.problem) == ({"b": 2}, None)
+
+
 def test_errors_topic_and_report() -> None:
     assert (
         errors_topic("ontrack/errors/", "ontrack/readings/port/teu")
