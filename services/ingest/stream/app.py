@@ -58,8 +58,13 @@ def _faust_app(settings: Settings, web_port: int) -> faust.App:
     )
 
 
-def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> dict[str, bytes]:
-    """One ``aggregates`` message per indicator: which series changed, over which span."""
+# Series named per ``aggregates`` message: a batch touching many series of one indicator
+# is split, so that no message comes near the producer's request size limit (1 MiB).
+MAX_SERIES_PER_EVENT = 2000
+
+
+def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> list[tuple[str, bytes]]:
+    """``aggregates`` messages per indicator: which series changed, over which span."""
     by_indicator: dict[str, list[dict[str, object]]] = {}
     for c in changes:
         by_indicator.setdefault(c.indicator, []).append(
@@ -70,10 +75,21 @@ def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> dict[str
                 "last_ts": c.last_ts.isoformat(),
             }
         )
-    return {
-        ind: orjson.dumps({"v": 1, "indicator": ind, "at": at.isoformat(), "series": series})
+    return [
+        (
+            ind,
+            orjson.dumps(
+                {
+                    "v": 1,
+                    "indicator": ind,
+                    "at": at.isoformat(),
+                    "series": series[i : i + MAX_SERIES_PER_EVENT],
+                }
+            ),
+        )
         for ind, series in by_indicator.items()
-    }
+        for i in range(0, len(series), MAX_SERIES_PER_EVENT)
+    ]
 
 
 class _MeteredWriter(ObservationWriter):
@@ -153,7 +169,7 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
         ):
             with metrics.batch_seconds.time():
                 changes = await handler.handle([e.message for e in events])
-            for key, value in _aggregate_events(changes, _utcnow()).items():
+            for key, value in _aggregate_events(changes, _utcnow()):
                 await aggregates.send(key=key.encode(), value=value)
             metrics.batch_size.observe(len(events))
             metrics.batch_stored(
