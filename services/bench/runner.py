@@ -63,7 +63,7 @@ FULL = Sizes(
     latency_seconds=30.0,
     latency_stations=500,
     evaluations=10_000,
-    memory_series=100_000,
+    memory_series=20_000,
 )
 
 QUICK = Sizes(
