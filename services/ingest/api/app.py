@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from services.alerts import actions_api
+from services.alerts import api as alerts_api
 from services.auth.ratelimit import RateLimiter
 from services.indicators.catalogue import load_catalogue
 from services.ingest.api import keys, readings, series
@@ -31,7 +33,11 @@ def _utcnow() -> datetime:
 
 
 def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> FastAPI:
-    """The API; every write needs an API key (there is no anonymous mode)."""
+    """The API; every write needs an API key (there is no anonymous mode).
+
+    Readings in (role ``ingest``), series, targets and alerts out (no key: the links in
+    notifications open them), ack, resolve and silences (role ``operator`` or ``admin``).
+    """
     state = ApiState(
         settings=settings,
         catalogue=load_catalogue(settings.catalogue_path),
@@ -64,6 +70,8 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
     app.include_router(readings.router, tags=["readings"])
     app.include_router(keys.router, tags=["keys"])
     app.include_router(series.router, tags=["series"])
+    app.include_router(alerts_api.router, tags=["targets", "alerts"])
+    app.include_router(actions_api.router, tags=["on-call"])
     _add_ops_routes(app, state)
     _add_timing(app, state)
     _add_schemas(app)

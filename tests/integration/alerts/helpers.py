@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import psycopg
 
-from services.alerts import api as alerts_api
 from services.ingest.api import create_app
 from services.settings import Settings
 
@@ -72,9 +71,8 @@ def one(dsn: str, query: str, *params: Any) -> tuple[Any, ...] | None:
 
 
 def api_get(settings: Settings, *paths: str) -> dict[str, httpx.Response]:
-    """GET ``paths`` from the API built by ``create_app`` with the alerts router included."""
+    """GET ``paths`` from the API built by ``create_app``."""
     app = create_app(settings)
-    app.include_router(alerts_api.router, tags=["targets", "alerts"])
 
     async def get() -> dict[str, httpx.Response]:
         async with app.router.lifespan_context(app):
