@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = 120.0  # a dead dispatcher's claimed rows return after this
     notify_retry_base_seconds: float = 5.0  # first retry after this, doubling up to the cap
     notify_retry_cap_seconds: float = 1800.0
+    # Receivers whose secret variables are not set: refuse to start (the default), or hold
+    # their notifications in the outbox until the secret is set and the notifier restarted.
+    notify_hold_unconfigured: bool = False
     public_url: str = "http://127.0.0.1:8080"  # links in notifications (the API's address)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -70,8 +71,12 @@ def run(ctx: click.Context) -> None:
             value = ctx.parent.params.get(name)
             if value:
                 base += [flag, value]
+    # All in one on a workstation: a receiver whose secret is not set yet holds its
+    # notifications in the outbox instead of stopping the notifier (and so everything).
+    env = {**os.environ}
+    env.setdefault("ONTRACK_NOTIFY_HOLD_UNCONFIGURED", "true")
     children = {
-        name: subprocess.Popen([*base, name])  # noqa: S603 - our own command line
+        name: subprocess.Popen([*base, name], env=env)  # noqa: S603 - our own command line
         for name in ("api", "worker", "alerts", "notify")
     }
     stopping = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,14 @@ from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
 from services.alerts.notify.message import Notification
 from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import Backoff
-from services.alerts.notify.receivers import build_senders
+from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import ChartSource, SmtpServer
 from services.alerts.notify.routing import RouteConfig
 from services.settings import Settings
 
 __all__ = ["database_charts", "dispatcher_for", "smtp_server"]
+
+log = logging.getLogger(__name__)
 
 _CHART = """
 SELECT "time", metric, value FROM target_chart(%s, '-infinity', 'infinity')
@@ -71,7 +74,15 @@ def dispatcher_for(
         base_url=settings.public_url,
         charts=database_charts(pool),
         tz=ZoneInfo(settings.calendar_tz),
+        hold_unconfigured=settings.notify_hold_unconfigured,
     )
+    held = [s for s in senders.values() if isinstance(s, HeldSender)]
+    for sender in held:
+        log.error(
+            "receiver %s is held until %s is set: its notifications wait in the outbox",
+            sender.name,
+            ", ".join(sender.variables),
+        )
     dispatch = DispatchSettings(
         lease=timedelta(seconds=settings.notify_lease_seconds),
         poll=timedelta(seconds=settings.notify_poll_seconds),

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import httpx
 
-from services.alerts.notify.errors import NotifyError
+from services.alerts.notify.errors import DeliveryError, NotifyError
 from services.alerts.notify.message import Message
 from services.alerts.notify.receivers.alertmanager import AlertmanagerSender
 from services.alerts.notify.receivers.email import ChartSource, EmailSender, SmtpServer
@@ -25,13 +25,28 @@ from services.alerts.notify.routing import (
     missing_env,
 )
 
-__all__ = ["Sender", "build_senders", "missing_env"]
+__all__ = ["HeldSender", "Sender", "build_senders", "missing_env"]
 
 
 class Sender(Protocol):
     name: str
 
     async def send(self, message: Message, now: datetime) -> None: ...
+
+
+class HeldSender:
+    """A receiver whose secrets are not set: every message stays in the outbox, retried
+    with backoff, until the variables are set and the notifier restarted."""
+
+    def __init__(self, name: str, variables: tuple[str, ...]) -> None:
+        self.name = name
+        self.variables = variables
+
+    async def send(self, message: Message, now: datetime) -> None:
+        raise DeliveryError(
+            f"receiver {self.name} is held: {', '.join(self.variables)} not set; set it in "
+            "the environment of `ontrack notify` and restart it (the message waits in the outbox)"
+        )
 
 
 def build_senders(
@@ -44,17 +59,29 @@ def build_senders(
     base_url: str | None = None,
     charts: ChartSource | None = None,
     tz: tzinfo = UTC,
+    hold_unconfigured: bool = False,
 ) -> dict[str, Sender]:
-    """A sender per receiver, secrets read from ``env``; every missing variable is named."""
+    """A sender per receiver, secrets read from ``env``; every missing variable is named.
+
+    With ``hold_unconfigured`` a receiver missing a secret gets a :class:`HeldSender`
+    instead of stopping everything: its notifications wait in the outbox.
+    """
     missing = missing_env(config, env)
-    if missing:
+    if missing and not hold_unconfigured:
         raise NotifyError(
             "receivers name secret variables that are not set: "
             + "; ".join(missing)
             + ": set them in the environment of `ontrack notify`, or drop those receivers"
         )
+    unconfigured: dict[str, list[str]] = {}
+    for entry in missing:
+        receiver_name, _, variable = entry.partition(": ")
+        unconfigured.setdefault(receiver_name, []).append(variable)
     senders: dict[str, Sender] = {}
     for name, receiver in config.receivers.items():
+        if name in unconfigured:
+            senders[name] = HeldSender(name, tuple(unconfigured[name]))
+            continue
         target = receiver.target
         if isinstance(target, EmailTarget):
             server = smtp

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import asyncio
 import textwrap
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
-from services.alerts.notify.errors import RouteFileError
+from services.alerts.notify.errors import DeliveryError, NotifyError, RouteFileError
 from services.alerts.notify.matchers import parse_matcher
+from services.alerts.notify.message import Message
+from services.alerts.notify.receivers import HeldSender, build_senders
+from services.alerts.notify.receivers.email import SmtpServer
 from services.alerts.notify.routing import (
     AlertmanagerTarget,
     EmailTarget,
@@ -232,3 +237,20 @@ def test_no_tree_and_two_trees(tmp_path: Path) -> None:
     (tmp_path / "two.yaml").write_text(textwrap.dedent("route:\n  receiver: mail\n"))
     with pytest.raises(RouteFileError, match="a second `route:` tree"):
         load_routes(tmp_path)
+
+
+def test_a_receiver_without_its_secret_stops_the_notifier_or_is_held() -> None:
+    config = load_routes(REPO_ROOT / "routes")
+    smtp = SmtpServer("127.0.0.1", 25, "ontrack@localhost")
+    client = httpx.AsyncClient()
+    with pytest.raises(NotifyError, match="environment-oncall: ONTRACK_WEBHOOK_SECRET"):
+        build_senders(config, {}, client, smtp=smtp, alertmanager_url="http://am")
+    senders = build_senders(
+        config, {}, client, smtp=smtp, alertmanager_url="http://am", hold_unconfigured=True
+    )
+    held = senders["environment-oncall"]
+    assert isinstance(held, HeldSender)
+    assert not isinstance(senders["plan-office-mail"], HeldSender)
+    with pytest.raises(DeliveryError, match="ONTRACK_WEBHOOK_SECRET not set") as caught:
+        asyncio.run(held.send(Message.of("environment-oncall", "g", []), datetime.now(UTC)))
+    assert caught.value.retriable  # kept in the outbox, retried with backoff
