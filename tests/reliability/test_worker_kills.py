@@ -23,7 +23,7 @@ import pytest
 
 from services.settings import Settings
 from tests.fixtures.keys import MakeKey
-from tests.fixtures.procs import owner_of_local_port
+from tests.fixtures.procs import kill_in_transaction
 from tests.fixtures.reconcile import Feeder, reconcile
 from tests.fixtures.services import Proc, service_env, start_api, start_service, wait_for
 
@@ -31,12 +31,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROUNDS = 4
 PREFIX = "kill9"
-
-_IN_TRANSACTION = """
-SELECT client_port FROM pg_stat_activity
-WHERE datname = current_database() AND application_name = 'ontrack-stream'
-  AND xact_start IS NOT NULL AND state <> 'idle' AND client_port IS NOT NULL
-"""
 
 
 def stored(dsn: str) -> int:
@@ -65,23 +59,6 @@ def balanced(workers: list[Proc], s: Settings) -> bool:
     return all(parts) and sorted(every) == list(range(s.topic_partitions))
 
 
-def kill_mid_batch(dsn: str, workers: list[Proc], within: float = 15.0) -> tuple[int, bool]:
-    """SIGKILL the worker whose transaction is open now; the index killed and whether it was
-    mid-transaction (after ``within`` seconds without one, the first worker is killed)."""
-    pids = {w.popen.pid: i for i, w in enumerate(workers)}
-    deadline = time.monotonic() + within
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            for (port,) in conn.execute(_IN_TRANSACTION).fetchall():
-                pid = owner_of_local_port(pids, int(port))
-                if pid is not None:
-                    workers[pids[pid]].popen.send_signal(signal.SIGKILL)
-                    return pids[pid], True
-            time.sleep(0.01)
-    workers[0].popen.send_signal(signal.SIGKILL)
-    return 0, False
-
-
 def test_workers_killed_mid_batch_lose_and_duplicate_nothing(
     settings: Settings,
     spawn: Callable[..., Proc],
@@ -103,7 +80,7 @@ def test_workers_killed_mid_batch_lose_and_duplicate_nothing(
             wait_for(lambda: balanced(workers, s), 120, f"the group balanced before kill {n + 1}")
             _, accepted = feeder.snapshot()
             wait_for(lambda a=accepted: stored(s.dsn) >= a, 120, f"catch-up before kill {n + 1}")
-            victim, mid = kill_mid_batch(s.dsn, workers)
+            victim, mid = kill_in_transaction(s.dsn, "ontrack-stream", workers)
             mid_batch += mid
             assert workers[victim].popen.wait(10) == -signal.SIGKILL
             workers[victim] = start_service(spawn, f"worker-{victim}-{n + 1}", ["worker"], env)

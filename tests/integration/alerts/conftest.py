@@ -8,14 +8,11 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pydantic import SecretStr
 
 from services.settings import Settings
-from services.storage.migrate import migrate
+from tests.fixtures.stack import fresh_database
 
 _COUNT = itertools.count()
 
@@ -23,18 +20,9 @@ _COUNT = itertools.count()
 @pytest.fixture(scope="module")
 def alerts_dsn(embedded_stack: Settings) -> Iterator[str]:
     """A freshly migrated database for one test module."""
-    params = conninfo_to_dict(embedded_stack.dsn)
     name = f"ontrack_test_alerts_{os.getpid()}_{next(_COUNT)}"
-    admin = make_conninfo(**{**params, "dbname": "postgres"})
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(drop)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(**{**params, "dbname": name})
-    migrate(dsn, lambda msg: None)
-    yield dsn
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(drop)
+    with fresh_database(embedded_stack.dsn, name) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-from aiohttp import web
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from services.alerts.lifecycle import State, Transition
 from services.alerts.notify.matchers import parse_matcher
 from services.alerts.notify.message import AlertSnapshot, Message
-from services.alerts.notify.receivers.webhook import HEADER, verify
 from services.alerts.notify.routing import (
     RateLimit,
     Receiver,
@@ -26,7 +23,6 @@ from services.alerts.notify.routing import (
     Target,
     WebhookTarget,
 )
-from tests.fixtures.services import free_port
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SINK = "elsewhere"
@@ -194,53 +190,3 @@ class Recorder:
     @property
     def keys(self) -> Counter[str]:
         return Counter(n.dedup_key for m in self.messages for n in m.notifications)
-
-
-class WebhookReceiver:
-    """A real HTTP receiver that checks ``Ontrack-Signature`` with the secrets it knows."""
-
-    def __init__(
-        self, secrets: Sequence[str], tolerance: int = 300, port: int | None = None
-    ) -> None:
-        self.secrets = list(secrets)
-        self.tolerance = tolerance
-        self.port = port or free_port()
-        self.accepted: list[dict[str, Any]] = []
-        self.refused: list[str] = []
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/ontrack"
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            sent_at = verify(
-                body, request.headers.get(HEADER), self.secrets,
-                now=int(datetime.now(UTC).timestamp()), tolerance=self.tolerance,
-            )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - the test reads why
-            self.refused.append(str(exc))
-            return web.Response(status=401, text=str(exc))
-        doc = orjson.loads(body)
-        doc["_signed_at"] = sent_at
-        doc["_message_id_header"] = request.headers.get("Ontrack-Message-Id")
-        self.accepted.append(doc)
-        return web.Response(status=204)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hooks/ontrack", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def keys(self) -> Counter[str]:
-        return Counter(n["dedup_key"] for doc in self.accepted for n in doc["notifications"])

@@ -7,14 +7,11 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
@@ -34,12 +31,12 @@ from services.alerts.notify.routing import (
     WebhookTarget,
 )
 from services.alerts.notify.service import database_charts
+from tests.fixtures.receivers import Inbox, WebhookReceiver
 from tests.fixtures.services import free_port, wait_for
 from tests.integration.notify.helpers import (
     SINK,
     Clock,
     Recorder,
-    WebhookReceiver,
     fingerprint,
     fired,
     new_run,
@@ -212,29 +209,13 @@ async def test_alertmanager_receives_our_alerts(
 # --- e-mail ----------------------------------------------------------------------------
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.mails.append(parsed)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox().start()
     try:
-        yield inbox, port
+        yield inbox, inbox.port
     finally:
-        controller.stop()
+        inbox.stop()
 
 
 @pytest.fixture
@@ -262,7 +243,7 @@ async def published_target(pool: AsyncConnectionPool) -> AsyncIterator[str]:
 
 
 async def test_email_with_text_html_and_chart(
-    pool: AsyncConnectionPool, smtp: tuple[_Inbox, int], published_target: str
+    pool: AsyncConnectionPool, smtp: tuple[Inbox, int], published_target: str
 ) -> None:
     inbox, port = smtp
     run, clock = new_run(), Clock(now())
