@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install stack stack-down migrate test test-unit test-integration lint fmt demo bench clean
+.PHONY: install stack stack-down migrate test test-unit test-integration soak lint fmt demo bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ test-integration: migrate
 
 test: migrate
 	$(BIN)/pytest -q
+
+# The 10-minute soak of tests/reliability (and the receivers down for 3 minutes); see
+# docs/reliability.md. Not part of `make test`.
+soak: migrate
+	ONTRACK_SOAK=1 $(BIN)/pytest -m soak -q tests/reliability
 
 lint: install
 	$(BIN)/ruff check .

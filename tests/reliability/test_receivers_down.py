@@ -138,7 +138,11 @@ def start_notifier(
 
 
 @pytest.mark.parametrize(
-    "outage", [pytest.param(40.0, id="40s"), pytest.param(180.0, id="3min", marks=pytest.mark.soak)]
+    "outage",
+    [
+        pytest.param(40.0, id="40s"),
+        pytest.param(180.0, id="3min", marks=[pytest.mark.soak, pytest.mark.timeout(600)]),
+    ],
 )
 async def test_receivers_down_then_back_get_everything_once(
     outage: float,
