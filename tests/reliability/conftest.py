@@ -62,4 +62,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if target:
         with Path(target).open("ab") as out:
             for row in rows:
-                out.write(orjson.dumps(row, default=str) + b"\n")
+                out.write(orjson.dumps(row, default=str, option=orjson.OPT_NON_STR_KEYS) + b"\n")

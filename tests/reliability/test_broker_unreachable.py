@@ -28,7 +28,7 @@ from tests.fixtures.services import Proc, service_env, start_api, start_service,
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-OUTAGE = 20.0  # seconds the broker is unreachable
+OUTAGE = 15.0  # seconds the broker is unreachable
 PREFIX = "brokerdown"
 PROBLEM = "application/problem+json"
 

@@ -22,7 +22,7 @@ from tests.fixtures.services import Proc, service_env, start_api, start_service,
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-OUTAGE = 12.0  # seconds; longer than the API's key cache (2 s here) and a worker's backoff
+OUTAGE = 10.0  # seconds; longer than the API's key cache (2 s here) and a worker's backoff
 PREFIX = "dbdown"
 
 

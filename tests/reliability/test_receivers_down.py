@@ -140,7 +140,7 @@ def start_notifier(
 @pytest.mark.parametrize(
     "outage",
     [
-        pytest.param(40.0, id="40s"),
+        pytest.param(30.0, id="30s"),
         pytest.param(180.0, id="3min", marks=[pytest.mark.soak, pytest.mark.timeout(600)]),
     ],
 )
