@@ -53,7 +53,7 @@ def _no_labels() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal:
     """One evaluation of one rule for one target or series.
 

@@ -30,11 +30,20 @@ from services.alerts.explain import (
     target_explanation,
     target_values,
 )
-from services.alerts.inputs import Snapshot, series_labels, target_labels
-from services.alerts.lifecycle import AlertState, State, Transition, alert_labels, fingerprint, step
-from services.alerts.rules import Rule, format_duration, matches, render_annotations
+from services.alerts.inputs import (
+    SeriesInput,
+    Snapshot,
+    TargetInput,
+    series_labels,
+    target_labels,
+)
+from services.alerts.lazy import Lazy
+from services.alerts.lifecycle import AlertState, State, Transition, alert_fingerprint, step
+from services.alerts.rules import Rule, format_duration, render_annotations
+from services.alerts.selection import Chooser
 from services.alerts.signals import SERIES_KINDS, TARGET_KINDS, series_signal, target_signal
 from services.indicators.assess import DEFAULT_THRESHOLDS, Assessment, Thresholds, assess
+from services.indicators.baseline import resolve_baseline
 from services.indicators.plan_model import Target
 
 __all__ = [
@@ -65,12 +74,17 @@ class TargetStatus:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One rule applied to one target or series: its signal and what it says."""
+    """One rule applied to one target or series: its signal and what it says.
+
+    ``signal`` is the rule's signal as computed (without labels); ``labels`` are the
+    target's or series' labels, which ``advance`` puts on it when it steps the alert.
+    """
 
     rule: Rule
     subject: str
     fingerprint: str
     signal: Signal
+    labels: Mapping[str, str]
     values: Mapping[str, object]
     explanation: Mapping[str, Any]
 
@@ -136,47 +150,63 @@ def judge(
 ) -> Judgement:
     """Assess every target and compute every rule's signal for its targets and series."""
     now = snapshot.now
-    target_rules = [r for r in rules if r.kind in TARGET_KINDS]
-    series_rules = [r for r in rules if r.kind in SERIES_KINDS]
+    target_rules = Chooser([r for r in rules if r.kind in TARGET_KINDS])
+    series_rules = Chooser([r for r in rules if r.kind in SERIES_KINDS])
     statuses: list[TargetStatus] = []
     checks: list[Check] = []
     for inp in snapshot.targets:
-        a = assess(inp.target, inp.data, now, thresholds)
-        feed = feed_of(inp.data.last_seen, inp.cadence, now)
-        explanation = target_explanation(inp, a, contributions(inp, now), feed)
-        statuses.append(TargetStatus(inp.target, inp.family, a, feed, explanation, now))
-        labels = target_labels(inp.target, inp.family)
-        values: dict[str, object] | None = None
-        for rule in target_rules:
-            if matches(rule, labels):
-                signal, applied = target_signal(rule, inp, a, now)
-                values = values or target_values(inp, a, feed)
-                checks.append(_check(applied, inp.target.id, labels, signal, values, explanation))
+        statuses.append(_target(inp, target_rules, now, thresholds, checks))
     for si in snapshot.series:
-        labels = series_labels(si)
-        chosen = [rule for rule in series_rules if matches(rule, labels)]
-        if not chosen:
-            continue
-        feed = feed_of(si.last_seen, si.cadence, now)
-        explanation = series_explanation(si, feed)
-        values = series_values(si, feed)
-        for rule in chosen:
-            signal = series_signal(rule, si, now)
-            checks.append(_check(rule, si.key, labels, signal, values, explanation))
+        _series(si, series_rules, now, checks)
     return Judgement(now, tuple(statuses), tuple(_unique(checks)), snapshot.complete)
 
 
-def _check(
-    rule: Rule,
-    subject: str,
-    labels: Mapping[str, str],
-    signal: Signal,
-    values: Mapping[str, object],
-    explanation: Mapping[str, Any],
-) -> Check:
-    signal = replace(signal, labels=MappingProxyType(dict(labels)))
-    key = fingerprint(rule.id, alert_labels(rule, labels), rule.identify_by)
-    return Check(rule, subject, key, signal, values, explanation)
+def _target(
+    given: TargetInput, rules: Chooser, now: datetime, thresholds: Thresholds, out: list[Check]
+) -> TargetStatus:
+    """Assess one target and append a check per rule that applies to it."""
+    inp = _resolved(given)
+    a = assess(inp.target, inp.data, now, thresholds)
+    feed = feed_of(inp.data.last_seen, inp.cadence, now)
+    explanation = target_explanation(inp, a, contributions(inp, now), feed)
+    labels = target_labels(inp.target, inp.family)
+    chosen = rules.choose(labels)
+    if chosen:
+        values = target_values(inp, a, feed)
+        subject = inp.target.id
+        for rule in chosen:
+            signal, applied = target_signal(rule, inp, a, now)
+            key = alert_fingerprint(applied, labels)
+            out.append(Check(applied, subject, key, signal, labels, values, explanation))
+    return TargetStatus(given.target, inp.family, a, feed, explanation, now)
+
+
+def _series(si: SeriesInput, rules: Chooser, now: datetime, out: list[Check]) -> None:
+    """Append a check per rule that applies to one series.
+
+    What an alert would say of the series is built only if one is kept (few are): most
+    series are fresh and under every threshold.
+    """
+    labels = series_labels(si)
+    chosen = rules.choose(labels)
+    if not chosen:
+        return
+    feed = feed_of(si.last_seen, si.cadence, now)
+    explanation = Lazy(series_explanation, si, feed)
+    values = Lazy(series_values, si, feed)
+    lazy_labels = Lazy(series_labels, si)
+    subject = si.key
+    for rule in chosen:
+        signal = series_signal(rule, si, now)
+        key = alert_fingerprint(rule, labels)
+        out.append(Check(rule, subject, key, signal, lazy_labels, values, explanation))
+
+
+def _resolved(inp: TargetInput) -> TargetInput:
+    """``inp`` with its baseline taken from its data when the plan asks for that: resolved
+    once here rather than by each of assess, signals and contributions."""
+    target = resolve_baseline(inp.target, inp.data)
+    return inp if target is inp.target else replace(inp, target=target)
 
 
 def _unique(checks: Iterable[Check]) -> Iterator[Check]:
@@ -196,7 +226,11 @@ def advance(judgement: Judgement, priors: Mapping[str, AlertRecord]) -> Outcome:
     transitions: list[Transition] = []
     for check in judgement.checks:
         prior = priors.get(check.fingerprint)
-        state, moved = step(prior.state if prior else None, check.signal, check.rule, now)
+        if prior is None and not check.signal.firing_condition:
+            continue  # never breached and not breaching: stays inactive, nothing to keep
+        state, moved = step(
+            prior.state if prior else None, _labelled(check), check.rule, now, key=check.fingerprint
+        )
         if prior is None and state.state is State.INACTIVE:
             continue  # never breached: nothing to keep
         records.append(_record(check, state))
@@ -210,6 +244,13 @@ def advance(judgement: Judgement, priors: Mapping[str, AlertRecord]) -> Outcome:
                 transitions.append(change)
     kinds = Counter(c.rule.kind for c in judgement.checks)
     return Outcome(now, judgement.statuses, tuple(records), tuple(transitions), dict(kinds))
+
+
+def _labelled(check: Check) -> Signal:
+    """The check's signal, about the target or series its labels name."""
+    s = check.signal
+    labels = MappingProxyType(dict(check.labels))
+    return Signal(s.firing_condition, s.recovered_condition, s.value, s.reason, labels)
 
 
 def _record(check: Check, state: AlertState) -> AlertRecord:

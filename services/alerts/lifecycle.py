@@ -20,12 +20,13 @@ again only after a new breach, one that starts after the resolve.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+
+import orjson
 
 from services.alerts.conditions import Signal
 from services.alerts.rules import Rule
@@ -38,6 +39,7 @@ __all__ = [
     "State",
     "Transition",
     "acknowledge",
+    "alert_fingerprint",
     "alert_labels",
     "fingerprint",
     "resolve_manually",
@@ -120,11 +122,14 @@ def fingerprint(
     rule_id: str, labels: Mapping[str, str], identify_by: Iterable[str] | None = None
 ) -> str:
     """A stable id for an alert: sha256 of the rule id and the sorted identifying labels
-    (all labels unless ``identify_by`` names the keys), hex, first 16 characters."""
-    keys = set(labels) if identify_by is None else set(identify_by) & set(labels)
-    identity = [rule_id, sorted((key, str(labels[key])) for key in keys)]
-    payload = json.dumps(identity, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    (all labels unless ``identify_by`` names the keys), hex, first 16 characters.
+
+    The hashed text is the compact JSON of ``[rule_id, [[key, value], ...]]`` (UTF-8, not
+    ASCII-escaped).
+    """
+    keys = labels.keys() if identify_by is None else {k for k in identify_by if k in labels}
+    identity = (rule_id, sorted([(key, str(labels[key])) for key in keys]))
+    return hashlib.sha256(orjson.dumps(identity)).hexdigest()[:16]
 
 
 def alert_labels(rule: Rule, labels: Mapping[str, str]) -> dict[str, str]:
@@ -132,13 +137,35 @@ def alert_labels(rule: Rule, labels: Mapping[str, str]) -> dict[str, str]:
     return {**labels, **rule.labels}
 
 
+def alert_fingerprint(rule: Rule, labels: Mapping[str, str]) -> str:
+    """``fingerprint(rule.id, alert_labels(rule, labels), rule.identify_by)``, reading only
+    the identifying labels."""
+    if rule.identify_by is None:
+        return fingerprint(rule.id, alert_labels(rule, labels))
+    own = rule.labels
+    picked = {
+        k: own[k] if k in own else labels[k] for k in rule.identify_by if k in own or k in labels
+    }
+    return fingerprint(rule.id, picked)
+
+
 def step(
-    state: AlertState | None, signal: Signal, rule: Rule, now: datetime
+    state: AlertState | None,
+    signal: Signal,
+    rule: Rule,
+    now: datetime,
+    *,
+    key: str | None = None,
 ) -> tuple[AlertState, list[Transition]]:
-    """Advance one alert by one evaluation; returns the new state and its transitions."""
+    """Advance one alert by one evaluation; returns the new state and its transitions.
+
+    ``key`` is the alert's fingerprint when the caller has already computed it from the
+    rule and ``signal.labels``.
+    """
     _require_aware(now)
     labels = alert_labels(rule, signal.labels)
-    key = fingerprint(rule.id, labels, rule.identify_by)
+    if key is None:
+        key = fingerprint(rule.id, labels, rule.identify_by)
     if state is None:
         state = AlertState(fingerprint=key, rule_id=rule.id, since=now)
     elif state.fingerprint != key:

@@ -88,10 +88,23 @@ def _has_trajectory(inp: TargetInput) -> bool:
     return not t.baseline.from_data or resolve_baseline(t, inp.data).baseline.resolved
 
 
-@lru_cache(maxsize=1024)
 def _at_once(rule: Rule) -> Rule:
-    """``rule`` without its recovery delay: a closed target's alerts resolve at once."""
-    return replace(rule, recover_for=timedelta(0))
+    """``rule`` without its recovery delay: a closed target's alerts resolve at once.
+
+    Kept per rule object (hashing a rule hashes all its fields, which costs more than
+    the copy): the entry holds the rule itself, so its id is not reused while cached.
+    """
+    cached = _AT_ONCE.get(id(rule))
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    if len(_AT_ONCE) >= 1024:
+        _AT_ONCE.clear()
+    quick = replace(rule, recover_for=timedelta(0))
+    _AT_ONCE[id(rule)] = (rule, quick)
+    return quick
+
+
+_AT_ONCE: dict[int, tuple[Rule, Rule]] = {}
 
 
 def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:
