@@ -20,12 +20,14 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from services.alerts.inputs import Bucket, TargetInput
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import period_end, period_year
 from services.indicators.pace import fmt
 from services.indicators.plan_model import CITY_TZ, Target, year_bounds
+from services.indicators.target_data import in_zone_of
 from services.indicators.trajectory import expected_at
 
 __all__ = ["Contribution", "contributions"]
@@ -33,6 +35,7 @@ __all__ = ["Contribution", "contributions"]
 STOCK_WINDOW = timedelta(days=90)
 _EARLY = timedelta(days=30)
 _YEAR = timedelta(days=365)
+_at = attrgetter("at")  # a bucket's start: the bisect key (C-level, so cheap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,11 @@ def _signed(x: float) -> str:
 
 def _inside(buckets: Sequence[Bucket], start: datetime, end: datetime) -> Sequence[Bucket]:
     """The buckets with ``start <= at < end`` (buckets sorted by time)."""
-    lo = bisect_left(buckets, start, key=_at)
-    return buckets[lo : bisect_left(buckets, end, lo=lo, key=_at)]
-
-
-def _at(bucket: Bucket) -> datetime:
-    return bucket.at
+    if not buckets:
+        return buckets
+    first = buckets[0].at
+    lo = bisect_left(buckets, in_zone_of(start, first), key=_at)
+    return buckets[lo : bisect_left(buckets, in_zone_of(end, first), lo=lo, key=_at)]
 
 
 def _levels(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
@@ -161,5 +163,7 @@ def _stocks(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
 
 
 def _last_before(buckets: Sequence[Bucket], end: datetime) -> float | None:
-    i = bisect_left(buckets, end, key=_at)
+    if not buckets:
+        return None
+    i = bisect_left(buckets, in_zone_of(end, buckets[0].at), key=_at)
     return buckets[i - 1].last if i else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,7 @@ Shape = Literal["linear", "compound", "seasonal"]
 PathShape = Literal["linear", "compound"]
 
 
+@lru_cache(maxsize=4096)
 def end_of_day(day: date) -> datetime:
     """The instant a deadline or baseline date ends: local midnight after ``day``."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=CITY_TZ)

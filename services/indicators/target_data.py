@@ -12,7 +12,9 @@ import calendar
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 from services.indicators.plan_model import CITY_TZ
@@ -23,6 +25,7 @@ __all__ = [
     "TargetData",
     "between",
     "days_in_month",
+    "in_zone_of",
     "last_before",
     "month_index",
     "month_start",
@@ -32,6 +35,7 @@ __all__ = [
 
 Point = tuple[datetime, float]
 MONTH_SECONDS = 365.2425 / 12 * 86400.0
+_time = itemgetter(0)  # a point's instant: the bisect key (C-level, so cheap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,24 +72,45 @@ def month_index(t: datetime) -> int:
     return local.year * 12 + local.month - 1
 
 
+@lru_cache(maxsize=4096)
 def month_start(index: int) -> datetime:
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=CITY_TZ)
 
 
+@lru_cache(maxsize=4096)
 def days_in_month(index: int) -> int:
     return calendar.monthrange(index // 12, index % 12 + 1)[1]
 
 
+def in_zone_of(bound: datetime, like: datetime) -> datetime:
+    """``bound`` in the time zone of ``like`` when that zone is a fixed offset.
+
+    The same instant, so every comparison gives the same answer; but datetimes of one
+    tzinfo compare by their fields, while datetimes of two zones compare through both
+    offsets, an order of magnitude slower. Searches through sorted points compare the
+    bound with many of them.
+    """
+    zone = like.tzinfo
+    if bound.tzinfo is zone or type(zone) is not timezone:
+        return bound
+    return bound.astimezone(zone)
+
+
 def between(points: Sequence[Point], start: datetime, end: datetime) -> Sequence[Point]:
     """The points with ``start <= t < end`` (points sorted by time)."""
-    lo = bisect_left(points, start, key=_time)
-    hi = bisect_left(points, end, key=_time)
+    if not points:
+        return points[0:0]
+    first = points[0][0]
+    lo = bisect_left(points, in_zone_of(start, first), key=_time)
+    hi = bisect_left(points, in_zone_of(end, first), lo, key=_time)
     return points[lo:hi]
 
 
 def last_before(points: Sequence[Point], end: datetime) -> Point | None:
     """The last point with ``t < end`` (points sorted by time)."""
-    hi = bisect_left(points, end, key=_time)
+    if not points:
+        return None
+    hi = bisect_left(points, in_zone_of(end, points[0][0]), key=_time)
     return points[hi - 1] if hi else None
 
 
@@ -94,21 +119,19 @@ def month_table(
 ) -> dict[int, float]:
     """Per local month in [start, end): the monthly value if present, else the daily sum or mean."""
     table: dict[int, float] = {m: v for m, v in _by_month(between(data.monthly, start, end))}
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for t, v in between(data.daily, start, end):
-        m = month_index(t)
+    days = between(data.daily, start, end)
+    i, n = 0, len(days)
+    while i < n:  # one local month of days at a time (days are sorted)
+        m = month_index(days[i][0])
+        j = bisect_left(days, in_zone_of(month_start(m + 1), days[i][0]), i, n, key=_time)
         if m not in table:
-            sums[m] = sums.get(m, 0.0) + v
-            counts[m] = counts.get(m, 0) + 1
-    for m, total in sums.items():
-        table[m] = total if how == "sum" else total / counts[m]
+            total = 0.0
+            for _, v in days[i:j]:
+                total += v
+            table[m] = total if how == "sum" else total / (j - i)
+        i = j
     return table
 
 
 def _by_month(points: Sequence[Point]) -> list[tuple[int, float]]:
     return [(month_index(t), v) for t, v in points]
-
-
-def _time(point: Point) -> datetime:
-    return point[0]
