@@ -49,8 +49,11 @@ __all__ = [
 MET = "met"
 
 
+_NO_LABELS: Mapping[str, str] = MappingProxyType({})
+
+
 def _no_labels() -> Mapping[str, str]:
-    return MappingProxyType({})
+    return _NO_LABELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,15 +85,23 @@ def _inside(buckets: Sequence[Bucket], start: datetime, end: datetime) -> Sequen
     return buckets[lo : bisect_left(buckets, in_zone_of(end, first), lo=lo, key=_at)]
 
 
+def _zoned(inp: TargetInput, *bounds: datetime) -> list[datetime]:
+    """``bounds`` in the time zone of the sources' buckets (see ``in_zone_of``), once for
+    all the searches through them."""
+    sample = next((b[0].at for b in inp.sources.values() if b), None)
+    return [in_zone_of(t, sample) if sample is not None else t for t in bounds]
+
+
 def _levels(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
     target = inp.target
     scale = 100.0 if target.kind == "ratio" else 1.0
     first = year_bounds(period_year(target, now))[0]
     now = period_end(target, now)
     start = first if now - first >= _EARLY else now - _EARLY
+    lo, hi = _zoned(inp, start, now)
     means: dict[str, float] = {}
     for source, buckets in inp.sources.items():
-        rows = _inside(buckets, start, now)
+        rows = _inside(buckets, lo, hi)
         if rows:
             means[source] = sum(b.mean for b in rows) / len(rows) * scale
     n = len(means)
@@ -117,10 +125,11 @@ def _flows(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
     now = period_end(target, now)
     last_first = year_bounds(first.year - 1)[0]
     year_ago = now - _YEAR
+    ytd_from, ytd_to, before_from, before_to = _zoned(inp, first, now, last_first, year_ago)
     totals: dict[str, tuple[float, float | None]] = {}
     for source, buckets in inp.sources.items():
-        ytd = sum(b.sum for b in _inside(buckets, first, now))
-        before = _inside(buckets, last_first, year_ago)
+        ytd = sum(b.sum for b in _inside(buckets, ytd_from, ytd_to))
+        before = _inside(buckets, before_from, before_to)
         totals[source] = (ytd, sum(b.sum for b in before) if before else None)
     whole = sum(v for v, _ in totals.values())
     unit = _unit(target)
@@ -143,10 +152,11 @@ def _stocks(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
     then = now - STOCK_WINDOW
     expected = expected_at(target, now) - expected_at(target, then)
     values: dict[str, tuple[float, float]] = {}
+    now_z, then_z = _zoned(inp, now, then)
     for source, buckets in inp.sources.items():
-        latest = _last_before(buckets, now)
+        latest = _last_before(buckets, now_z)
         if latest is not None:
-            earlier = _last_before(buckets, then)
+            earlier = _last_before(buckets, then_z)
             values[source] = (latest, earlier if earlier is not None else 0.0)
     whole = sum(v for v, _ in values.values())
     sign = 1.0 if target.higher_is_better else -1.0

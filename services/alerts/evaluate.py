@@ -164,7 +164,11 @@ def judge(
 def _target(
     given: TargetInput, rules: Chooser, now: datetime, thresholds: Thresholds, out: list[Check]
 ) -> TargetStatus:
-    """Assess one target and append a check per rule that applies to it."""
+    """Assess one target and append a check per rule that applies to it.
+
+    The placeholders of an alert's annotations (and, for a series, its explanation) are
+    built only for the checks that are kept as alerts: most are never breached.
+    """
     inp = _resolved(given)
     a = assess(inp.target, inp.data, now, thresholds)
     feed = feed_of(inp.data.last_seen, inp.cadence, now)
@@ -172,7 +176,7 @@ def _target(
     labels = target_labels(inp.target, inp.family)
     chosen = rules.choose(labels)
     if chosen:
-        values = target_values(inp, a, feed)
+        values = Lazy(target_values, inp, a, feed)
         subject = inp.target.id
         for rule in chosen:
             signal, applied = target_signal(rule, inp, a, now)
@@ -182,11 +186,7 @@ def _target(
 
 
 def _series(si: SeriesInput, rules: Chooser, now: datetime, out: list[Check]) -> None:
-    """Append a check per rule that applies to one series.
-
-    What an alert would say of the series is built only if one is kept (few are): most
-    series are fresh and under every threshold.
-    """
+    """Append a check per rule that applies to one series."""
     labels = series_labels(si)
     chosen = rules.choose(labels)
     if not chosen:
@@ -206,7 +206,11 @@ def _resolved(inp: TargetInput) -> TargetInput:
     """``inp`` with its baseline taken from its data when the plan asks for that: resolved
     once here rather than by each of assess, signals and contributions."""
     target = resolve_baseline(inp.target, inp.data)
-    return inp if target is inp.target else replace(inp, target=target)
+    if target is inp.target:
+        return inp
+    return TargetInput(
+        target, inp.family, inp.data, inp.cadence, inp.combine, inp.hourly, inp.sources
+    )
 
 
 def _unique(checks: Iterable[Check]) -> Iterator[Check]:

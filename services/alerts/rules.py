@@ -152,12 +152,16 @@ def format_duration(delta: timedelta) -> str:
     total_ms = round(delta.total_seconds() * 1000)
     sign, total_ms = ("-", -total_ms) if total_ms < 0 else ("", total_ms)
     parts = []
-    for unit in ("d", "h", "m", "s", "ms"):
-        size = round(_UNITS[unit].total_seconds() * 1000)
+    for unit, size in _FORMAT_UNITS:
         count, total_ms = divmod(total_ms, size)
         if count:
             parts.append(f"{count}{unit}")
     return sign + ("".join(parts) or "0s")
+
+
+_FORMAT_UNITS = tuple(
+    (unit, round(_UNITS[unit].total_seconds() * 1000)) for unit in ("d", "h", "m", "s", "ms")
+)
 
 
 # --- rule types ------------------------------------------------------------------------

@@ -81,7 +81,8 @@ def _points(target: Target, data: TargetData, now: datetime, m: Measure) -> Proj
             pts.append(data.latest)
     if not pts:
         return None
-    xs = [months(min(t, now)) for t, _ in pts]
+    last = months(now)  # min() of the months is the months of the min(): the same floats
+    xs = [min(months(t), last) for t, _ in pts]
     ys = [v for _, v in pts]
     trend = flat(ys[-8:], xs[-1]) if target.kind == "growth" else theil_sen(xs, ys)
     assert trend is not None
