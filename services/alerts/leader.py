@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 LEADER_KEY = 0x6F6E747261636B02  # "ontrack" + 2: who leads the alert engines
 
 # pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits).
+# Advisory locks are per database: engines of other databases on the server hold their own.
 _HOLDS: LiteralString = """
 SELECT a.pid, a.application_name
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
   AND l.classid = %(classid)s AND l.objid = %(objid)s
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 
 # A vanished peer is noticed within about idle + interval * count seconds, on both sides.

@@ -72,3 +72,20 @@ async def test_a_leader_whose_session_dies_is_fenced_and_replaced(
     assert a.leading is False
     assert await a.step() is False  # reconnects, and stands by
     assert a.leader == "engine-b"
+
+
+async def test_engines_of_another_database_on_the_server_lead_their_own(
+    pair: tuple[Leadership, Leadership], db_settings: Settings, embedded_stack: Settings
+) -> None:
+    a, _ = pair
+    assert embedded_stack.dsn != db_settings.dsn
+    elsewhere = Leadership(embedded_stack.dsn, key=KEY, name="engine-elsewhere")
+    try:
+        assert await elsewhere.step() is True
+        assert await a.step() is True
+        assert (a.leader, elsewhere.leader) == ("engine-a", "engine-elsewhere")
+        for _ in range(5):  # whichever holder the server lists first
+            await in_transaction(db_settings.dsn, a.fence)
+            await in_transaction(embedded_stack.dsn, elsewhere.fence)
+    finally:
+        await elsewhere.close()
