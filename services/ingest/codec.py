@@ -12,8 +12,11 @@ HTTP body, and what fails goes to ``readings.dlq`` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from sys import intern
+from types import MappingProxyType
 
 import orjson
 
@@ -51,22 +54,44 @@ def encode_batch(readings: Iterable[Reading], received_at: datetime) -> bytes:
 
 
 def decode_trusted(payload: bytes) -> tuple[datetime, Sequence[Reading]]:
-    """Decode a batch written by ontrack's ingest (validated upstream)."""
+    """Decode a batch written by ontrack's ingest (validated upstream).
+
+    What repeats from reading to reading is shared rather than copied: indicator, unit
+    and region names (interned), the instants (one datetime per distinct ``ts`` of the
+    message), a raw value equal to the value, and empty labels.
+    """
     doc = orjson.loads(payload)
     received_at = datetime.fromisoformat(doc["received_at"])
-    readings = [
-        Reading(
-            indicator=d["indicator"],
-            source=d["source"],
-            ts=datetime.fromisoformat(d["ts"]),
-            value=float(d["value"]),
-            unit=d["unit"],
-            region=d.get("region"),
-            labels=d.get("labels") or {},
-            id=d.get("id"),
-            raw_value=float(d["raw_value"]),
-            raw_unit=d["raw_unit"],
+    instants: dict[str, datetime] = {}
+    readings = []
+    for d in doc["readings"]:
+        ts = d["ts"]
+        at = instants.get(ts)
+        if at is None:
+            at = instants[ts] = datetime.fromisoformat(ts)
+        value = float(d["value"])
+        raw = float(d["raw_value"])
+        region = d.get("region")
+        readings.append(
+            Reading(
+                indicator=intern(d["indicator"]),
+                source=d["source"],
+                ts=at,
+                value=value,
+                unit=intern(d["unit"]),
+                region=intern(region) if region is not None else None,
+                labels=d.get("labels") or _NO_LABELS,
+                id=d.get("id"),
+                raw_value=value if _same(raw, value) else raw,
+                raw_unit=intern(d["raw_unit"]),
+            )
         )
-        for d in doc["readings"]
-    ]
     return received_at, readings
+
+
+_NO_LABELS: Mapping[str, str] = MappingProxyType({})
+
+
+def _same(a: float, b: float) -> bool:
+    """The same float, sign of zero included."""
+    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))

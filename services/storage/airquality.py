@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import orjson
@@ -43,10 +43,13 @@ ON CONFLICT (scope, day) DO UPDATE SET
 
 @dataclass(slots=True)
 class DayInputs:
-    """What one scope (station, or '*' for the city) measured on one day."""
+    """What one scope (station, or '*' for the city) measured on one day.
 
-    means: dict[str, float]
-    o3_hours: list[float | None]
+    ``o3_hours`` is empty when the day has no hourly O3 (most stations measure none).
+    """
+
+    means: dict[str, float] = field(default_factory=dict)
+    o3_hours: Sequence[float | None] = ()
 
 
 async def day_inputs(
@@ -63,13 +66,16 @@ async def day_inputs(
         "start": start,
         "end": end,
     }
-    out: dict[tuple[str, date], DayInputs] = defaultdict(lambda: DayInputs({}, [None] * 24))
+    out: dict[tuple[str, date], DayInputs] = defaultdict(DayInputs)
     cur = await conn.execute(_DAY_MEANS, params)
     for source, day, indicator, mean in await cur.fetchall():
         out[(str(source), day)].means[str(indicator)] = float(mean)  # type: ignore[index, arg-type]
     cur = await conn.execute(_O3_HOURS, params)
     for source, day, hour, mean in await cur.fetchall():
-        out[(str(source), day)].o3_hours[int(hour)] = float(mean)  # type: ignore[index, arg-type, call-overload]
+        inputs = out[(str(source), day)]  # type: ignore[index]
+        if not inputs.o3_hours:
+            inputs.o3_hours = [None] * 24
+        inputs.o3_hours[int(hour)] = float(mean)  # type: ignore[index, arg-type, call-overload]
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from sys import intern
 
 import orjson
 import psycopg
@@ -36,18 +37,24 @@ class SeriesChange:
     last_ts: datetime
 
 
+# Labels are staged as text (binary COPY of jsonb would need them as Python objects) and
+# cast once in the upsert.
 _STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS observations_stage (
+CREATE TEMP TABLE IF NOT EXISTS observations_stage_b (
     seq bigint, indicator text, source text, ts timestamptz, value double precision,
-    region text, labels jsonb, reading_id text, raw_value double precision, raw_unit text,
+    region text, labels text, reading_id text, raw_value double precision, raw_unit text,
     received_at timestamptz
 ) ON COMMIT DELETE ROWS
 """
 
 _COPY = (
-    "COPY observations_stage (seq, indicator, source, ts, value, region, labels, reading_id,"
-    " raw_value, raw_unit, received_at) FROM STDIN"
+    "COPY observations_stage_b (seq, indicator, source, ts, value, region, labels, reading_id,"
+    " raw_value, raw_unit, received_at) FROM STDIN (FORMAT BINARY)"
 )
+_COPY_TYPES = (
+    "int8", "text", "text", "timestamptz", "float8", "text", "text", "text", "float8", "text",
+    "timestamptz",
+)  # fmt: skip
 
 _UPSERT = """
 WITH up AS (
@@ -55,9 +62,9 @@ WITH up AS (
         (indicator, source, ts, value, region, labels, reading_id, raw_value, raw_unit,
          received_at)
     SELECT DISTINCT ON (indicator, source, ts)
-        indicator, source, ts, value, region, labels, reading_id, raw_value, raw_unit,
+        indicator, source, ts, value, region, labels::jsonb, reading_id, raw_value, raw_unit,
         received_at
-    FROM observations_stage
+    FROM observations_stage_b
     ORDER BY indicator, source, ts, seq DESC
     ON CONFLICT (indicator, source, ts) DO UPDATE SET
         value = EXCLUDED.value, region = EXCLUDED.region, labels = EXCLUDED.labels,
@@ -102,17 +109,30 @@ class ObservationWriter:
             await cur.execute(_STAGE)
             await cur.execute(rollups.CHANGED_KEYS)
             async with cur.copy(_COPY) as copy:
+                copy.set_types(_COPY_TYPES)
                 for seq, (reading, received_at) in enumerate(batch):
                     await copy.write_row(_row(seq, reading, received_at))
             await cur.execute(_UPSERT)
             await cur.execute(_SUMMARY)
-            summary = [
-                SeriesChange(str(a), str(b), int(str(n)), t0, t1)  # type: ignore[arg-type]
-                for a, b, n, t0, t1 in await cur.fetchall()
-            ]
+            summary = await _changes(cur)
             if summary:
                 await rollups.refresh(cur, self.calendar_tz)
         return summary
+
+
+async def _changes(cur: psycopg.AsyncCursor[tuple[object, ...]]) -> list[SeriesChange]:
+    """The summary rows as changes, a few thousand rows at a time (not a list of every row
+    besides them): names interned, equal instants shared — the summary has a row per
+    series of the batch."""
+    instants: dict[datetime, datetime] = {}
+    out = []
+    while rows := await cur.fetchmany(2000):
+        for indicator, source, n, t0, t1 in rows:
+            assert isinstance(t0, datetime) and isinstance(t1, datetime)
+            first = instants.setdefault(t0, t0)
+            last = instants.setdefault(t1, t1)
+            out.append(SeriesChange(intern(str(indicator)), str(source), int(str(n)), first, last))
+    return out
 
 
 def _row(seq: int, r: Reading, received_at: datetime) -> tuple[object, ...]:

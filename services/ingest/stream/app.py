@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -63,33 +63,27 @@ def _faust_app(settings: Settings, web_port: int) -> faust.App:
 MAX_SERIES_PER_EVENT = 2000
 
 
-def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> list[tuple[str, bytes]]:
-    """``aggregates`` messages per indicator: which series changed, over which span."""
-    by_indicator: dict[str, list[dict[str, object]]] = {}
+def _aggregate_events(changes: Sequence[SeriesChange], at: datetime) -> Iterator[tuple[str, bytes]]:
+    """``aggregates`` messages per indicator: which series changed, over which span.
+
+    Built one message at a time (the series of a batch can be many).
+    """
+    by_indicator: dict[str, list[SeriesChange]] = {}
     for c in changes:
-        by_indicator.setdefault(c.indicator, []).append(
-            {
-                "source": c.source,
-                "rows": c.rows,
-                "first_ts": c.first_ts.isoformat(),
-                "last_ts": c.last_ts.isoformat(),
-            }
-        )
-    return [
-        (
-            ind,
-            orjson.dumps(
+        by_indicator.setdefault(c.indicator, []).append(c)
+    when = at.isoformat()
+    for ind, series in by_indicator.items():
+        for i in range(0, len(series), MAX_SERIES_PER_EVENT):
+            listed = [
                 {
-                    "v": 1,
-                    "indicator": ind,
-                    "at": at.isoformat(),
-                    "series": series[i : i + MAX_SERIES_PER_EVENT],
+                    "source": c.source,
+                    "rows": c.rows,
+                    "first_ts": c.first_ts.isoformat(),
+                    "last_ts": c.last_ts.isoformat(),
                 }
-            ),
-        )
-        for ind, series in by_indicator.items()
-        for i in range(0, len(series), MAX_SERIES_PER_EVENT)
-    ]
+                for c in series[i : i + MAX_SERIES_PER_EVENT]
+            ]
+            yield ind, orjson.dumps({"v": 1, "indicator": ind, "at": when, "series": listed})
 
 
 class _MeteredWriter(ObservationWriter):
@@ -173,7 +167,7 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> fau
                 await aggregates.send(key=key.encode(), value=value)
             metrics.batch_size.observe(len(events))
             metrics.batch_stored(
-                [(c.indicator, c.rows) for c in changes],
+                ((c.indicator, c.rows) for c in changes),
                 [e.message.timestamp for e in events if e.message.timestamp],
             )
 

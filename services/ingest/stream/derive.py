@@ -15,6 +15,9 @@ from services.storage.writer import SeriesChange
 __all__ = ["refresh_air_quality"]
 
 CITY = "*"
+# Stations read, computed and stored together: what is held at once stays this size however
+# many stations a batch touches.
+SCOPES_PER_QUERY = 1000
 
 
 def _scopes_and_span(
@@ -49,11 +52,15 @@ async def refresh_air_quality(
     end = datetime.combine(
         last.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), zone
     )
-    async with pool.connection() as conn:
-        inputs = await day_inputs(conn, sources, start, end, tz)
-        rows: list[tuple[str, date, DailyAqi, dict[str, float]]] = []
-        for (source, day), day_in in inputs.items():
-            computed = _compute(day_in)
-            if computed is not None:
-                rows.append(("city" if source == CITY else source, day, *computed))
-        return await store_days(conn, rows)
+    stored = 0
+    async with pool.connection() as conn:  # one transaction, a slice of the scopes at a time
+        for i in range(0, len(sources), SCOPES_PER_QUERY):
+            inputs = await day_inputs(conn, sources[i : i + SCOPES_PER_QUERY], start, end, tz)
+            rows: list[tuple[str, date, DailyAqi, dict[str, float]]] = []
+            for (source, day), day_in in inputs.items():
+                computed = _compute(day_in)
+                if computed is not None:
+                    rows.append(("city" if source == CITY else source, day, *computed))
+            del inputs
+            stored += await store_days(conn, rows)
+    return stored

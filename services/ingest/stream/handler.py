@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import orjson
 import psycopg
@@ -19,7 +20,7 @@ from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
 from services.storage.errors import StorageError, StorageUnavailable
 from services.storage.writer import ObservationWriter, Received, SeriesChange
 
-__all__ = ["BatchHandler", "DeadLetter", "Decoded", "decode_event"]
+__all__ = ["BatchHandler", "DeadLetter", "Decoded", "ReceivedBatch", "decode_event"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,6 +101,47 @@ def _encoded(record: object, payload: bytes) -> bytes:
         return payload
 
 
+class ReceivedBatch(Sequence[Received]):
+    """The readings of decoded messages, each with when its message was received.
+
+    The pairs are made as they are read: a batch can hold many readings, and a tuple per
+    reading would be a fifth of what it holds.
+    """
+
+    def __init__(self, groups: Sequence[Decoded]) -> None:
+        self._groups = [g for g in groups if g.readings]
+        self._starts: list[int] = []
+        total = 0
+        for g in self._groups:
+            self._starts.append(total)
+            total += len(g.readings)
+        self._len = total
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Received]:
+        for g in self._groups:
+            at = g.received_at
+            for r in g.readings:
+                yield r, at
+
+    @overload
+    def __getitem__(self, index: int) -> Received: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Received]: ...
+    def __getitem__(self, index: int | slice) -> Received | list[Received]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError(index)
+        k = bisect_right(self._starts, index) - 1
+        g = self._groups[k]
+        return g.readings[index - self._starts[k]], g.received_at
+
+
 class BatchHandler:
     """Store a batch; retry while the database is unavailable; dead-letter what is invalid."""
 
@@ -126,7 +168,7 @@ class BatchHandler:
         dead = [d for g in groups for d in g.dead]
         if dead:
             await self.dead_letter(dead)
-        batch: list[Received] = [(r, g.received_at) for g in groups for r in g.readings]
+        batch = ReceivedBatch(groups)
         if not batch:
             return []
         try:
