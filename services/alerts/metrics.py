@@ -1,14 +1,18 @@
 """Prometheus metrics of the alert engine, built on a registry the caller owns.
 
 Names match what deploy/prometheus/rules select on: ``ontrack_rule_evaluation_duration_seconds``
-(the engine is alive), ``ontrack_alerts_leader`` (which replica leads),
-``ontrack_feed_freshness_seconds{indicator,source}`` and ``ontrack_feed_cadence_seconds{indicator}``
-(feeds gone silent), the latter two computed at scrape time from the last readings the engine saw.
+(the engine is alive), ``ontrack_alerts_leader`` (which replica leads) and
+``ontrack_feed_series{indicator,state}`` (feeds gone silent). The feed metrics are counted
+at scrape time from the newest readings the engine saw, per indicator: a label per series
+would be a million series for Prometheus (and memory in the engine); the per-series view is
+the database's ``feed_freshness``, which the feed health dashboard tables.
 """
 
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -22,49 +26,71 @@ from services.alerts.inputs import Snapshot
 from services.alerts.lifecycle import State
 from services.indicators.assess import STATUSES
 
-__all__ = ["TRIGGERS", "EngineMetrics", "FeedCollector"]
+__all__ = ["FEED_STATES", "TRIGGERS", "EngineMetrics", "FeedCollector"]
 
 TRIGGERS: Final = ("tick", "event")
 _SEVERITIES: Final = ("page", "ticket", "info")
+# As the database's feed_state(): fresh within 1.5 cadences, late within 3, silent beyond.
+FEED_STATES: Final = (("fresh", 1.5), ("late", 3.0), ("silent", None))
 
 
 class FeedCollector(Collector):
-    """Seconds since each series last reported, and each indicator's cadence."""
+    """Per indicator: its series by freshness state, the longest silence, the cadence.
+
+    Holds the sorted Unix times of each indicator's newest readings (8 bytes a series), so
+    that ages are those at the scrape, not at the last evaluation.
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self.last_seen: dict[tuple[str, str], float] = {}
+        self.last_seen: dict[str, array[float]] = {}
         self.cadence: dict[str, float] = {}
 
     def update(self, snapshot: Snapshot) -> None:
         """Take the series of a complete snapshot (forgets series no longer there)."""
-        self.last_seen = {
-            (s.indicator, s.source): s.last_seen.timestamp()
-            for s in snapshot.series
-            if s.last_seen is not None
-        }
-        self.cadence = {
-            s.indicator: s.cadence.total_seconds() for s in snapshot.series if s.cadence
-        }
+        seen: dict[str, list[float]] = {}
+        cadence: dict[str, float] = {}
+        for s in snapshot.series:
+            if s.last_seen is not None:
+                seen.setdefault(s.indicator, []).append(s.last_seen.timestamp())
+            if s.cadence:
+                cadence[s.indicator] = s.cadence.total_seconds()
+        self.last_seen = {ind: array("d", sorted(times)) for ind, times in seen.items()}
+        self.cadence = cadence
 
     def collect(self) -> Iterator[Metric]:
         now = self._clock()
-        fresh = GaugeMetricFamily(
-            "ontrack_feed_freshness_seconds",
-            "Seconds since the newest reading of a series (indicator, source)",
-            labels=["indicator", "source"],
+        series = GaugeMetricFamily(
+            "ontrack_feed_series",
+            "Series of an indicator by freshness against its cadence: fresh (within 1.5 "
+            "cadences), late (within 3), silent (beyond)",
+            labels=["indicator", "state"],
         )
-        for (indicator, source), seen in sorted(self.last_seen.items()):
-            fresh.add_metric([indicator, source], max(0.0, now - seen))
-        cadence = GaugeMetricFamily(
+        oldest = GaugeMetricFamily(
+            "ontrack_feed_oldest_silence_seconds",
+            "Seconds since the newest reading of the longest-silent series of an indicator",
+            labels=["indicator"],
+        )
+        for indicator, times in sorted(self.last_seen.items()):
+            oldest.add_metric([indicator], max(0.0, now - times[0]))
+            cadence = self.cadence.get(indicator)
+            if cadence is None:
+                continue  # no cadence: no state
+            newer = len(times)  # series newer than the previous state's limit
+            for state, cadences in FEED_STATES:
+                older = 0 if cadences is None else bisect_left(times, now - cadences * cadence)
+                series.add_metric([indicator, state], float(newer - older))
+                newer = older
+        cadences_family = GaugeMetricFamily(
             "ontrack_feed_cadence_seconds",
             "How often each series of an indicator is expected to report",
             labels=["indicator"],
         )
         for indicator, seconds in sorted(self.cadence.items()):
-            cadence.add_metric([indicator], seconds)
-        yield fresh
-        yield cadence
+            cadences_family.add_metric([indicator], seconds)
+        yield series
+        yield oldest
+        yield cadences_family
 
     def describe(self) -> Iterator[Metric]:
         return iter(())

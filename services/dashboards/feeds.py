@@ -119,14 +119,26 @@ def feed_health() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Age of the newest reading, per series",
+            "Late and silent series, by indicator",
             prom(
-                "max by (indicator, source) (ontrack_feed_freshness_seconds)",
-                "{{indicator}} / {{source}}",
+                'max by (indicator, state) (ontrack_feed_series{state!="fresh"})',
+                "{{indicator}}: {{state}}",
+            ),
+            description="As the alert engine sees them: late past 1.5 times the "
+            "indicator's cadence, silent past three (OntrackFeedSilent fires). Which "
+            "series: the table above.",
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Longest silence, by indicator",
+            prom(
+                "max by (indicator) (ontrack_feed_oldest_silence_seconds)",
+                "{{indicator}}",
             ),
             unit="s",
-            description="As the alert engine sees it; OntrackFeedSilent fires past three "
-            "times the indicator's cadence.",
+            description="Age of the newest reading of each indicator's longest-silent "
+            "series, as the alert engine sees it.",
         )
     )
     board = board.with_panel(

@@ -192,7 +192,11 @@ def test_an_alert_goes_pending_firing_resolved_through_the_pipeline(
         text = metrics()
         assert 'ontrack_alerts{severity="ticket",state="firing"} 1.0' in text
         assert 'ontrack_alerts{severity="page",state="resolved"} 1.0' in text
-        assert 'ontrack_feed_freshness_seconds{indicator="air.pm25",source="it-silent"}' in text
+        # the station (silent for the test's rule, not yet for its hourly cadence) is
+        # counted with its indicator's series, without a label of its own
+        assert 'ontrack_feed_series{indicator="air.pm25",state="fresh"} 1.0' in text
+        assert 'ontrack_feed_oldest_silence_seconds{indicator="air.pm25"}' in text
+        assert 'source="it-silent"' not in text
     finally:
         producer.close()
     assert engine.stop() == 0, engine.tail()

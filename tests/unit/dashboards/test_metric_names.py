@@ -19,15 +19,15 @@ from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics
 RULES = Path(__file__).parents[3] / "deploy/prometheus/rules"
 
 # Exposed by `ontrack alerts` (services/alerts, /metrics on alerts_web_port): rule evaluation,
-# alert states, which replica leads, feed freshness with the indicator's cadence, and the
-# notification outbox.
+# alert states, which replica leads, series by feed state and the longest silence per
+# indicator, and the notification outbox.
 FROM_THE_ALERT_ENGINE = {
     "ontrack_rule_evaluation_duration_seconds_bucket",
     "ontrack_rule_evaluation_duration_seconds_count",
     "ontrack_alerts",
     "ontrack_alerts_leader",
-    "ontrack_feed_freshness_seconds",
-    "ontrack_feed_cadence_seconds",
+    "ontrack_feed_series",
+    "ontrack_feed_oldest_silence_seconds",
     "ontrack_notifications_total",
     "ontrack_outbox_depth",
 }
