@@ -14,8 +14,8 @@ target or series is gone are retired: pending ones go inactive, firing ones reso
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -97,6 +97,7 @@ class Judgement:
     statuses: tuple[TargetStatus, ...]
     checks: tuple[Check, ...]
     complete: bool
+    unkept: Mapping[str, int] = field(default_factory=dict)  # checks only counted, by kind
 
     @property
     def fingerprints(self) -> list[str]:
@@ -146,25 +147,66 @@ def evaluate(
 
 
 def judge(
-    snapshot: Snapshot, rules: Sequence[Rule], thresholds: Thresholds = DEFAULT_THRESHOLDS
+    snapshot: Snapshot,
+    rules: Sequence[Rule],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    known: Container[str] | None = None,
 ) -> Judgement:
-    """Assess every target and compute every rule's signal for its targets and series."""
+    """Assess every target and compute every rule's signal for its targets and series.
+
+    ``known``: the fingerprints of every stored alert. Given it, a check that does not
+    breach and has no stored alert is counted but not kept (``advance`` would leave its
+    alert inactive and store nothing), so a judgement of a million quiet series holds only
+    the few checks that matter. Checks of a rule that does not tell its subjects apart
+    (they may share a fingerprint) are always kept.
+    """
     now = snapshot.now
     target_rules = Chooser([r for r in rules if r.kind in TARGET_KINDS])
     series_rules = Chooser([r for r in rules if r.kind in SERIES_KINDS])
     statuses: list[TargetStatus] = []
-    checks: list[Check] = []
+    checks = _Checks(known)
     for inp in snapshot.targets:
         statuses.append(_target(inp, target_rules, now, thresholds, checks))
     for si in snapshot.series:
         _series(si, series_rules, now, checks)
-    return Judgement(now, tuple(statuses), tuple(_unique(checks)), snapshot.complete)
+    kept = tuple(_unique(checks.kept))
+    return Judgement(now, tuple(statuses), kept, snapshot.complete, dict(checks.unkept))
+
+
+class _Checks:
+    """The checks of a judgement as they are made, and those only counted (see ``judge``)."""
+
+    def __init__(self, known: Container[str] | None) -> None:
+        self.known = known
+        self.kept: list[Check] = []
+        self.unkept: Counter[str] = Counter()
+
+    def matter(self, rule: Rule, subject_label: str, key: str, signal: Signal) -> bool:
+        """Whether to keep the check (else it is counted)."""
+        if (
+            self.known is None
+            or signal.firing_condition
+            or key in self.known
+            or not _tells_apart(rule, subject_label)
+        ):
+            return True
+        self.unkept[rule.kind] += 1
+        return False
+
+
+def _tells_apart(rule: Rule, subject_label: str) -> bool:
+    """Whether the fingerprints of ``rule`` differ from one subject to the next: the
+    label naming the subject (``target``, ``series``) identifies its alerts."""
+    if subject_label in rule.labels:
+        return False
+    return rule.identify_by is None or subject_label in rule.identify_by
 
 
 def _target(
-    given: TargetInput, rules: Chooser, now: datetime, thresholds: Thresholds, out: list[Check]
+    given: TargetInput, rules: Chooser, now: datetime, thresholds: Thresholds, out: _Checks
 ) -> TargetStatus:
-    """Assess one target and append a check per rule that applies to it.
+    """Assess one target and make a check per rule that applies to it.
 
     The placeholders of an alert's annotations (and, for a series, its explanation) are
     built only for the checks that are kept as alerts: most are never breached.
@@ -181,25 +223,30 @@ def _target(
         for rule in chosen:
             signal, applied = target_signal(rule, inp, a, now)
             key = alert_fingerprint(applied, labels)
-            out.append(Check(applied, subject, key, signal, labels, values, explanation))
+            if out.matter(applied, "target", key, signal):
+                out.kept.append(Check(applied, subject, key, signal, labels, values, explanation))
     return TargetStatus(given.target, inp.family, a, feed, explanation, now)
 
 
-def _series(si: SeriesInput, rules: Chooser, now: datetime, out: list[Check]) -> None:
-    """Append a check per rule that applies to one series."""
+def _series(si: SeriesInput, rules: Chooser, now: datetime, out: _Checks) -> None:
+    """Make a check per rule that applies to one series."""
     labels = series_labels(si)
     chosen = rules.choose(labels)
-    if not chosen:
+    kept = []
+    for rule in chosen:
+        signal = series_signal(rule, si, now)
+        key = alert_fingerprint(rule, labels)
+        if out.matter(rule, "series", key, signal):
+            kept.append((rule, key, signal))
+    if not kept:
         return
     feed = feed_of(si.last_seen, si.cadence, now)
     explanation = Lazy(series_explanation, si, feed)
     values = Lazy(series_values, si, feed)
     lazy_labels = Lazy(series_labels, si)
     subject = si.key
-    for rule in chosen:
-        signal = series_signal(rule, si, now)
-        key = alert_fingerprint(rule, labels)
-        out.append(Check(rule, subject, key, signal, lazy_labels, values, explanation))
+    for rule, key, signal in kept:
+        out.kept.append(Check(rule, subject, key, signal, lazy_labels, values, explanation))
 
 
 def _resolved(inp: TargetInput) -> TargetInput:
@@ -246,7 +293,7 @@ def advance(judgement: Judgement, priors: Mapping[str, AlertRecord]) -> Outcome:
                 retired, change = _retire(prior.state, now)
                 records.append(replace(prior, state=retired))
                 transitions.append(change)
-    kinds = Counter(c.rule.kind for c in judgement.checks)
+    kinds = Counter(c.rule.kind for c in judgement.checks) + Counter(judgement.unkept)
     return Outcome(now, judgement.statuses, tuple(records), tuple(transitions), dict(kinds))
 
 

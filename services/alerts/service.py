@@ -7,9 +7,11 @@ evaluated as soon as the events arrive. Kafka offsets are committed only after t
 evaluation covering them is committed to the database, so an event is never lost; a
 repeated one only re-evaluates (idempotent).
 
-One evaluation: read the data (services.alerts.data), judge it (pure, in a thread), then
-in one transaction: take the engine lock, check this engine still leads, load the prior
-alert states, step them, store statuses, states and transitions (services.alerts.store).
+One evaluation: read the data (services.alerts.data) and the fingerprints of the stored
+alerts, judge it (pure, in a thread; only the checks that breach or have an alert are
+kept), then in one transaction: take the engine lock, check this engine still leads, load
+the prior alert states, step them, store statuses, states and transitions
+(services.alerts.store).
 
 Replicas: every ``ontrack alerts`` process competes for the leader lock
 (services.alerts.leader). Only the leader evaluates and consumes ``aggregates``; the
@@ -35,7 +37,7 @@ from services.alerts.evaluate import Outcome, advance, judge
 from services.alerts.events import AggregateEvents
 from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
-from services.alerts.store import load_alerts, lock, save
+from services.alerts.store import count_alerts, load_alerts, lock, save, stored_fingerprints
 from services.alerts.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
@@ -95,13 +97,20 @@ class AlertEngine:
         start = time.perf_counter()
         u = self.universe
         async with self.pool.connection() as conn:
+            known = await stored_fingerprints(conn)
             snapshot = await load_snapshot(conn, u, now, indicators)
             await conn.commit()
-            judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
+            judgement = await asyncio.to_thread(
+                judge, snapshot, u.rules, self.thresholds, known=known
+            )
             async with conn.transaction():
                 await lock(conn)
                 if self.guard is not None:
                     await self.guard(conn)
+                if await count_alerts(conn) != len(known):
+                    # an alert was stored since `known` was read (a leader on its way out):
+                    # judge again keeping every check, so that none of it is missed
+                    judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
                 priors = await load_alerts(
                     conn, judgement.fingerprints, open_too=judgement.complete
                 )

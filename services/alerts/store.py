@@ -19,7 +19,7 @@ from psycopg import AsyncConnection
 from services.alerts.evaluate import AlertRecord, Outcome, TargetStatus
 from services.alerts.lifecycle import AlertState, State, Transition
 
-__all__ = ["LOCK_KEY", "load_alerts", "lock", "save"]
+__all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_fingerprints"]
 
 Row = tuple[Any, ...]
 LOCK_KEY = 0x6F6E747261636B01  # "ontrack" + 1: the alert engine's advisory lock
@@ -101,6 +101,18 @@ def _plain(value: object) -> object:
 async def lock(conn: AsyncConnection[Row]) -> None:
     """Serialise evaluations across engines until the transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+async def stored_fingerprints(conn: AsyncConnection[Row]) -> frozenset[str]:
+    """The fingerprint of every stored alert (alerts are never deleted)."""
+    cur = await conn.execute("SELECT fingerprint FROM alerts")
+    return frozenset(str(r[0]) for r in await cur.fetchall())
+
+
+async def count_alerts(conn: AsyncConnection[Row]) -> int:
+    cur = await conn.execute("SELECT count(*) FROM alerts")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def load_alerts(

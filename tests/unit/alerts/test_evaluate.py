@@ -7,11 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.alerts.bench import synthetic_snapshot
 from services.alerts.evaluate import AlertRecord, Outcome, advance, evaluate, judge
 from services.alerts.inputs import Snapshot
 from services.alerts.lifecycle import State
 from services.alerts.rules import Rule
+from services.alerts.universe import load_universe
 from services.indicators.plan_model import Baseline, ReportedMet, Target
+from services.settings import Settings
 from tests.unit.alerts.factories import (
     T0,
     expected,
@@ -210,3 +213,24 @@ def test_rules_select_targets_by_labels() -> None:
     air_only = off_rule(applies_to=Selector(families=("air",)), for_=timedelta(0))
     out = evaluate(on(0.8, 0), [air_only], {})
     assert out.checks == 0 and out.alerts == ()
+
+
+def test_judging_with_the_stored_fingerprints_keeps_only_what_matters_and_changes_no_outcome() -> (
+    None
+):
+    """``judge(..., known=stored)`` drops the quiet checks without alerts: every outcome
+    (alerts, transitions, counts) is the one of the judgement that keeps them all."""
+    s = Settings()
+    u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
+    snapshot = synthetic_snapshot(u, 3, T0 + timedelta(days=700))
+    priors: dict[str, AlertRecord] = {}
+    for step in (0, 60, 3600, 86400 * 2, 86400 * 40):
+        at = replace(snapshot, now=snapshot.now + timedelta(seconds=step))
+        every = judge(at, u.rules)
+        quiet = judge(at, u.rules, known=set(priors))
+        assert len(quiet.checks) < len(every.checks)
+        assert every.unkept == {}
+        full, kept = advance(every, priors), advance(quiet, priors)
+        assert kept == full
+        priors.update({a.fingerprint: a for a in full.alerts})
+    assert priors  # some alerts fired and were stepped on
