@@ -191,8 +191,9 @@ def _aqi_input(t: Target, ind: Indicator, u: Universe, rows: Rows) -> TargetInpu
     seen = _last_seen(u, rows, t.indicator, ("*",))
     data = flag_data(t, [(d, flags[pick]) for d, *flags in rows.aqi_city], u.tz, seen)
     zone = ZoneInfo(u.tz)
+    flagged: dict[tuple[date, bool], Bucket] = {}  # a day's flag is the same for every station
     stations = {
-        s: [_flag_bucket(d, flags[pick], zone) for d, *flags in days]
+        s: tuple(_flag_bucket(d, flags[pick], zone, flagged) for d, *flags in days)
         for s, days in rows.aqi_stations.items()
     }
     return TargetInput(
@@ -200,10 +201,15 @@ def _aqi_input(t: Target, ind: Indicator, u: Universe, rows: Rows) -> TargetInpu
     )
 
 
-def _flag_bucket(day: date, flag: bool, zone: ZoneInfo) -> Bucket:
-    at = datetime.combine(day, time(), zone)
-    v = 1.0 if flag else 0.0
-    return Bucket(at, 1, v, v, v, v, v, at)
+def _flag_bucket(
+    day: date, flag: bool, zone: ZoneInfo, made: dict[tuple[date, bool], Bucket]
+) -> Bucket:
+    found = made.get((day, flag))
+    if found is None:
+        at = datetime.combine(day, time(), zone)
+        v = 1.0 if flag else 0.0
+        found = made[(day, flag)] = Bucket(at, 1, v, v, v, v, v, at)
+    return found
 
 
 def _hourly(t: Target, buckets: Sequence[Bucket]) -> tuple[Point, ...]:
@@ -212,7 +218,8 @@ def _hourly(t: Target, buckets: Sequence[Bucket]) -> tuple[Point, ...]:
 
 
 def _series_inputs(u: Universe, rows: Rows, wanted: set[str] | None) -> Iterable[SeriesInput]:
-    for (indicator, source), last_seen in sorted(rows.fresh.items()):
+    for indicator, source in sorted(rows.fresh):
+        last_seen = rows.fresh[(indicator, source)]
         ind = u.catalogue.find(indicator)
         if source == "*" or ind is None or ind.derived:
             continue

@@ -83,11 +83,35 @@ ORDER BY indicator, source, ts DESC
 """
 
 
-def _bucket(row: Sequence[Any]) -> Bucket:
+def _bucket(row: Sequence[Any], same: _Shared) -> Bucket:
     at, count, total, low, high, mean, last, last_ts = row
     return Bucket(
-        at, int(count), float(total), float(low), float(high), float(mean), float(last), last_ts
+        same.at(at),
+        int(count),
+        float(total),
+        float(low),
+        float(high),
+        float(mean),
+        float(last),
+        same.at(last_ts),
     )
+
+
+class _Shared:
+    """One object per distinct name and instant of a read: the rows name every series
+    several times (freshness, newest buckets, region), and many share their instants."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._instants: dict[tuple[datetime, Any], datetime] = {}
+
+    def name(self, value: Any) -> Any:
+        return self._names.setdefault(value, value) if isinstance(value, str) else value
+
+    def at(self, value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        return self._instants.setdefault((value, value.tzinfo), value)
 
 
 @dataclass
@@ -170,8 +194,11 @@ async def read_rows(
             await cur.execute(query, params)
             cursors.append((name, cur))
     rows = Rows()
-    for name, cur in cursors:
-        _take(rows, name, await cur.fetchall())
+    same = _Shared()
+    for name, cur in cursors:  # a few thousand rows at a time; each result freed once read
+        while got := await cur.fetchmany(5000):
+            _take(rows, name, got, same)
+        await cur.close()
     return rows
 
 
@@ -185,21 +212,22 @@ def _unnest(spans: Mapping[tuple[str, str], datetime]) -> dict[str, Any]:
     }
 
 
-def _take(rows: Rows, name: str, got: Sequence[Row]) -> None:
+def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared) -> None:
+    n = same.name
     for r in got:
         if name == "city":
-            rows.city[(r[0], r[1])].append(_bucket(r[2:]))
+            rows.city[(n(r[0]), n(r[1]))].append(_bucket(r[2:], same))
         elif name == "hourly":
-            rows.hourly[r[0]].append(_bucket(r[1:]))
+            rows.hourly[n(r[0])].append(_bucket(r[1:], same))
         elif name == "sources":
-            rows.sources[(r[0], r[2])][r[1]].append(_bucket(r[3:]))
+            rows.sources[(n(r[0]), n(r[2]))][n(r[1])].append(_bucket(r[3:], same))
         elif name == "fresh":
-            rows.fresh[(r[0], r[1])] = r[2]
+            rows.fresh[(n(r[0]), n(r[1]))] = same.at(r[2])
         elif name == "aqi_city":
             rows.aqi_city.append((r[0], bool(r[1]), bool(r[2])))
         elif name == "aqi_stations":
-            rows.aqi_stations[r[0]].append((r[1], bool(r[2]), bool(r[3])))
+            rows.aqi_stations[n(r[0])].append((r[1], bool(r[2]), bool(r[3])))
         elif name == "latest":
-            rows.latest[(r[0], r[1])][r[2]] = _bucket(r[3:])
+            rows.latest[(n(r[0]), n(r[1]))][n(r[2])] = _bucket(r[3:], same)
         elif name == "regions" and r[2] is not None:
-            rows.regions[(r[0], r[1])] = r[2]
+            rows.regions[(n(r[0]), n(r[1]))] = n(r[2])
