@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     max_batch: int = 10_000
     rate_per_key: float = 2000.0  # readings per second per API key (per API process)
     rate_burst: int = 20_000  # readings a key may send at once before the rate applies
+    # GET series, targets and alerts without a key (the links in notifications open them);
+    # false: they need a valid key of any role
+    public_reads: bool = True
     key_cache_seconds: float = 5.0  # a revoked key stops working within this time
     worker_web_port: int = 6066
     worker_web_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for probes and scrapes

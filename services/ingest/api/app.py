@@ -8,15 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.alerts import actions_api
 from services.alerts import api as alerts_api
+from services.auth.errors import AuthError
 from services.auth.ratelimit import RateLimiter
 from services.indicators.catalogue import load_catalogue
 from services.ingest.api import keys, readings, series
-from services.ingest.api.auth import key_cache
+from services.ingest.api.auth import auth_problem, key_cache, require_reader
 from services.ingest.api.docs import SECURITY_SCHEMES
 from services.ingest.api.problems import FastJSON, install_problem_handlers
 from services.ingest.api.state import ApiState
@@ -35,8 +36,9 @@ def _utcnow() -> datetime:
 def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> FastAPI:
     """The API; every write needs an API key (there is no anonymous mode).
 
-    Readings in (role ``ingest``), series, targets and alerts out (no key: the links in
-    notifications open them), ack, resolve and silences (role ``operator`` or ``admin``).
+    Readings in (role ``ingest``), series, targets and alerts out (no key, so that the
+    links in notifications open, unless ``public_reads`` is off: then any valid key), ack,
+    resolve and silences (role ``operator`` or ``admin``).
     """
     state = ApiState(
         settings=settings,
@@ -67,15 +69,22 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
     )
     app.state.ontrack = state
     install_problem_handlers(app)
+    app.add_exception_handler(AuthError, _auth_error)
+    reads = [Depends(require_reader)]
     app.include_router(readings.router, tags=["readings"])
     app.include_router(keys.router, tags=["keys"])
-    app.include_router(series.router, tags=["series"])
-    app.include_router(alerts_api.router, tags=["targets", "alerts"])
+    app.include_router(series.router, tags=["series"], dependencies=reads)
+    app.include_router(alerts_api.router, tags=["targets", "alerts"], dependencies=reads)
     app.include_router(actions_api.router, tags=["on-call"])
     _add_ops_routes(app, state)
     _add_timing(app, state)
     _add_schemas(app)
     return app
+
+
+async def _auth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AuthError)
+    return auth_problem(exc)
 
 
 def _add_ops_routes(app: FastAPI, state: ApiState) -> None:

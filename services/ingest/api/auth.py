@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import psycopg
+from fastapi import Request
 from psycopg_pool import AsyncConnectionPool
 from starlette.datastructures import Headers
 
@@ -14,7 +15,7 @@ from services.auth.keys import ApiKey
 from services.ingest.api.problems import FastJSON, problem
 from services.storage.api_keys import find_key, touch_key
 
-__all__ = ["auth_problem", "key_cache", "token_from"]
+__all__ = ["auth_problem", "key_cache", "require_reader", "token_from"]
 
 _TITLES = {401: "unauthenticated", 403: "forbidden", 503: "key store unavailable"}
 
@@ -64,3 +65,11 @@ def auth_problem(exc: AuthError) -> FastJSON:
     return problem(
         exc.status, _TITLES.get(exc.status, "unauthenticated"), str(exc), headers=headers
     )
+
+
+async def require_reader(request: Request) -> None:
+    """Reads (series, targets, alerts) are open, so that the links in notifications open;
+    with ``public_reads`` off they need a valid key (any role). Raises an AuthError."""
+    state = request.app.state.ontrack
+    if not state.settings.public_reads:
+        await state.keys.authenticate(token_from(request.headers), None)

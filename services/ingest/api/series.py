@@ -38,7 +38,8 @@ async def get_series(
             )
     end = end or state.now() + timedelta(days=1)
     start = start or datetime(1970, 1, 1, tzinfo=UTC)
-    assert state.pool is not None
+    if state.pool is None:
+        raise HTTPException(503, "the database pool is not open yet; retry in a moment")
     rows = await read_series(state.pool, indicator, source, start, end, limit)
     return {
         "indicator": indicator,

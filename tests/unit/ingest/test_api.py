@@ -53,8 +53,8 @@ class Clock:
 
 
 class Env:
-    def __init__(self) -> None:
-        self.app: FastAPI = create_app(Settings(), now=lambda: NOW)
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.app: FastAPI = create_app(settings or Settings(), now=lambda: NOW)
         self.state: ApiState = self.app.state.ontrack
         self.producer = Producer()
         self.state.producer = self.producer  # type: ignore[assignment]
@@ -144,3 +144,24 @@ async def test_key_self(env: Env) -> None:
         me["provider"] == "grid" and me["indicators"] == ["power.*"] and me["sources"] == ["grid-*"]
     )
     assert anonymous.status_code == 401
+
+
+READS = ["/v1/series/air.pm25/qd-1", "/v1/targets", "/v1/alerts", "/v1/alerts/0123456789abcdef"]
+
+
+@pytest.mark.parametrize("public", [True, False])
+async def test_reads_need_a_key_only_when_they_are_not_public(public: bool) -> None:
+    env = Env(Settings(public_reads=public))
+    async with env.client() as http:
+        for path in READS:
+            anonymous = await http.get(path)
+            forged = await http.get(path, headers={"authorization": "Bearer ot_x.forged"})
+            keyed = await http.get(path, headers=AUTH)  # no database here: 503, not 401
+            if public:
+                assert anonymous.status_code not in (401, 403), path
+            else:
+                assert anonymous.status_code == 401, path
+                assert anonymous.headers["www-authenticate"] == 'Bearer realm="ontrack"'
+                assert "application/problem+json" in anonymous.headers["content-type"]
+                assert forged.status_code == 401, path
+            assert keyed.status_code not in (401, 403), (path, keyed.text)
