@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     worker_web_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for probes and scrapes
     consumer_group: str = "ontrack-stream"
     consumer_session_timeout: float = 10.0
+    # Longest a consumer's fetch waits at the broker for data. Kafka answers a waiting fetch
+    # as soon as data arrives; brokers that do not (the embedded stack's) hold it this long,
+    # so it bounds the delay of every hop: readings → worker, aggregates → alert engine.
+    consumer_fetch_max_wait_seconds: float = 0.1
     batch_max: int = 2000
     batch_within_seconds: float = 0.5
 

@@ -56,6 +56,7 @@ class AggregateEvents:
             enable_auto_commit=False,
             auto_offset_reset="latest",
             session_timeout_ms=int(s.consumer_session_timeout * 1000),
+            fetch_max_wait_ms=int(s.consumer_fetch_max_wait_seconds * 1000),
             heartbeat_interval_ms=1000,
             rebalance_timeout_ms=3000,
         )

@@ -19,6 +19,7 @@ from services.ingest.stream.batching import committed_batches
 from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
+from services.ingest.stream.transport import App
 from services.settings import Settings
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
@@ -38,7 +39,7 @@ def _utcnow() -> datetime:
 
 
 def _faust_app(settings: Settings, web_port: int) -> faust.App:
-    return faust.App(
+    app = App(
         settings.consumer_group,
         broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
         value_serializer="raw",
@@ -56,6 +57,8 @@ def _faust_app(settings: Settings, web_port: int) -> faust.App:
         broker_heartbeat_interval=1.0,
         broker_rebalance_timeout=3.0,
     )
+    app.fetch_max_wait_ms = int(settings.consumer_fetch_max_wait_seconds * 1000)
+    return app
 
 
 # Series named per ``aggregates`` message: a batch touching many series of one indicator
