@@ -46,7 +46,9 @@ def iaqi(pollutant: str, concentration: float) -> int:
     for i in range(1, len(bps)):
         if c <= bps[i]:
             lo, hi = bps[i - 1], bps[i]
-            value = (_IAQI_STEPS[i] - _IAQI_STEPS[i - 1]) / (hi - lo) * (c - lo) + _IAQI_STEPS[i - 1]
+            value = (_IAQI_STEPS[i] - _IAQI_STEPS[i - 1]) / (hi - lo) * (c - lo) + _IAQI_STEPS[
+                i - 1
+            ]
             return math.ceil(round(value, 9))
     return _IAQI_STEPS[len(bps) - 1]
 
