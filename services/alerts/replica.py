@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -190,6 +191,9 @@ async def run_engine(
         settings.alerts_web_host,
         settings.alerts_web_port,
     )
+    # What is loaded by now (modules, the universe, the catalogue) lives as long as the
+    # process: out of the collector's generations, no collection traverses it again.
+    gc.freeze()
     try:
         await replica.run(stop)
     finally:
