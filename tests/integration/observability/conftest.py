@@ -10,6 +10,8 @@ would store them.
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,9 +26,11 @@ from services.indicators.plan_model import Plan, Target
 from services.indicators.plans import load_plans
 from services.indicators.readings import Reading, validate_record
 from services.ingest.stream.derive import refresh_air_quality
+from services.settings import Settings
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
 from services.storage.writer import ObservationWriter, Received
+from tests.fixtures.stack import fresh_database
 from tests.integration.observability import demo_data
 
 TZ = "Asia/Shanghai"
@@ -133,13 +137,15 @@ async def _judge(dsn: str, demo: Demo) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo(test_dsn: str) -> Demo:
-    """The demo data set, stored in the session's database; ``now`` is when it ends."""
+def demo(embedded_stack: Settings) -> Iterator[Demo]:
+    """The demo data set, alone in a database of its own (what other tests store would make
+    the charts' figures differ from the set's); ``now`` is when it ends."""
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     catalogue = load_catalogue()
     plans = load_plans(catalogue=catalogue)
     items = _validated(catalogue, now)
-    demo = Demo(test_dsn, now, catalogue, plans, len(items))
-    asyncio.run(_store(test_dsn, catalogue, items, now))
-    asyncio.run(_judge(test_dsn, demo))
-    return demo
+    with fresh_database(embedded_stack.dsn, f"ontrack_test_obs_{os.getpid()}") as dsn:
+        demo = Demo(dsn, now, catalogue, plans, len(items))
+        asyncio.run(_store(dsn, catalogue, items, now))
+        asyncio.run(_judge(dsn, demo))
+        yield demo

@@ -13,9 +13,9 @@
 - 5G: month-end base stations per district and village coverage;
 - water: quarterly near-shore surveys, each revised later the same day.
 
-Every source is named ``demo-…`` so panels per source can be told apart from what other
-tests store in the same database. ``alert_history`` gives alerts and their transitions as
-the alert engine would have recorded them.
+Every source is named ``demo-…``; the set is stored in a database of its own.
+``alert_history`` gives alerts and their transitions as the alert engine would have
+recorded them.
 """
 
 from __future__ import annotations
