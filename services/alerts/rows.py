@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, LiteralString
+from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection, AsyncCursor
 
@@ -111,7 +112,23 @@ class _Shared:
     def at(self, value: Any) -> Any:
         if not isinstance(value, datetime):
             return value
-        return self._instants.setdefault((value, value.tzinfo), value)
+        found = self._instants.get((value, value.tzinfo))
+        if found is None:
+            found = self._instants[(value, value.tzinfo)] = _fixed(value)
+        return found
+
+
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
+
+
+def _fixed(t: datetime) -> datetime:
+    """``t`` in the fixed ``UTC`` zone when the session's zone is UTC (the same instant and
+    text): comparisons of datetimes in one fixed zone skip the offset arithmetic
+    (services.indicators.target_data.in_zone_of)."""
+    zone = t.tzinfo
+    if isinstance(zone, ZoneInfo) and zone.key in _UTC_ZONES:
+        return t.replace(tzinfo=UTC)
+    return t
 
 
 @dataclass
