@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -92,7 +93,7 @@ class Scope:
     sources: tuple[str, ...]
 
     def allows_indicator(self, indicator: str) -> bool:
-        return _any_match(indicator, self.indicators)
+        return _allows_indicator(indicator, self.indicators)
 
     def allows_source(self, source: str) -> bool:
         return _any_match(source, self.sources)
@@ -102,7 +103,15 @@ class Scope:
 
 
 def _any_match(value: str, patterns: Iterable[str]) -> bool:
+    if "*" in patterns:  # matches every text: no pattern to run per record
+        return True
     return any(fnmatchcase(value, p) for p in patterns)
+
+
+@lru_cache(maxsize=4096)
+def _allows_indicator(indicator: str, patterns: tuple[str, ...]) -> bool:
+    """Checked for every record: the catalogue's few indicators, once per key scope."""
+    return _any_match(indicator, patterns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,8 +62,14 @@ def formula_errors(raw: object, index: int, line: int | None = None) -> list[Rec
     return found
 
 
+def _nests(value: object) -> bool:
+    return isinstance(value, dict | list)
+
+
 def nesting_problem(value: object, limit: int = MAX_DEPTH) -> str | None:
     """Why ``value`` is nested too deeply to be a reading, or None (no recursion here)."""
+    if limit >= 1 and isinstance(value, dict) and not any(map(_nests, value.values())):
+        return None  # the usual reading: an object of texts and numbers
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
