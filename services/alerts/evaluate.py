@@ -151,15 +151,17 @@ def judge(
     rules: Sequence[Rule],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     *,
-    known: Container[str] | None = None,
+    known: Container[tuple[str, str]] | None = None,
 ) -> Judgement:
     """Assess every target and compute every rule's signal for its targets and series.
 
-    ``known``: the fingerprints of every stored alert. Given it, a check that does not
-    breach and has no stored alert is counted but not kept (``advance`` would leave its
+    ``known``: the (rule id, subject) of every stored alert. Given it, a check that does
+    not breach and has no stored alert is counted but not kept (``advance`` would leave its
     alert inactive and store nothing), so a judgement of a million quiet series holds only
-    the few checks that matter. Checks of a rule that does not tell its subjects apart
-    (they may share a fingerprint) are always kept.
+    the few checks that matter, and their fingerprints are not even computed. A rule that
+    names its subject in its fingerprint (``identify_by``) has one alert per subject, so
+    (rule, subject) tells whether one is stored; checks of other rules (subjects may share
+    a fingerprint) are always kept.
     """
     now = snapshot.now
     target_rules = Chooser([r for r in rules if r.kind in TARGET_KINDS])
@@ -177,17 +179,17 @@ def judge(
 class _Checks:
     """The checks of a judgement as they are made, and those only counted (see ``judge``)."""
 
-    def __init__(self, known: Container[str] | None) -> None:
+    def __init__(self, known: Container[tuple[str, str]] | None) -> None:
         self.known = known
         self.kept: list[Check] = []
         self.unkept: Counter[str] = Counter()
 
-    def matter(self, rule: Rule, subject_label: str, key: str, signal: Signal) -> bool:
+    def matter(self, rule: Rule, subject_label: str, subject: str, signal: Signal) -> bool:
         """Whether to keep the check (else it is counted)."""
         if (
             self.known is None
             or signal.firing_condition
-            or key in self.known
+            or (rule.id, subject) in self.known
             or not _tells_apart(rule, subject_label)
         ):
             return True
@@ -222,8 +224,8 @@ def _target(
         subject = inp.target.id
         for rule in chosen:
             signal, applied = target_signal(rule, inp, a, now)
-            key = alert_fingerprint(applied, labels)
-            if out.matter(applied, "target", key, signal):
+            if out.matter(applied, "target", subject, signal):
+                key = alert_fingerprint(applied, labels)
                 out.kept.append(Check(applied, subject, key, signal, labels, values, explanation))
     return TargetStatus(given.target, inp.family, a, feed, explanation, now)
 
@@ -232,19 +234,18 @@ def _series(si: SeriesInput, rules: Chooser, now: datetime, out: _Checks) -> Non
     """Make a check per rule that applies to one series."""
     labels = series_labels(si)
     chosen = rules.choose(labels)
+    subject = si.key
     kept = []
     for rule in chosen:
         signal = series_signal(rule, si, now)
-        key = alert_fingerprint(rule, labels)
-        if out.matter(rule, "series", key, signal):
-            kept.append((rule, key, signal))
+        if out.matter(rule, "series", subject, signal):
+            kept.append((rule, alert_fingerprint(rule, labels), signal))
     if not kept:
         return
     feed = feed_of(si.last_seen, si.cadence, now)
     explanation = Lazy(series_explanation, si, feed)
     values = Lazy(series_values, si, feed)
     lazy_labels = Lazy(series_labels, si)
-    subject = si.key
     for rule, key, signal in kept:
         out.kept.append(Check(rule, subject, key, signal, lazy_labels, values, explanation))
 

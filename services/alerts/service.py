@@ -7,8 +7,8 @@ evaluated as soon as the events arrive. Kafka offsets are committed only after t
 evaluation covering them is committed to the database, so an event is never lost; a
 repeated one only re-evaluates (idempotent).
 
-One evaluation: read the data (services.alerts.data) and the fingerprints of the stored
-alerts, judge it (pure, in a thread; only the checks that breach or have an alert are
+One evaluation: read the data (services.alerts.data) and which rule and subject each
+stored alert is about, judge it (pure, in a thread; only the checks that breach or have an alert are
 kept), then in one transaction: take the engine lock, check this engine still leads, load
 the prior alert states, step them, store statuses, states and transitions
 (services.alerts.store).
@@ -37,7 +37,7 @@ from services.alerts.evaluate import Outcome, advance, judge
 from services.alerts.events import AggregateEvents
 from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
-from services.alerts.store import count_alerts, load_alerts, lock, save, stored_fingerprints
+from services.alerts.store import count_alerts, load_alerts, lock, save, stored_subjects
 from services.alerts.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
@@ -97,7 +97,7 @@ class AlertEngine:
         start = time.perf_counter()
         u = self.universe
         async with self.pool.connection() as conn:
-            known = await stored_fingerprints(conn)
+            known = await stored_subjects(conn)
             snapshot = await load_snapshot(conn, u, now, indicators)
             await conn.commit()
             judgement = await asyncio.to_thread(

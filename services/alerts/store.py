@@ -19,7 +19,7 @@ from psycopg import AsyncConnection
 from services.alerts.evaluate import AlertRecord, Outcome, TargetStatus
 from services.alerts.lifecycle import AlertState, State, Transition
 
-__all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_fingerprints"]
+__all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_subjects"]
 
 Row = tuple[Any, ...]
 LOCK_KEY = 0x6F6E747261636B01  # "ontrack" + 1: the alert engine's advisory lock
@@ -103,10 +103,10 @@ async def lock(conn: AsyncConnection[Row]) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
-async def stored_fingerprints(conn: AsyncConnection[Row]) -> frozenset[str]:
-    """The fingerprint of every stored alert (alerts are never deleted)."""
-    cur = await conn.execute("SELECT fingerprint FROM alerts")
-    return frozenset(str(r[0]) for r in await cur.fetchall())
+async def stored_subjects(conn: AsyncConnection[Row]) -> frozenset[tuple[str, str]]:
+    """The (rule id, subject) of every stored alert (alerts are never deleted)."""
+    cur = await conn.execute("SELECT rule_id, subject FROM alerts")
+    return frozenset((str(rule), str(subject)) for rule, subject in await cur.fetchall())
 
 
 async def count_alerts(conn: AsyncConnection[Row]) -> int:

@@ -215,10 +215,9 @@ def test_rules_select_targets_by_labels() -> None:
     assert out.checks == 0 and out.alerts == ()
 
 
-def test_judging_with_the_stored_fingerprints_keeps_only_what_matters_and_changes_no_outcome() -> (
-    None
-):
-    """``judge(..., known=stored)`` drops the quiet checks without alerts: every outcome
+def test_judging_with_the_stored_alerts_keeps_only_what_matters_and_changes_no_outcome() -> None:
+    """``judge(..., known=stored)`` drops the quiet checks without alerts (known by rule and
+    subject): every outcome
     (alerts, transitions, counts) is the one of the judgement that keeps them all."""
     s = Settings()
     u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
@@ -227,7 +226,7 @@ def test_judging_with_the_stored_fingerprints_keeps_only_what_matters_and_change
     for step in (0, 60, 3600, 86400 * 2, 86400 * 40):
         at = replace(snapshot, now=snapshot.now + timedelta(seconds=step))
         every = judge(at, u.rules)
-        quiet = judge(at, u.rules, known=set(priors))
+        quiet = judge(at, u.rules, known={(a.state.rule_id, a.subject) for a in priors.values()})
         assert len(quiet.checks) < len(every.checks)
         assert every.unkept == {}
         full, kept = advance(every, priors), advance(quiet, priors)
