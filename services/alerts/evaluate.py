@@ -41,7 +41,13 @@ from services.alerts.lazy import Lazy
 from services.alerts.lifecycle import AlertState, State, Transition, alert_fingerprint, step
 from services.alerts.rules import Rule, format_duration, render_annotations
 from services.alerts.selection import Chooser
-from services.alerts.signals import SERIES_KINDS, TARGET_KINDS, series_signal, target_signal
+from services.alerts.signals import (
+    CLOSED,
+    SERIES_KINDS,
+    TARGET_KINDS,
+    series_signal,
+    target_signal,
+)
 from services.indicators.assess import DEFAULT_THRESHOLDS, Assessment, Thresholds, assess
 from services.indicators.baseline import resolve_baseline
 from services.indicators.plan_model import Target
@@ -184,17 +190,16 @@ class _Checks:
         self.kept: list[Check] = []
         self.unkept: Counter[str] = Counter()
 
-    def matter(self, rule: Rule, subject_label: str, subject: str, signal: Signal) -> bool:
-        """Whether to keep the check (else it is counted)."""
+    def quiet(self, rule: Rule, subject_label: str, subject: str) -> bool:
+        """Whether a check of ``rule`` that does not breach is only counted (and count it)."""
         if (
             self.known is None
-            or signal.firing_condition
             or (rule.id, subject) in self.known
             or not _tells_apart(rule, subject_label)
         ):
-            return True
+            return False
         self.unkept[rule.kind] += 1
-        return False
+        return True
 
 
 def _tells_apart(rule: Rule, subject_label: str) -> bool:
@@ -222,11 +227,15 @@ def _target(
     if chosen:
         values = Lazy(target_values, inp, a, feed)
         subject = inp.target.id
+        closed = a.status in CLOSED  # its signals recover and never breach
         for rule in chosen:
+            if closed and out.quiet(rule, "target", subject):
+                continue
             signal, applied = target_signal(rule, inp, a, now)
-            if out.matter(applied, "target", subject, signal):
-                key = alert_fingerprint(applied, labels)
-                out.kept.append(Check(applied, subject, key, signal, labels, values, explanation))
+            if not signal.firing_condition and out.quiet(applied, "target", subject):
+                continue
+            key = alert_fingerprint(applied, labels)
+            out.kept.append(Check(applied, subject, key, signal, labels, values, explanation))
     return TargetStatus(given.target, inp.family, a, feed, explanation, now)
 
 
@@ -238,7 +247,7 @@ def _series(si: SeriesInput, rules: Chooser, now: datetime, out: _Checks) -> Non
     kept = []
     for rule in chosen:
         signal = series_signal(rule, si, now)
-        if out.matter(rule, "series", subject, signal):
+        if signal.firing_condition or not out.quiet(rule, "series", subject):
             kept.append((rule, alert_fingerprint(rule, labels), signal))
     if not kept:
         return

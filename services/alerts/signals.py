@@ -45,6 +45,7 @@ from services.indicators.units import UnitError, converter
 
 __all__ = [
     "BUCKET_WIDTHS",
+    "CLOSED",
     "SERIES_KINDS",
     "TARGET_KINDS",
     "bucket_width",
@@ -55,7 +56,7 @@ __all__ = [
 TARGET_KINDS = frozenset({"off_trajectory", "projected_miss", "burn_rate"})
 SERIES_KINDS = frozenset({"stale_feed", "threshold"})
 BUCKET_WIDTHS: dict[timedelta, str] = {timedelta(hours=1): "hour", timedelta(days=1): "day"}
-_CLOSED = ("met", "missed")
+CLOSED = frozenset({"met", "missed"})  # statuses of targets whose alerts recover at once
 
 
 def bucket_width(rule: ThresholdRule) -> str | None:
@@ -67,7 +68,7 @@ def target_signal(
     rule: Rule, inp: TargetInput, a: Assessment, now: datetime
 ) -> tuple[Signal, Rule]:
     """The signal of a target rule (without labels), and the rule to step it with."""
-    if a.status in _CLOSED:
+    if a.status in CLOSED:
         return _closed(rule, inp, a), _at_once(rule)
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
