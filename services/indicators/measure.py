@@ -27,7 +27,7 @@ from services.indicators.target_data import (
     month_start,
     month_table,
 )
-from services.indicators.trajectory import expected_at, milestone
+from services.indicators.trajectory import expected_at, level_factor_of, milestone
 
 __all__ = ["MIN_DAYS", "Measure", "latest_effective", "measure", "period_end", "period_year"]
 
@@ -83,7 +83,9 @@ def _level(target: Target, data: TargetData, now: datetime, scale: float) -> Mea
     if days:
         mean = sum(v for _, v in days) / len(days) * scale
         basis = f"mean of {len(days)} daily values over the last 12 months"
-        return Measure(mean, _level_at(target, end), basis, year, days[-1][0], len(days), True)
+        factor = sum(level_factor_of(target, t) for t, _ in days) / len(days)
+        expected = _level_at(target, end, factor)
+        return Measure(mean, expected, basis, year, days[-1][0], len(days), True)
     months = sorted(month_table(data, end - _YEAR, end, "mean").items())
     if not months:
         return None
@@ -91,11 +93,15 @@ def _level(target: Target, data: TargetData, now: datetime, scale: float) -> Mea
     mean = sum(v * w for (_, v), w in zip(months, weights, strict=True)) / sum(weights) * scale
     basis = f"mean of {len(months)} monthly values over the last 12 months"
     as_of = month_start(months[-1][0])
-    return Measure(mean, _level_at(target, end), basis, year, as_of, len(months), True)
+    factors = [level_factor_of(target, month_start(m)) for m, _ in months]
+    factor = sum(f * w for f, w in zip(factors, weights, strict=True)) / sum(weights)
+    return Measure(mean, _level_at(target, end, factor), basis, year, as_of, len(months), True)
 
 
-def _level_at(target: Target, end: datetime) -> float:
-    level = milestone(target, end)
+def _level_at(target: Target, end: datetime, factor: float = 1.0) -> float:
+    """The annual level the path expects at ``end``, times the seasonal ``factor`` of the
+    days the mean covers: a window of winter days alone is expected to be winter-high."""
+    level = milestone(target, end) * factor
     return min(level, 100.0) if target.kind == "ratio" and target.unit == "%" else level
 
 

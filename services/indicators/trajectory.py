@@ -29,6 +29,7 @@ __all__ = [
     "expected_annual",
     "expected_at",
     "flow_share",
+    "level_factor_of",
     "level_factor_to_date",
     "level_factors",
     "milestone",
@@ -86,6 +87,14 @@ def flow_share(target: Target, t: datetime) -> float:
     weights = month_weights(target, local.year)
     done = sum(weights[: local.month - 1])
     return done + weights[local.month - 1] * _month_elapsed(local)
+
+
+def level_factor_of(target: Target, t: datetime) -> float:
+    """The level factor of ``t``'s month (1 without a monthly profile)."""
+    if target.trajectory.monthly_profile is None:
+        return 1.0
+    local = t.astimezone(CITY_TZ)
+    return level_factors(target, local.year)[local.month - 1]
 
 
 def level_factor_to_date(target: Target, t: datetime) -> float:

@@ -129,6 +129,8 @@ def teu_year(total: float) -> TargetData:
 
 PM_HIGH = TargetData(daily=day_points(at(2024, 1), at(2025, 8), pm_day(35.0)))
 PM_WINTER = TargetData(daily=day_points(at(2024, 1), at(2025, 2, 15), pm_day(29.0)))
+# The first two weeks of data ever, in January: winter-high, as the profile says
+PM_FIRST_WEEKS = TargetData(daily=day_points(at(2023, 1), at(2023, 1, 15), pm_day(29.0)))
 HEAVY_ONE = TargetData(
     daily=day_points(at(2024, 1), at(2025, 3), lambda t: float(t == at(2025, 1, 9)))
 )
@@ -172,6 +174,9 @@ CASES: list[tuple[str, Target, TargetData, datetime, Thresholds, str, dict[str, 
       "projection": lambda p: p.value == pytest.approx(35.0, rel=0.01)}),
     ("PM2.5 in winter following its profile", PM25, PM_WINTER, at(2025, 2, 15), Thresholds(),
      "on_track", {"actual": lambda a: a > 40, "expected": lambda e: e > 40, "behind": False}),
+    ("PM2.5, the first two weeks of data, in January, against January's level", PM25,
+     PM_FIRST_WEEKS, at(2023, 1, 15), Thresholds(), "on_track",
+     {"actual": lambda a: a > 40, "expected": lambda e: e > 40, "behind": False}),
     ("one heavily polluted day against zero", HEAVY, HEAVY_ONE, at(2025, 3, 1), Thresholds(),
      "off_track", {"actual": 1.0, "shortfall": 1.0, "behind": True}),
     ("no data", G5, TargetData(), at(2025, 6, 1), Thresholds(), "no_data",
