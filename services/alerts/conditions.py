@@ -156,6 +156,11 @@ class BurnRateInput:
     status: str = ""
 
 
+def _rate(value: float) -> str:
+    """A burn rate as people read it: ∞ when all progress stopped (or a ceiling is used up)."""
+    return "∞" if math.isinf(value) else f"{value:.2f}"
+
+
 def burn_rate(needed_pace: float, recent_pace: float) -> float:
     """How many times faster than the recent pace the target now needs to move.
 
@@ -180,7 +185,7 @@ def check_burn_rate(rule: BurnRateRule, data: BurnRateInput) -> Signal:
     short = burn_rate(data.needed_pace, data.short_pace)
     long = burn_rate(data.needed_pace, data.long_pace)
     windows = f"{format_duration(rule.short)} / {format_duration(rule.long)}"
-    seen = f"burn rate {short:.2f} / {long:.2f} over {windows}"
+    seen = f"burn rate {_rate(short)} / {_rate(long)} over {windows}"
     if short >= rule.factor and long >= rule.factor:
         return _breach(min(short, long), f"{seen}, both at least {rule.factor:g}")
     if short < rule.recovery_factor:

@@ -172,7 +172,9 @@ def test_a_ceiling_states_both_windows_as_allowed_over_used() -> None:
 def test_a_ceiling_with_nothing_left_burns_infinitely_fast_when_anything_is_used() -> None:
     got = burn_input(RULE, inp("flow", FLOW, comparator="<="), assessment(needed=0.0), NOW)
     assert got.short_pace == 0.0
-    assert check_burn_rate(RULE, got).value == math.inf
+    signal = check_burn_rate(RULE, got)
+    assert signal.value == math.inf
+    assert "burn rate ∞ / ∞ over 7d / 30d" in signal.reason
 
 
 @pytest.mark.parametrize(
