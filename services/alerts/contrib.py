@@ -16,8 +16,9 @@ A value made by one source has no contributors.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -51,20 +52,35 @@ class Contribution:
 
 
 def contributions(inp: TargetInput, now: datetime, limit: int = 5) -> tuple[Contribution, ...]:
-    """The ``limit`` sources pulling hardest against the target, worst first."""
+    """The ``limit`` sources pulling hardest against the target, worst first.
+
+    Every source is ranked, but only the ones kept are described (a city of thousands of
+    stations has five contributors, not thousands of sentences).
+    """
     if len(inp.sources) < 2:
         return ()
     target = inp.target
     if target.kind == "level-mean" or (target.kind == "ratio" and inp.data.daily_flags):
-        found = list(_levels(inp, now))
+        found, describe = _levels(inp, now)
     elif target.kind == "flow":
-        found = list(_flows(inp, now))
+        found, describe = _flows(inp, now)
     elif target.kind in ("stock", "capacity") and inp.combine != "mean":
-        found = list(_stocks(inp, now))
+        found, describe = _stocks(inp, now)
     else:
         return ()
-    found.sort(key=lambda c: (c.effect is None, c.effect or 0.0, -c.value))
-    return tuple(found[:limit])
+    top = heapq.nsmallest(limit, found, key=_rank)  # as sorted(found, key=_rank)[:limit]
+    return tuple(Contribution(*part, describe(*part)) for part in top)
+
+
+_Part = tuple[str, float, float | None, float | None, float | None]
+"""A source's contribution without its text: source, value, share, change, effect."""
+_Describe = Callable[[str, float, float | None, float | None, float | None], str]
+
+
+def _rank(p: _Part) -> tuple[bool, float, float]:
+    """Pulling hardest first (most negative effect), unknown effects last, larger values first."""
+    effect = p[4]
+    return (effect is None, effect or 0.0, -p[1])
 
 
 def _unit(target: Target) -> str:
@@ -92,7 +108,7 @@ def _zoned(inp: TargetInput, *bounds: datetime) -> list[datetime]:
     return [in_zone_of(t, sample) if sample is not None else t for t in bounds]
 
 
-def _levels(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
+def _levels(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe]:
     target = inp.target
     scale = 100.0 if target.kind == "ratio" else 1.0
     first = year_bounds(period_year(target, now))[0]
@@ -106,20 +122,32 @@ def _levels(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
             means[source] = sum(b.mean for b in rows) / len(rows) * scale
     n = len(means)
     if n < 2:
-        return
+        return iter(()), _no_text
     city = sum(means.values()) / n
     sign = 1.0 if target.higher_is_better else -1.0
     unit = _unit(target)
-    for source, value in means.items():
+    since = f"{start.astimezone(CITY_TZ):%Y-%m-%d}"
+
+    def parts() -> Iterator[_Part]:
+        for source, value in means.items():
+            moves = (value - city) / (n - 1)
+            yield (source, value, None, None, sign * moves)
+
+    def describe(source: str, value: float, *_: float | None) -> str:
         moves = (value - city) / (n - 1)
-        text = (
-            f"{source}: {fmt(value)}{unit} on average since {start.astimezone(CITY_TZ):%Y-%m-%d}"
+        return (
+            f"{source}: {fmt(value)}{unit} on average since {since}"
             f"; moves the city mean by {_signed(moves)}{unit}"
         )
-        yield Contribution(source, value, None, None, sign * moves, text)
+
+    return parts(), describe
 
 
-def _flows(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
+def _no_text(*_: object) -> str:
+    return ""
+
+
+def _flows(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe]:
     target = inp.target
     first = year_bounds(period_year(target, now))[0]
     now = period_end(target, now)
@@ -133,20 +161,26 @@ def _flows(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
         totals[source] = (ytd, sum(b.sum for b in before) if before else None)
     whole = sum(v for v, _ in totals.values())
     unit = _unit(target)
-    for source, (ytd, prior) in totals.items():
-        share = ytd / whole if whole else None
-        change = ytd - prior if prior is not None else None
-        if not target.higher_is_better:
-            effect: float | None = -ytd
-        else:
-            effect = change
+
+    def parts() -> Iterator[_Part]:
+        for source, (ytd, prior) in totals.items():
+            share = ytd / whole if whole else None
+            change = ytd - prior if prior is not None else None
+            effect = change if target.higher_is_better else -ytd
+            yield (source, ytd, share, change, effect)
+
+    def describe(
+        source: str, ytd: float, share: float | None, change: float | None, *_: float | None
+    ) -> str:
         text = f"{source}: {fmt(ytd)}{unit} in {first.year} so far"
         if change is not None:
             text += f", {_signed(change)} against the same days of {first.year - 1}"
-        yield Contribution(source, ytd, share, change, effect, text)
+        return text
+
+    return parts(), describe
 
 
-def _stocks(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
+def _stocks(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe]:
     target = resolve_baseline(inp.target, inp.data)
     now = period_end(target, now)
     then = now - STOCK_WINDOW
@@ -161,15 +195,23 @@ def _stocks(inp: TargetInput, now: datetime) -> Iterator[Contribution]:
     whole = sum(v for v, _ in values.values())
     sign = 1.0 if target.higher_is_better else -1.0
     unit = _unit(target)
-    for source, (value, before) in values.items():
-        share = value / whole if whole else 0.0
-        change = value - before
-        effect = sign * (change - share * expected)
-        text = (
+
+    def parts() -> Iterator[_Part]:
+        for source, (value, before) in values.items():
+            share = value / whole if whole else 0.0
+            change = value - before
+            yield (source, value, share, change, sign * (change - share * expected))
+
+    def describe(
+        source: str, value: float, share: float | None, change: float | None, effect: float | None
+    ) -> str:
+        assert share is not None and change is not None and effect is not None
+        return (
             f"{source}: {fmt(value)}{unit}, {_signed(change)} in 90 days "
             f"({_signed(effect)} against its {share:.0%} share of the {fmt(expected)} expected)"
         )
-        yield Contribution(source, value, share, change, effect, text)
+
+    return parts(), describe
 
 
 def _last_before(buckets: Sequence[Bucket], end: datetime) -> float | None:
