@@ -3,8 +3,8 @@
 What is read: the rollups (city rows under source ``*``, per-source rows, hourly rows for
 short burn-rate windows, newest buckets for threshold rules), ``air_quality_days``
 (targets counted in days), the series' last reading times (freshness) and, for regional
-targets, which region each source reports for — all in one pipelined round trip
-(services.alerts.rows). The rows become targets' data with services.alerts.shape.
+targets, which region each source reports for — each query streamed a few thousand rows
+at a time (services.alerts.rows). The rows become targets' data with services.alerts.shape.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput, target_labels
-from services.alerts.rows import ReadPlan, Row, Rows, read_rows
+from services.alerts.columns import SeriesKind
+from services.alerts.inputs import Bucket, Snapshot, TargetInput, target_labels
+from services.alerts.rows import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
 from services.alerts.shape import AQI_FLAGS, combine_sources, flag_data, target_data
 from services.alerts.signals import bucket_width
@@ -140,10 +141,9 @@ async def load_snapshot(
         fresh = set(wanted)
         for t in targets:
             fresh |= _raw_ancestors(u.catalogue, t.indicator)
-    rows = await read_rows(conn, plan, u.history, now, fresh)
+    rows = await read_rows(conn, plan, u.history, now, fresh, _describer(u, wanted))
     inputs = [i for t in targets if (i := _target_input(t, u, rows)) is not None]
-    series = list(_series_inputs(u, rows, wanted))
-    return Snapshot(now, tuple(inputs), tuple(series), complete=wanted is None)
+    return Snapshot(now, tuple(inputs), rows.series, complete=wanted is None)
 
 
 def _last_seen(u: Universe, rows: Rows, indicator: str, sources: Iterable[str]) -> datetime | None:
@@ -168,9 +168,9 @@ def _target_input(t: Target, u: Universe, rows: Rows) -> TargetInput | None:
     seen = _last_seen(u, rows, t.indicator, ("*",))
     if t.region is not None:
         members = {s for (i, s), r in rows.regions.items() if i == t.indicator and r == t.region}
-        sources = {s: b for s, b in sources.items() if s in members}
-        months = rows.sources.get((t.indicator, "month"), {})
-        months = {s: b for s, b in months.items() if s in members}
+        sources = {s: sources[s] for s in sources if s in members}
+        by_month: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "month"), {})
+        months = {s: by_month[s] for s in by_month if s in members}
         day = combine_sources(sources, combine=ind.combine, cumulative=ind.cumulative)
         month = combine_sources(months, combine=ind.combine, cumulative=ind.cumulative)
         seen = _last_seen(u, rows, t.indicator, members)
@@ -190,26 +190,10 @@ def _aqi_input(t: Target, ind: Indicator, u: Universe, rows: Rows) -> TargetInpu
     pick = 0 if AQI_FLAGS[t.indicator] == "good" else 1
     seen = _last_seen(u, rows, t.indicator, ("*",))
     data = flag_data(t, [(d, flags[pick]) for d, *flags in rows.aqi_city], u.tz, seen)
-    zone = ZoneInfo(u.tz)
-    flagged: dict[tuple[date, bool], Bucket] = {}  # a day's flag is the same for every station
-    stations = {
-        s: tuple(_flag_bucket(d, flags[pick], zone, flagged) for d, *flags in days)
-        for s, days in rows.aqi_stations.items()
-    }
+    stations = rows.aqi_stations.buckets(AQI_FLAGS[t.indicator], ZoneInfo(u.tz))
     return TargetInput(
         t, family=ind.family, data=data, cadence=ind.cadence_max, combine="mean", sources=stations
     )
-
-
-def _flag_bucket(
-    day: date, flag: bool, zone: ZoneInfo, made: dict[tuple[date, bool], Bucket]
-) -> Bucket:
-    found = made.get((day, flag))
-    if found is None:
-        at = datetime.combine(day, time(), zone)
-        v = 1.0 if flag else 0.0
-        found = made[(day, flag)] = Bucket(at, 1, v, v, v, v, v, at)
-    return found
 
 
 def _hourly(t: Target, buckets: Sequence[Bucket]) -> tuple[Point, ...]:
@@ -217,21 +201,20 @@ def _hourly(t: Target, buckets: Sequence[Bucket]) -> tuple[Point, ...]:
     return tuple((b.at, b.aggregate(name)) for b in buckets)
 
 
-def _series_inputs(u: Universe, rows: Rows, wanted: set[str] | None) -> Iterable[SeriesInput]:
-    for indicator, source in sorted(rows.fresh):
-        last_seen = rows.fresh[(indicator, source)]
-        ind = u.catalogue.find(indicator)
-        if source == "*" or ind is None or ind.derived:
-            continue
-        if wanted is not None and indicator not in wanted:
-            continue
-        yield SeriesInput(
-            indicator=indicator,
-            source=source,
-            family=ind.family,
-            unit=ind.unit,
-            scope=rows.regions.get((indicator, source), "city"),
-            last_seen=last_seen,
-            cadence=ind.cadence_max,
-            latest=rows.latest.get((indicator, source), {}),
-        )
+def _describer(u: Universe, wanted: set[str] | None) -> Describe:
+    """What the series of an indicator share, for the indicators whose series are judged:
+    pushed ones (not derived), all of them or those ``wanted``."""
+    known: dict[str, SeriesKind | None] = {}
+
+    def describe(indicator: str) -> SeriesKind | None:
+        if indicator not in known:
+            ind = u.catalogue.find(indicator)
+            skip = ind is None or ind.derived or (wanted is not None and indicator not in wanted)
+            known[indicator] = (
+                None
+                if skip or ind is None
+                else SeriesKind(indicator, ind.family, ind.unit, ind.cadence_max)
+            )
+        return known[indicator]
+
+    return describe

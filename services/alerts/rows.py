@@ -1,14 +1,14 @@
-"""The queries the data layer runs, in one pipelined round trip, and the rows they return.
+"""The queries the data layer runs, one after the other, and the rows they return.
 
 :class:`ReadPlan` says what to read (worked out by services.alerts.data from the targets
-and rules); :func:`read_rows` runs every query in a psycopg pipeline and gathers the
-rows into :class:`Rows`.
+and rules); :func:`read_rows` runs the queries one after the other, streams each a few
+thousand rows at a time and gathers the rows into :class:`Rows`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
@@ -16,13 +16,16 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection, AsyncCursor
 
+from services.alerts.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
 from services.alerts.inputs import Bucket
 from services.alerts.universe import History
 from services.indicators.plan_model import CITY_TZ
 
-__all__ = ["ReadPlan", "Row", "Rows", "read_rows"]
+__all__ = ["Describe", "ReadPlan", "Row", "Rows", "read_rows"]
 
 Row = tuple[Any, ...]
+Describe = Callable[[str], SeriesKind | None]
+"""What the series of an indicator share; None for an indicator whose series are not judged."""
 
 # --- SQL ---------------------------------------------------------------------------------
 
@@ -56,6 +59,7 @@ _FRESHNESS: LiteralString = """
 SELECT indicator, source, max(last_ts) FROM rollups
 WHERE width = 'year' AND (%(all)s OR indicator = ANY(%(indicators)s))
 GROUP BY indicator, source
+ORDER BY indicator COLLATE "C", source COLLATE "C"
 """
 
 _AQI_CITY: LiteralString = """
@@ -157,21 +161,23 @@ class ReadPlan:
 
 @dataclass
 class Rows:
-    """What the queries returned, keyed the way services.alerts.data looks it up."""
+    """What the queries returned, keyed the way services.alerts.data looks it up.
+
+    ``fresh`` holds the last reading times of the city's series (source ``*``) and of the
+    sources that report for a region; ``series`` every series judged on its own (sorted
+    by indicator and source), with its newest buckets. Per-source buckets, stations'
+    flags and series are held as columns (services.alerts.columns).
+    """
 
     city: dict[tuple[str, str], list[Bucket]] = field(default_factory=lambda: defaultdict(list))
     hourly: dict[str, list[Bucket]] = field(default_factory=lambda: defaultdict(list))
-    sources: dict[tuple[str, str], dict[str, list[Bucket]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    sources: dict[tuple[str, str], SourceBuckets] = field(
+        default_factory=lambda: defaultdict(SourceBuckets)
     )
     fresh: dict[tuple[str, str], datetime] = field(default_factory=dict)
     aqi_city: list[tuple[date, bool, bool]] = field(default_factory=list)
-    aqi_stations: dict[str, list[tuple[date, bool, bool]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    latest: dict[tuple[str, str], dict[str, Bucket]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    aqi_stations: FlagDays = field(default_factory=FlagDays)
+    series: SeriesColumns = field(default_factory=SeriesColumns)
     regions: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -181,13 +187,16 @@ async def read_rows(
     h: History,
     now: datetime,
     fresh: set[str] | None,
+    describe: Describe,
 ) -> Rows:
     """Run the plan's queries (``fresh``: the indicators whose freshness to read, None
-    for all) and gather their rows."""
-    queries: list[tuple[str, LiteralString, dict[str, Any]]] = [
-        ("city", _CITY, _unnest(plan.city)),
-        ("fresh", _FRESHNESS, {"all": fresh is None, "indicators": sorted(fresh or ())}),
-    ]
+    for all) and gather their rows; a series is kept if ``describe`` knows its indicator."""
+    queries: list[tuple[str, LiteralString, dict[str, Any]]] = []
+    if plan.regional:  # first: the series' scopes are known when their freshness is read
+        params = {"indicators": sorted(plan.regional), "since": now - h.regions}
+        queries.append(("regions", _REGIONS, params))
+    queries.append(("city", _CITY, _unnest(plan.city)))
+    queries.append(("fresh", _FRESHNESS, {"all": fresh is None, "indicators": sorted(fresh or ())}))
     if plan.hourly:
         queries.append(
             ("hourly", _HOURLY, {"indicators": sorted(plan.hourly), "since": now - h.hourly_max})
@@ -201,22 +210,25 @@ async def read_rows(
     for width, indicators in plan.latest.items():
         params = {"indicators": sorted(indicators), "widths": [width], "since": now - h.threshold}
         queries.append(("latest", _LATEST, params))
-    if plan.regional:
-        params = {"indicators": sorted(plan.regional), "since": now - h.regions}
-        queries.append(("regions", _REGIONS, params))
-    cursors: list[tuple[str, AsyncCursor[Row]]] = []
-    async with conn.pipeline():
-        for name, query, params in queries:
-            cur = conn.cursor()
-            await cur.execute(query, params)
-            cursors.append((name, cur))
     rows = Rows()
     same = _Shared()
-    for name, cur in cursors:  # a few thousand rows at a time; each result freed once read
-        while got := await cur.fetchmany(5000):
-            _take(rows, name, got, same)
-        await cur.close()
+    # One query at a time, each streamed a few thousand rows at a time: neither libpq nor
+    # Python ever holds a whole result (a pipeline would receive every result at once).
+    cur: AsyncCursor[Row] = conn.cursor()
+    for name, query, params in queries:
+        batch: list[Row] = []
+        async for row in cur.stream(query, params, size=_CHUNK):
+            batch.append(row)
+            if len(batch) >= _CHUNK:
+                _take(rows, name, batch, same, describe)
+                batch = []
+        _take(rows, name, batch, same, describe)
+    await cur.close()
+    rows.series.done()
     return rows
+
+
+_CHUNK = 2000  # rows of a result held at a time
 
 
 def _unnest(spans: Mapping[tuple[str, str], datetime]) -> dict[str, Any]:
@@ -229,7 +241,7 @@ def _unnest(spans: Mapping[tuple[str, str], datetime]) -> dict[str, Any]:
     }
 
 
-def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared) -> None:
+def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared, describe: Describe) -> None:
     n = same.name
     for r in got:
         if name == "city":
@@ -237,14 +249,25 @@ def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared) -> None:
         elif name == "hourly":
             rows.hourly[n(r[0])].append(_bucket(r[1:], same))
         elif name == "sources":
-            rows.sources[(n(r[0]), n(r[2]))][n(r[1])].append(_bucket(r[3:], same))
+            rows.sources[(n(r[0]), n(r[2]))].append(n(r[1]), _bucket(r[3:], same))
         elif name == "fresh":
-            rows.fresh[(n(r[0]), n(r[1]))] = same.at(r[2])
+            _take_fresh(rows, n(r[0]), n(r[1]), same.at(r[2]), describe)
         elif name == "aqi_city":
             rows.aqi_city.append((r[0], bool(r[1]), bool(r[2])))
         elif name == "aqi_stations":
-            rows.aqi_stations[n(r[0])].append((r[1], bool(r[2]), bool(r[3])))
+            rows.aqi_stations.append(n(r[0]), r[1], bool(r[2]), bool(r[3]))
         elif name == "latest":
-            rows.latest[(n(r[0]), n(r[1]))][n(r[2])] = _bucket(r[3:], same)
+            rows.series.add_newest(n(r[0]), n(r[1]), n(r[2]), _bucket(r[3:], same))
         elif name == "regions" and r[2] is not None:
             rows.regions[(n(r[0]), n(r[1]))] = n(r[2])
+
+
+def _take_fresh(
+    rows: Rows, indicator: str, source: str, last_seen: datetime, describe: Describe
+) -> None:
+    key = (indicator, source)
+    scope = rows.regions.get(key)
+    if source == "*" or scope is not None:
+        rows.fresh[key] = last_seen
+    if source != "*" and (kind := describe(indicator)) is not None:
+        rows.series.add(kind, source, scope if scope is not None else "city", last_seen)
