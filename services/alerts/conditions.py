@@ -133,11 +133,19 @@ def check_projected_miss(rule: ProjectedMissRule, data: ProjectedMissInput) -> S
         return _recovered(p, "target met")
     if p is None:
         return _band(None, "no projection yet")
-    if p < rule.below:
-        return _breach(p, f"probability of meeting the target {p:.0%} < {rule.below:.0%}")
-    if p > rule.recover_above:
-        return _recovered(p, f"probability of meeting the target {p:.0%}")
-    return _band(p, f"probability {p:.0%} is between {rule.below:.0%} and {rule.recover_above:.0%}")
+    below, above = rule.below, rule.recover_above
+    if p < below:
+        return _breach(p, f"probability of meeting the target {_share(p, below)} < {below:.0%}")
+    if p > above:
+        return _recovered(p, f"probability of meeting the target {_share(p, above)}")
+    return _band(p, f"probability {_share(p, below, above)} is between {below:.0%} and {above:.0%}")
+
+
+def _share(p: float, *limits: float) -> str:
+    """``p`` in whole percent, or to a tenth where whole percent would read as a limit
+    (19.6 % under a 20 % limit is not "20% < 20%")."""
+    whole = f"{p:.0%}"
+    return f"{p:.1%}" if any(whole == f"{x:.0%}" for x in limits) else whole
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,19 @@ def test_projected_miss(probability: float | None, status: str, expected: str) -
     assert outcome(signal) == expected
 
 
+@pytest.mark.parametrize(
+    ("probability", "reason"),
+    [
+        (0.2, "probability of meeting the target 20% < 50%"),
+        (0.496, "probability of meeting the target 49.6% < 50%"),  # not "50% < 50%"
+        (0.704, "probability of meeting the target 70.4%"),
+        (0.6, "probability 60% is between 50% and 70%"),
+    ],
+)
+def test_projected_miss_reasons_never_read_as_their_limit(probability: float, reason: str) -> None:
+    assert check_projected_miss(MISS, ProjectedMissInput(probability)).reason == reason
+
+
 # --- burn_rate -------------------------------------------------------------------------
 
 
