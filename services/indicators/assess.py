@@ -40,6 +40,7 @@ __all__ = [
     "Thresholds",
     "actual",
     "assess",
+    "assess_resolved",
 ]
 
 Status = Literal["on_track", "at_risk", "off_track", "met", "missed", "no_data"]
@@ -55,6 +56,7 @@ class Thresholds:
     at_risk_shortfall_pct: float = 2.0
     off_track_shortfall_pct: float = 5.0
     min_points: int = 3  # fewer points in the trend → no probability
+    min_months: int = 6  # yearly kinds: fewer months of history → no probability
     tolerance_pct: float = 1.0  # a projection this close to the target counts as meeting it
 
 
@@ -99,8 +101,19 @@ def assess(
 ) -> Assessment:
     """Judge ``target`` at ``now`` (tz-aware) from ``data``."""
     _require_aware(now)
+    return assess_resolved(resolve_baseline(target, data), data, now, thresholds)
+
+
+def assess_resolved(
+    target: Target,
+    data: TargetData,
+    now: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Assessment:
+    """``assess`` of a target whose baseline ``resolve_baseline`` has already taken from
+    ``data`` (as far as the data allows): the engine resolves it once per evaluation."""
+    _require_aware(now)
     days_left = max(0, (target.deadline_at - now).days)
-    target = resolve_baseline(target, data)
     m = measure(target, data, now)
     if m is None:
         status: Status = "met" if target.reported_met is not None else "no_data"
@@ -109,9 +122,10 @@ def assess(
     projection = project(target, data, now, m)
     probability = None
     if projection is not None:
-        probability = probability_met(
-            target, projection, thresholds.min_points, thresholds.tolerance_pct
-        )
+        # A yearly total or mean projected from a few months (one winter, say) is
+        # mostly a guess about the season: no probability until half a year is seen.
+        needed = thresholds.min_months if _yearly(target, data) else thresholds.min_points
+        probability = probability_met(target, projection, needed, thresholds.tolerance_pct)
     status = _status(target, data, now, m, shortfall_pct, probability, thresholds)
     step = pace(target, data, now, m)
     return Assessment(
@@ -172,6 +186,11 @@ def _status(
     if risky or shortfall_pct > th.at_risk_shortfall_pct:
         return "at_risk"
     return "on_track"
+
+
+def _yearly(target: Target, data: TargetData) -> bool:
+    """Judged on a year's total or mean: flows, level-means, ratios counted in days."""
+    return target.kind in ("flow", "level-mean") or (target.kind == "ratio" and data.daily_flags)
 
 
 def _met_early(target: Target, data: TargetData, m: Measure) -> bool:
