@@ -8,9 +8,9 @@
   what is already observed plus the rest of the year forecast month by month. Each past
   month is deseasonalised by the target's monthly profile (or its share of days), a
   Theil–Sen line is fitted to those annualised rates, and each remaining month gets its
-  share of the fitted rate — a seasonal-naive forecast with a robust drift. With less
-  than a year of months the drift is left out (their median level is carried forward):
-  a slope through one winter and spring is the season, not a trend.
+  share of the fitted rate — a seasonal-naive forecast with a robust drift. (From a few
+  months the drift is mostly the season the profile failed to remove: assess gives no
+  probability before ``Thresholds.min_months`` of history.)
 
 ``probability_met`` reads the interval as a two-piece normal distribution (10th and 90th
 percentiles at low and high) and returns the chance of meeting the target.
@@ -40,7 +40,6 @@ __all__ = ["Projection", "final", "probability_met", "project"]
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
 _RECENT = timedelta(days=731)
-_MIN_DRIFT_MONTHS = 12  # months of history before a yearly kind's projection takes a drift
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +105,7 @@ def _annual(
     table = month_table(data, month_start(cur - 24), now, "sum" if how == "sum" else "mean")
     units = {k: _units(how, k, v * scale, cur, now) for k, v in table.items()}
     hist = [(k, u / w) for k, u in sorted(units.items()) if k < cur and (w := _weight(target, k))]
-    if len(hist) < _MIN_DRIFT_MONTHS:
-        # Less than a year of months: a drift fitted to them is mostly the season the
-        # profile failed to remove; carry their level forward, without a slope.
-        trend = flat([r for _, r in hist], float(hist[-1][0])) if hist else None
-    else:
-        trend = theil_sen([float(k) for k, _ in hist], [r for _, r in hist])
+    trend = theil_sen([float(k) for k, _ in hist], [r for _, r in hist])
     if trend is None:
         return None
     year = target.deadline.year
