@@ -143,7 +143,11 @@ def collect(s: Settings, until: datetime) -> Outcome:
             continue
         statuses[tid] = status
         counts[status] += 1
-        series = _actual_series(target, monthly.get(target.indicator, []), aqi)
+        series = [
+            p
+            for p in _actual_series(target, monthly.get(target.indicator, []), aqi)
+            if p[0] < target.deadline_at  # what happens after the deadline is not its business
+        ]
         since = series[0][0] if series else until - timedelta(days=365)
         projection = (p_at, p_lo, p_v, p_hi) if p_at and None not in (p_lo, p_v, p_hi) else None
         chart = Chart(
@@ -159,7 +163,7 @@ def collect(s: Settings, until: datetime) -> Outcome:
             TargetSection(
                 tid,
                 f"{target.indicator} {target.comparator} "
-                f"{target.value:g} {unit} by {target.deadline}",
+                f"{_whole_or_tenth(target.value)} {unit} by {target.deadline}",
                 target.source_clause,
                 status,
                 actual,
@@ -210,6 +214,11 @@ def format_table(report: ReportData) -> str:
             f"{a.subject:<34} {a.summary}"
         )
     return "\n".join(lines)
+
+
+def _whole_or_tenth(v: float) -> str:
+    """26,000,000 or 88.8: a target value as the plan writes it."""
+    return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
 
 
 def _n(v: float | None) -> str:

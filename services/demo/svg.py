@@ -48,7 +48,10 @@ def _scale(chart: Chart) -> tuple[float, float, float, float]:
     t0, t1 = min(times), max(times)
     v0, v1 = min(values), max(values)
     span = (v1 - v0) or abs(v1) or 1.0
-    return t0, t1 if t1 > t0 else t0 + 1, v0 - 0.05 * span, v1 + 0.05 * span
+    low = v0 - 0.05 * span
+    if v0 >= 0 > low:
+        low = 0.0  # counts and totals: no axis below zero
+    return t0, t1 if t1 > t0 else t0 + 1, low, v1 + 0.05 * span
 
 
 def _fmt(v: float) -> str:
