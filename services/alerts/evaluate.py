@@ -48,7 +48,12 @@ from services.alerts.signals import (
     series_signal,
     target_signal,
 )
-from services.indicators.assess import DEFAULT_THRESHOLDS, Assessment, Thresholds, assess
+from services.indicators.assess import (
+    DEFAULT_THRESHOLDS,
+    Assessment,
+    Thresholds,
+    assess_resolved,
+)
 from services.indicators.baseline import resolve_baseline
 from services.indicators.plan_model import Target
 
@@ -219,7 +224,7 @@ def _target(
     built only for the checks that are kept as alerts: most are never breached.
     """
     inp = _resolved(given)
-    a = assess(inp.target, inp.data, now, thresholds)
+    a = assess_resolved(inp.target, inp.data, now, thresholds)
     feed = feed_of(inp.data.last_seen, inp.cadence, now)
     explanation = target_explanation(inp, a, contributions(inp, now), feed)
     labels = target_labels(inp.target, inp.family)

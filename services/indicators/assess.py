@@ -20,9 +20,11 @@ A target already met is never ``off_track``: a target the plan reports as reache
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Literal
 
 from services.indicators.baseline import resolve_baseline
@@ -196,12 +198,20 @@ def _yearly(target: Target, data: TargetData) -> bool:
 def _met_early(target: Target, data: TargetData, m: Measure) -> bool:
     """Reached before the deadline, for good: a stock or capacity, or a yearly flow's total."""
     if target.kind in ("stock", "capacity"):
+        if target.satisfied_by(m.actual):
+            return True
         end = target.deadline_at
-        earlier = (v for series in (data.monthly, data.daily) for _, v in _before(series, end))
-        return target.satisfied_by(m.actual) or any(target.satisfied_by(v) for v in earlier)
+        meets = operator.ge if target.comparator == ">=" else operator.le  # as satisfied_by
+        return any(
+            any(map(meets, map(_value, _before(series, end)), repeat(target.value)))
+            for series in (data.monthly, data.daily)
+        )
     if target.kind == "flow" and target.comparator == ">=":
         return m.year == target.deadline.year and m.actual >= target.value
     return False
+
+
+_value = operator.itemgetter(1)  # a point's value
 
 
 def _before(series: Sequence[Point], end: datetime) -> Sequence[Point]:
