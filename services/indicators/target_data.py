@@ -66,8 +66,13 @@ def months(t: datetime) -> float:
     return t.timestamp() / MONTH_SECONDS
 
 
+@lru_cache(maxsize=8192)
 def month_index(t: datetime) -> int:
-    """The local month of ``t`` as year * 12 + month - 1."""
+    """The local month of ``t`` as year * 12 + month - 1.
+
+    Cached by instant (equal instants are equal keys): every target's buckets start at the
+    same few hundred instants, and converting one to local time costs four times the look-up.
+    """
     local = t.astimezone(CITY_TZ)
     return local.year * 12 + local.month - 1
 
