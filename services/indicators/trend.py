@@ -113,7 +113,12 @@ def pairwise_slopes(px: Sequence[float], py: Sequence[float]) -> list[float]:
 
 
 def _finite_floats(values: Sequence[float]) -> bool:
-    return all(type(v) is float and math.isfinite(v) for v in values)
+    """Whether every value is a finite ``float`` (not a subclass). A sum of finite values
+    that overflows says no as well: the Python path gives the same slopes, only slower."""
+    return set(map(type, values)) == _FLOAT and math.isfinite(sum(values))
+
+
+_FLOAT = {float}
 
 
 @lru_cache(maxsize=64)
