@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from services.alerts.contrib import Contribution
@@ -46,7 +47,7 @@ class Feed:
     def as_dict(self) -> dict[str, Any]:
         return {
             "last_seen": _iso(self.last_seen),
-            "cadence": duration(self.cadence) if self.cadence else None,
+            "cadence": _cadence(self.cadence) if self.cadence else None,
             "silent_for": duration(self.silent_for) if self.silent_for is not None else None,
             "silent_seconds": None if self.silent_for is None else self.silent_for.total_seconds(),
             "stale": self.stale,
@@ -76,6 +77,12 @@ def duration(delta: timedelta) -> str:
 
 
 _SECONDS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+@lru_cache(maxsize=256)
+def _cadence(cadence: timedelta) -> str:
+    """``duration`` of an indicator's cadence (one of a few, the same every evaluation)."""
+    return duration(cadence)
 
 
 def _iso(t: datetime | None) -> str | None:
