@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from services.alerts.columns import SourceBuckets
 from services.alerts.evaluate import AlertRecord, advance, judge
 from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput
 from services.alerts.universe import History, Universe, load_universe
@@ -64,13 +65,14 @@ def _data(t: Target, day: Sequence[Bucket], month: Sequence[Bucket], now: dateti
 
 def _region_data(
     u: Universe, t: Target, region: str, now: datetime, rng: random.Random
-) -> tuple[TargetData, tuple[tuple[datetime, float], ...], dict[str, list[Bucket]]]:
+) -> tuple[TargetData, tuple[tuple[datetime, float], ...], SourceBuckets]:
     per_day = t.value / 365 if t.kind == "flow" else t.value * 0.9
     day = _buckets(now, timedelta(days=1), _DAYS, per_day, rng)
     month = _buckets(now, timedelta(days=30), _MONTHS, per_day * 30, rng)
-    sources = {
-        f"{region}-s{k}": _buckets(now, timedelta(days=1), 120, per_day / 4, rng) for k in range(4)
-    }
+    sources = SourceBuckets()  # as services.alerts.rows holds them
+    for k in range(4):
+        for b in _buckets(now, timedelta(days=1), 120, per_day / 4, rng):
+            sources.append(f"{region}-s{k}", b)
     hourly = tuple((b.at, b.mean) for b in _buckets(now, timedelta(hours=1), 72, per_day, rng))
     return _data(t, day, month, now), hourly, sources
 

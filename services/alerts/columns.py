@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, overload
 
 from services.alerts.inputs import Bucket, SeriesInput
 
-__all__ = ["FlagDays", "SeriesColumns", "SeriesKind", "SourceBuckets"]
+__all__ = ["Columns", "FlagDays", "SeriesColumns", "SeriesKind", "SourceBuckets", "as_columns"]
 
 
 class SeriesKind(NamedTuple):
@@ -158,13 +158,17 @@ class _Runs:
     def add(self, key: str) -> int:
         """Count one more row of ``key``; its row number."""
         if not self.keys or self.keys[-1] != key:
-            if key in self.position:
-                raise ValueError(f"the rows of {key!r} do not follow one another")
-            self.position[key] = len(self.keys)
-            self.keys.append(key)
-            self.starts.append(self.n)
+            self.start(key)
         self.n += 1
         return self.n - 1
+
+    def start(self, key: str) -> None:
+        """Begin the run of ``key`` (empty until rows are added)."""
+        if key in self.position:
+            raise ValueError(f"the rows of {key!r} do not follow one another")
+        self.position[key] = len(self.keys)
+        self.keys.append(key)
+        self.starts.append(self.n)
 
     def span(self, key: str) -> range:
         p = self.position[key]
@@ -172,7 +176,23 @@ class _Runs:
         return range(self.starts[p], end)
 
 
-class SourceBuckets(Mapping[str, Sequence[Bucket]]):
+class Columns(Mapping[str, Sequence[Bucket]]):
+    """Buckets by source, also readable without making them: each source's rows are a
+    run of row numbers (``span``) into the columns ``at`` and ``column(name)``."""
+
+    @property
+    def at(self) -> Sequence[datetime]:
+        raise NotImplementedError
+
+    def column(self, name: str) -> Sequence[float]:
+        """One aggregate (``sum``, ``mean``, ``last``...) of every row."""
+        raise NotImplementedError
+
+    def span(self, source: str) -> range:
+        raise NotImplementedError
+
+
+class SourceBuckets(Columns):
     """Buckets of one indicator and width by source, in the order the sources were added."""
 
     def __init__(self) -> None:
@@ -180,7 +200,16 @@ class SourceBuckets(Mapping[str, Sequence[Bucket]]):
         self._at: list[datetime] = []
         self._last_ts: list[datetime] = []
         self._count = array("q")
-        self._values = array("d")  # sum, min, max, mean, last
+        self._columns = {name: array("d") for name in _AGGREGATES}
+
+    @classmethod
+    def of(cls, buckets: Mapping[str, Sequence[Bucket]]) -> SourceBuckets:
+        made = cls()
+        for source, rows in buckets.items():
+            made._runs.start(source)  # a source without buckets is still one of them
+            for b in rows:
+                made.append(source, b)
+        return made
 
     def append(self, source: str, b: Bucket) -> None:
         """The next bucket of ``source`` (a source's buckets are added one after the other)."""
@@ -188,16 +217,31 @@ class SourceBuckets(Mapping[str, Sequence[Bucket]]):
         self._at.append(b.at)
         self._last_ts.append(b.last_ts)
         self._count.append(b.count)
-        self._values.extend((b.sum, b.min, b.max, b.mean, b.last))
+        c = self._columns
+        c["sum"].append(b.sum)
+        c["min"].append(b.min)
+        c["max"].append(b.max)
+        c["mean"].append(b.mean)
+        c["last"].append(b.last)
+
+    @property
+    def at(self) -> Sequence[datetime]:
+        return self._at
+
+    def column(self, name: str) -> Sequence[float]:
+        return self._columns[name]
+
+    def span(self, source: str) -> range:
+        return self._runs.span(source)
 
     def __getitem__(self, source: str) -> Sequence[Bucket]:
-        v = self._values
+        c = self._columns
+        total, low, high, mean, last = c["sum"], c["min"], c["max"], c["mean"], c["last"]
         at, last_ts, count = self._at, self._last_ts, self._count
         return tuple(
-            Bucket(at[i], count[i], v[5 * i], v[5 * i + 1], v[5 * i + 2], v[5 * i + 3],
-                   v[5 * i + 4], last_ts[i])
+            Bucket(at[i], count[i], total[i], low[i], high[i], mean[i], last[i], last_ts[i])
             for i in self._runs.span(source)
-        )  # fmt: skip
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._runs.keys)
@@ -207,6 +251,14 @@ class SourceBuckets(Mapping[str, Sequence[Bucket]]):
 
     def __contains__(self, source: object) -> bool:
         return source in self._runs.position
+
+
+_AGGREGATES = ("sum", "min", "max", "mean", "last")
+
+
+def as_columns(buckets: Mapping[str, Sequence[Bucket]]) -> Columns:
+    """``buckets`` as :class:`Columns` (copied into them unless they already are)."""
+    return buckets if isinstance(buckets, Columns) else SourceBuckets.of(buckets)
 
 
 class FlagDays:
@@ -228,12 +280,15 @@ class FlagDays:
         return _FlagBuckets(self, 1 if flag == "good" else 2, zone)
 
 
-class _FlagBuckets(Mapping[str, Sequence[Bucket]]):
+class _FlagBuckets(Columns):
     def __init__(self, days: FlagDays, bit: int, zone: tzinfo) -> None:
         self._days = days
         self._bit = bit
         self._zone = zone
         self._made: dict[tuple[int, bool], Bucket] = {}  # a day's flag is the same everywhere
+        self._midnights: dict[int, datetime] = {}
+        self._at: list[datetime] | None = None
+        self._values: array[float] | None = None
 
     def __getitem__(self, station: str) -> Sequence[Bucket]:
         d = self._days
@@ -244,10 +299,31 @@ class _FlagBuckets(Mapping[str, Sequence[Bucket]]):
     def _bucket(self, ordinal: int, flag: bool) -> Bucket:
         found = self._made.get((ordinal, flag))
         if found is None:
-            at = datetime.combine(date.fromordinal(ordinal), time(), self._zone)
+            at = self._midnight(ordinal)
             v = 1.0 if flag else 0.0
             found = self._made[(ordinal, flag)] = Bucket(at, 1, v, v, v, v, v, at)
         return found
+
+    def _midnight(self, ordinal: int) -> datetime:
+        found = self._midnights.get(ordinal)
+        if found is None:
+            found = datetime.combine(date.fromordinal(ordinal), time(), self._zone)
+            self._midnights[ordinal] = found
+        return found
+
+    @property
+    def at(self) -> Sequence[datetime]:
+        if self._at is None:
+            self._at = [self._midnight(o) for o in self._days._day]
+        return self._at
+
+    def column(self, name: str) -> Sequence[float]:
+        if self._values is None:  # every aggregate of a day's flag is the flag
+            self._values = array("d", (1.0 if f & self._bit else 0.0 for f in self._days._flags))
+        return self._values
+
+    def span(self, station: str) -> range:
+        return self._days._runs.span(station)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._days._runs.keys)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import attrgetter
+from itertools import chain, islice
 
-from services.alerts.inputs import Bucket, TargetInput
+from services.alerts.columns import as_columns
+from services.alerts.inputs import TargetInput
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import period_end, period_year
 from services.indicators.pace import fmt
@@ -36,7 +37,6 @@ __all__ = ["Contribution", "contributions"]
 STOCK_WINDOW = timedelta(days=90)
 _EARLY = timedelta(days=30)
 _YEAR = timedelta(days=365)
-_at = attrgetter("at")  # a bucket's start: the bisect key (C-level, so cheap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,11 @@ def contributions(inp: TargetInput, now: datetime, limit: int = 5) -> tuple[Cont
         found, describe = _stocks(inp, now)
     else:
         return ()
-    top = heapq.nsmallest(limit, found, key=_rank)  # as sorted(found, key=_rank)[:limit]
+    head = list(islice(found, limit + 1))
+    if len(head) <= limit:
+        top = sorted(head, key=_rank)
+    else:  # as sorted(...)[:limit], holding only ``limit`` of them
+        top = heapq.nsmallest(limit, chain(head, found), key=_rank)
     return tuple(Contribution(*part, describe(*part)) for part in top)
 
 
@@ -92,20 +96,32 @@ def _signed(x: float) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-def _inside(buckets: Sequence[Bucket], start: datetime, end: datetime) -> Sequence[Bucket]:
-    """The buckets with ``start <= at < end`` (buckets sorted by time)."""
-    if not buckets:
-        return buckets
-    first = buckets[0].at
-    lo = bisect_left(buckets, in_zone_of(start, first), key=_at)
-    return buckets[lo : bisect_left(buckets, in_zone_of(end, first), lo=lo, key=_at)]
+class _Rows:
+    """The sources' rows in their columns, searched by time within each source's run."""
 
+    def __init__(self, inp: TargetInput) -> None:
+        self.cols = as_columns(inp.sources)
+        self.at = self.cols.at
 
-def _zoned(inp: TargetInput, *bounds: datetime) -> list[datetime]:
-    """``bounds`` in the time zone of the sources' buckets (see ``in_zone_of``), once for
-    all the searches through them."""
-    sample = next((b[0].at for b in inp.sources.values() if b), None)
-    return [in_zone_of(t, sample) if sample is not None else t for t in bounds]
+    def zoned(self, *bounds: datetime) -> list[datetime]:
+        """``bounds`` in the time zone of the buckets (see ``in_zone_of``), once for all
+        the searches through them."""
+        if not self.at:
+            return list(bounds)
+        sample = self.at[0]
+        return [in_zone_of(t, sample) for t in bounds]
+
+    def inside(self, source: str, start: datetime, end: datetime) -> range:
+        """The rows of ``source`` with ``start <= at < end`` (a source's rows sorted by time)."""
+        run = self.cols.span(source)
+        lo = bisect_left(self.at, start, run.start, run.stop)
+        return range(lo, bisect_left(self.at, end, lo, run.stop))
+
+    def last_before(self, source: str, end: datetime) -> int | None:
+        """The last row of ``source`` with ``at < end``."""
+        run = self.cols.span(source)
+        i = bisect_left(self.at, end, run.start, run.stop)
+        return i - 1 if i > run.start else None
 
 
 def _levels(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe]:
@@ -114,12 +130,14 @@ def _levels(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe
     first = year_bounds(period_year(target, now))[0]
     now = period_end(target, now)
     start = first if now - first >= _EARLY else now - _EARLY
-    lo, hi = _zoned(inp, start, now)
+    rows = _Rows(inp)
+    lo, hi = rows.zoned(start, now)
+    mean = rows.cols.column("mean")
     means: dict[str, float] = {}
-    for source, buckets in inp.sources.items():
-        rows = _inside(buckets, lo, hi)
-        if rows:
-            means[source] = sum(b.mean for b in rows) / len(rows) * scale
+    for source in rows.cols:
+        r = rows.inside(source, lo, hi)
+        if r:
+            means[source] = sum(mean[r.start : r.stop]) / len(r) * scale
     n = len(means)
     if n < 2:
         return iter(()), _no_text
@@ -153,12 +171,15 @@ def _flows(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe]
     now = period_end(target, now)
     last_first = year_bounds(first.year - 1)[0]
     year_ago = now - _YEAR
-    ytd_from, ytd_to, before_from, before_to = _zoned(inp, first, now, last_first, year_ago)
+    rows = _Rows(inp)
+    ytd_from, ytd_to, before_from, before_to = rows.zoned(first, now, last_first, year_ago)
+    amount = rows.cols.column("sum")
     totals: dict[str, tuple[float, float | None]] = {}
-    for source, buckets in inp.sources.items():
-        ytd = sum(b.sum for b in _inside(buckets, ytd_from, ytd_to))
-        before = _inside(buckets, before_from, before_to)
-        totals[source] = (ytd, sum(b.sum for b in before) if before else None)
+    for source in rows.cols:
+        r = rows.inside(source, ytd_from, ytd_to)
+        ytd = sum(amount[r.start : r.stop])
+        b = rows.inside(source, before_from, before_to)
+        totals[source] = (ytd, sum(amount[b.start : b.stop]) if b else None)
     whole = sum(v for v, _ in totals.values())
     unit = _unit(target)
 
@@ -186,12 +207,14 @@ def _stocks(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe
     then = now - STOCK_WINDOW
     expected = expected_at(target, now) - expected_at(target, then)
     values: dict[str, tuple[float, float]] = {}
-    now_z, then_z = _zoned(inp, now, then)
-    for source, buckets in inp.sources.items():
-        latest = _last_before(buckets, now_z)
+    rows = _Rows(inp)
+    now_z, then_z = rows.zoned(now, then)
+    last = rows.cols.column("last")
+    for source in rows.cols:
+        latest = rows.last_before(source, now_z)
         if latest is not None:
-            earlier = _last_before(buckets, then_z)
-            values[source] = (latest, earlier if earlier is not None else 0.0)
+            earlier = rows.last_before(source, then_z)
+            values[source] = (last[latest], last[earlier] if earlier is not None else 0.0)
     whole = sum(v for v, _ in values.values())
     sign = 1.0 if target.higher_is_better else -1.0
     unit = _unit(target)
@@ -212,10 +235,3 @@ def _stocks(inp: TargetInput, now: datetime) -> tuple[Iterator[_Part], _Describe
         )
 
     return parts(), describe
-
-
-def _last_before(buckets: Sequence[Bucket], end: datetime) -> float | None:
-    if not buckets:
-        return None
-    i = bisect_left(buckets, in_zone_of(end, buckets[0].at), key=_at)
-    return buckets[i - 1].last if i else None
