@@ -353,7 +353,23 @@ _SKIP = frozenset({"labels", "annotations", "applies_to", "except_", "source", "
 
 
 def rule_params(rule: Rule) -> dict[str, Any]:
-    """A rule's id, kind, severity, where it is defined and its parameters (JSON-ready)."""
+    """A rule's id, kind, severity, where it is defined and its parameters (JSON-ready).
+
+    Worked out once per rule object (a fresh copy each time): every kept alert of a rule
+    carries them. The entry holds the rule itself, so its id is not reused while cached.
+    """
+    cached = _PARAMS.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        if len(_PARAMS) >= 1024:
+            _PARAMS.clear()
+        cached = _PARAMS[id(rule)] = (rule, _rule_params(rule))
+    return dict(cached[1])
+
+
+_PARAMS: dict[int, tuple[Rule, dict[str, Any]]] = {}
+
+
+def _rule_params(rule: Rule) -> dict[str, Any]:
     out: dict[str, Any] = {"id": rule.id, "kind": rule.kind, "severity": str(rule.severity)}
     out["defined_at"] = str(rule.source) if rule.source else None
     for f in fields(rule):
