@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["REPO_ROOT", "Settings"]
+__all__ = ["REPO_ROOT", "Settings", "process_env"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +86,24 @@ class Settings(BaseSettings):
     @property
     def dsn(self) -> str:
         return self.database_url.get_secret_value()
+
+
+def process_env(s: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an ontrack process started beside this one on the same stack:
+    this environment without its ``ONTRACK_*`` variables, then the addresses, topics and
+    consumer groups of ``s``, then ``extra`` (``ONTRACK_...`` names to values)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONTRACK_")}
+    env.update(
+        {
+            "ONTRACK_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+            "ONTRACK_DATABASE_URL": s.dsn,
+            "ONTRACK_TOPIC_READINGS": s.topic_readings,
+            "ONTRACK_TOPIC_DLQ": s.topic_dlq,
+            "ONTRACK_TOPIC_AGGREGATES": s.topic_aggregates,
+            "ONTRACK_TOPIC_PARTITIONS": str(s.topic_partitions),
+            "ONTRACK_CONSUMER_GROUP": s.consumer_group,
+            "ONTRACK_ALERTS_CONSUMER_GROUP": s.alerts_consumer_group,
+        }
+    )
+    env.update(extra)
+    return env

@@ -24,7 +24,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pydantic import SecretStr
 
 from services.ingest.topics import delete_topics, ensure_topics, topic_names
-from services.settings import Settings
+from services.settings import Settings, process_env
 from services.storage.migrate import migrate
 
 __all__ = ["BenchEnv", "Service"]
@@ -100,18 +100,9 @@ class BenchEnv:
         return s
 
     def env(self, s: Settings, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ONTRACK_")}
-        env.update({
-            "ONTRACK_KAFKA_BOOTSTRAP": s.kafka_bootstrap, "ONTRACK_DATABASE_URL": s.dsn,
-            "ONTRACK_TOPIC_READINGS": s.topic_readings, "ONTRACK_TOPIC_DLQ": s.topic_dlq,
-            "ONTRACK_TOPIC_AGGREGATES": s.topic_aggregates,
-            "ONTRACK_TOPIC_PARTITIONS": str(s.topic_partitions),
-            "ONTRACK_CONSUMER_GROUP": s.consumer_group,
-            "ONTRACK_ALERTS_CONSUMER_GROUP": s.alerts_consumer_group,
-            "ONTRACK_RATE_PER_KEY": "100000000", "ONTRACK_RATE_BURST": "100000000",
-            **extra,
-        })  # fmt: skip
-        return env
+        return process_env(
+            s, ONTRACK_RATE_PER_KEY="100000000", ONTRACK_RATE_BURST="100000000", **extra
+        )
 
     def start(self, name: str, args: list[str], s: Settings, **extra: str) -> Service:
         log = self.logs / f"{name}.log"

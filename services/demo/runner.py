@@ -9,7 +9,6 @@ simulated calendar.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from services.dashboards.targets import publish_plans
 from services.demo.env import demo_settings, reset
 from services.demo.simulate import CST, PROVIDERS, START, readings_between
 from services.ingest.api.client import IngestClient
-from services.settings import Settings
+from services.settings import Settings, process_env
 from services.storage.api_keys import insert_key
 from services.storage.migrate import migrate
 from services.storage.pool import open_pool
@@ -63,19 +62,12 @@ class DemoResult:
 
 
 def _env(s: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONTRACK_")}
-    env.update({
-        "ONTRACK_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
-        "ONTRACK_DATABASE_URL": s.dsn,
-        "ONTRACK_TOPIC_READINGS": s.topic_readings,
-        "ONTRACK_TOPIC_DLQ": s.topic_dlq,
-        "ONTRACK_TOPIC_AGGREGATES": s.topic_aggregates,
-        "ONTRACK_CONSUMER_GROUP": s.consumer_group,
-        "ONTRACK_BATCH_WITHIN_SECONDS": "0.05",
-        "ONTRACK_RATE_PER_KEY": "1000000",
-        "ONTRACK_RATE_BURST": "1000000",
-    })  # fmt: skip
-    return env
+    return process_env(
+        s,
+        ONTRACK_BATCH_WITHIN_SECONDS="0.05",
+        ONTRACK_RATE_PER_KEY="1000000",
+        ONTRACK_RATE_BURST="1000000",
+    )
 
 
 class _Services:
