@@ -22,6 +22,7 @@ from services.alerts.inputs import Bucket, Snapshot, TargetInput, target_labels
 from services.alerts.rows import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
 from services.alerts.shape import AQI_FLAGS, combine_sources, flag_data, target_data
+from services.alerts.shard import WHOLE, Shard
 from services.alerts.signals import bucket_width
 from services.alerts.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
@@ -130,9 +131,14 @@ async def load_snapshot(
     u: Universe,
     now: datetime,
     indicators: Iterable[str] | None = None,
+    *,
+    shard: Shard = WHOLE,
 ) -> Snapshot:
     """The snapshot at ``now``: every target and series, or those of ``indicators`` (and
-    the indicators derived from them) — a partial snapshot, which retires nothing."""
+    the indicators derived from them) — a partial snapshot, which retires nothing.
+
+    Series are those ``shard`` owns; targets are those of ``u`` (the engine holds its
+    shard's universe: :meth:`Shard.universe`)."""
     wanted = None if indicators is None else affected(u.catalogue, indicators)
     targets = [t for t in u.targets if wanted is None or t.indicator in wanted]
     plan = _plan(u, targets, wanted, now)
@@ -141,7 +147,15 @@ async def load_snapshot(
         fresh = set(wanted)
         for t in targets:
             fresh |= _raw_ancestors(u.catalogue, t.indicator)
-    rows = await read_rows(conn, plan, u.history, now, fresh, _describer(u, wanted))
+    rows = await read_rows(
+        conn,
+        plan,
+        u.history,
+        now,
+        fresh,
+        _describer(u, wanted),
+        None if shard.whole else shard.owns,
+    )
     inputs = [i for t in targets if (i := _target_input(t, u, rows)) is not None]
     return Snapshot(now, tuple(inputs), rows.series, complete=wanted is None)
 

@@ -114,7 +114,10 @@ class EngineMetrics:
 
     @classmethod
     def create(
-        cls, registry: CollectorRegistry, clock: Callable[[], float] = time.time
+        cls,
+        registry: CollectorRegistry,
+        clock: Callable[[], float] = time.time,
+        shard: str = "0/1",
     ) -> EngineMetrics:
         feeds = FeedCollector(clock)
         registry.register(feeds)
@@ -181,9 +184,11 @@ class EngineMetrics:
             ),
             leader=Gauge(
                 "ontrack_alerts_leader",
-                "1 while this engine holds the leader lock and evaluates, 0 while it stands by",
+                "1 while this engine holds its shard's leader lock and evaluates, 0 while it "
+                "stands by (shard: index/count, 0/1 for a single engine)",
+                ["shard"],
                 registry=registry,
-            ),
+            ).labels(shard),
             feeds=feeds,
         )
         for trigger in TRIGGERS:

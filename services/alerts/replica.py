@@ -23,9 +23,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from services.alerts.events import AggregateEvents
-from services.alerts.leader import Leadership
+from services.alerts.leader import LEADER_KEY, Leadership
 from services.alerts.metrics import EngineMetrics
 from services.alerts.service import AlertEngine, InTransaction, run_loop, sleep_or_stop, utcnow
+from services.alerts.shard import Shard, check_rules
 from services.alerts.universe import Universe
 from services.alerts.web import start_web
 from services.settings import Settings
@@ -149,13 +150,20 @@ async def run_engine(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    metrics = EngineMetrics.create(registry or CollectorRegistry())
+    shard = Shard.parse(settings.alerts_shard)
+    check_rules(universe.rules, shard)
+    if not shard.whole:
+        group = shard.group(settings.alerts_consumer_group)
+        settings = settings.model_copy(update={"alerts_consumer_group": group})
+    metrics = EngineMetrics.create(registry or CollectorRegistry(), shard=str(shard))
     pool = await open_pool(settings.dsn, max_size=2, name="ontrack-alerts")
-    engine = AlertEngine(universe, pool, metrics, clock=clock, in_transaction=in_transaction)
+    engine = AlertEngine(
+        universe, pool, metrics, clock=clock, in_transaction=in_transaction, shard=shard
+    )
     interval, retry = settings.eval_interval, settings.alerts_leader_retry_seconds
     replica = Replica(
         engine,
-        Leadership(settings.dsn),
+        Leadership(settings.dsn, key=shard.key(LEADER_KEY)),
         lambda: AggregateEvents(settings, metrics),
         interval=interval,
         retry=retry,
@@ -173,7 +181,8 @@ async def run_engine(
             "leader": replica.leadership.leader,
             "last_evaluation": last.isoformat() if last else None,
             "kafka": replica.kafka_connected,
-            "targets": len(universe.targets),
+            "shard": str(shard),
+            "targets": len(engine.universe.targets),
             "rules": len(universe.rules),
         }
 
@@ -181,10 +190,11 @@ async def run_engine(
         settings.alerts_web_host, settings.alerts_web_port, metrics.registry, health
     )
     log.info(
-        "alert engine %s: %d targets, %d rules, every %gs and on %s while leading; "
+        "alert engine %s, shard %s: %d targets, %d rules, every %gs and on %s while leading; "
         "/metrics on %s:%d",
         replica.leadership.name,
-        len(universe.targets),
+        shard,
+        len(engine.universe.targets),
         len(universe.rules),
         interval,
         settings.topic_aggregates,

@@ -188,9 +188,11 @@ async def read_rows(
     now: datetime,
     fresh: set[str] | None,
     describe: Describe,
+    owns: Callable[[str], bool] | None = None,
 ) -> Rows:
     """Run the plan's queries (``fresh``: the indicators whose freshness to read, None
-    for all) and gather their rows; a series is kept if ``describe`` knows its indicator."""
+    for all) and gather their rows; a series is kept if ``describe`` knows its indicator
+    (and ``owns`` its key, when given: an engine shard's series)."""
     queries: list[tuple[str, LiteralString, dict[str, Any]]] = []
     if plan.regional:  # first: the series' scopes are known when their freshness is read
         params = {"indicators": sorted(plan.regional), "since": now - h.regions}
@@ -220,9 +222,9 @@ async def read_rows(
         async for row in cur.stream(query, params, size=_CHUNK):
             batch.append(row)
             if len(batch) >= _CHUNK:
-                _take(rows, name, batch, same, describe)
+                _take(rows, name, batch, same, describe, owns)
                 batch = []
-        _take(rows, name, batch, same, describe)
+        _take(rows, name, batch, same, describe, owns)
     await cur.close()
     rows.series.done()
     return rows
@@ -241,7 +243,14 @@ def _unnest(spans: Mapping[tuple[str, str], datetime]) -> dict[str, Any]:
     }
 
 
-def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared, describe: Describe) -> None:
+def _take(
+    rows: Rows,
+    name: str,
+    got: Sequence[Row],
+    same: _Shared,
+    describe: Describe,
+    owns: Callable[[str], bool] | None,
+) -> None:
     n = same.name
     for r in got:
         if name == "city":
@@ -251,7 +260,7 @@ def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared, describe: De
         elif name == "sources":
             rows.sources[(n(r[0]), n(r[2]))].append(n(r[1]), _bucket(r[3:], same))
         elif name == "fresh":
-            _take_fresh(rows, n(r[0]), n(r[1]), same.at(r[2]), describe)
+            _take_fresh(rows, n(r[0]), n(r[1]), same.at(r[2]), describe, owns)
         elif name == "aqi_city":
             rows.aqi_city.append((r[0], bool(r[1]), bool(r[2])))
         elif name == "aqi_stations":
@@ -263,11 +272,20 @@ def _take(rows: Rows, name: str, got: Sequence[Row], same: _Shared, describe: De
 
 
 def _take_fresh(
-    rows: Rows, indicator: str, source: str, last_seen: datetime, describe: Describe
+    rows: Rows,
+    indicator: str,
+    source: str,
+    last_seen: datetime,
+    describe: Describe,
+    owns: Callable[[str], bool] | None,
 ) -> None:
     key = (indicator, source)
     scope = rows.regions.get(key)
     if source == "*" or scope is not None:
         rows.fresh[key] = last_seen
-    if source != "*" and (kind := describe(indicator)) is not None:
+    if (
+        source != "*"
+        and (kind := describe(indicator)) is not None
+        and (owns is None or owns(f"{indicator}/{source}"))
+    ):
         rows.series.add(kind, source, scope if scope is not None else "city", last_seen)

@@ -16,7 +16,8 @@ the prior alert states, step them, store statuses, states and transitions
 Replicas: every ``ontrack alerts`` process competes for the leader lock
 (services.alerts.leader). Only the leader evaluates and consumes ``aggregates``; the
 others stand by, try the lock every ``alerts_leader_retry_seconds`` and take over when
-the leader stops or dies.
+the leader stops or dies. With several shards (services.alerts.shard), each shard's
+replicas do the same among themselves, for the targets and series of their shard.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg import AsyncConnection
@@ -37,6 +38,7 @@ from services.alerts.evaluate import Outcome, advance, judge
 from services.alerts.events import AggregateEvents
 from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
+from services.alerts.shard import WHOLE, Shard
 from services.alerts.store import count_alerts, load_alerts, lock, save, stored_subjects
 from services.alerts.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
@@ -45,7 +47,11 @@ __all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop",
 
 log = logging.getLogger(__name__)
 
-_ALERT_COUNTS = "SELECT state, severity, count(*)::int FROM alerts GROUP BY state, severity"
+_ALERT_COUNTS: LiteralString = """
+SELECT state, severity, count(*)::int FROM alerts
+WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
+GROUP BY state, severity
+"""
 
 
 InTransaction = Callable[[AsyncConnection[tuple[Any, ...]], Outcome], Awaitable[None]]
@@ -78,8 +84,10 @@ class AlertEngine:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         in_transaction: InTransaction | None = None,
         guard: Guard | None = None,
+        shard: Shard = WHOLE,
     ) -> None:
-        self.universe = universe
+        self.universe = shard.universe(universe)
+        self.shard = shard
         self.pool = pool
         self.metrics = metrics
         self.clock = clock
@@ -97,28 +105,28 @@ class AlertEngine:
         start = time.perf_counter()
         u = self.universe
         async with self.pool.connection() as conn:
-            known = await stored_subjects(conn)
-            snapshot = await load_snapshot(conn, u, now, indicators)
+            known = await stored_subjects(conn, self.shard)
+            snapshot = await load_snapshot(conn, u, now, indicators, shard=self.shard)
             await conn.commit()
             judgement = await asyncio.to_thread(
                 judge, snapshot, u.rules, self.thresholds, known=known
             )
             async with conn.transaction():
-                await lock(conn)
+                await lock(conn, self.shard)
                 if self.guard is not None:
                     await self.guard(conn)
-                if await count_alerts(conn) != len(known):
+                if await count_alerts(conn, self.shard) != len(known):
                     # an alert was stored since `known` was read (a leader on its way out):
                     # judge again keeping every check, so that none of it is missed
                     judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
                 priors = await load_alerts(
-                    conn, judgement.fingerprints, open_too=judgement.complete
+                    conn, judgement.fingerprints, open_too=judgement.complete, shard=self.shard
                 )
                 outcome = advance(judgement, priors)
                 await save(conn, outcome)
                 if self.in_transaction is not None:
                     await self.in_transaction(conn, outcome)
-                cur = await conn.execute(_ALERT_COUNTS)
+                cur = await conn.execute(_ALERT_COUNTS, self.shard.params())
                 counts = [(str(s), str(v), int(n)) for s, v, n in await cur.fetchall()]
         self.metrics.evaluated(trigger, snapshot, outcome, time.perf_counter() - start, time.time())
         self.metrics.alert_counts(counts)

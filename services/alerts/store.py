@@ -18,6 +18,7 @@ from psycopg import AsyncConnection
 
 from services.alerts.evaluate import AlertRecord, Outcome, TargetStatus
 from services.alerts.lifecycle import AlertState, State, Transition
+from services.alerts.shard import WHOLE, Shard
 
 __all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_subjects"]
 
@@ -29,7 +30,18 @@ SELECT fingerprint, rule_id, kind, severity, subject, labels, annotations, state
        active_at, fired_at, resolved_at, last_value, last_eval, recover_count, recovering_since,
        breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation
 FROM alerts
-WHERE fingerprint = ANY(%(fingerprints)s) OR (%(open)s AND state IN ('pending', 'firing'))
+WHERE fingerprint = ANY(%(fingerprints)s)
+   OR (%(open)s AND state IN ('pending', 'firing')
+       AND alert_shard(subject, %(shard_count)s) = %(shard_index)s)
+"""
+
+# The alerts of one shard (services.alerts.shard)
+_SUBJECTS: LiteralString = """
+SELECT rule_id, subject FROM alerts
+WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
+"""
+_COUNT: LiteralString = """
+SELECT count(*) FROM alerts WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
 """
 
 _UPSERT_ALERT: LiteralString = """
@@ -98,28 +110,35 @@ def _plain(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
-async def lock(conn: AsyncConnection[Row]) -> None:
-    """Serialise evaluations across engines until the transaction ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+async def lock(conn: AsyncConnection[Row], shard: Shard = WHOLE) -> None:
+    """Serialise the evaluations of a shard's engines until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s)", [shard.key(LOCK_KEY)])
 
 
-async def stored_subjects(conn: AsyncConnection[Row]) -> frozenset[tuple[str, str]]:
-    """The (rule id, subject) of every stored alert (alerts are never deleted)."""
-    cur = await conn.execute("SELECT rule_id, subject FROM alerts")
+async def stored_subjects(
+    conn: AsyncConnection[Row], shard: Shard = WHOLE
+) -> frozenset[tuple[str, str]]:
+    """The (rule id, subject) of every stored alert of ``shard`` (alerts are never deleted)."""
+    cur = await conn.execute(_SUBJECTS, shard.params())
     return frozenset((str(rule), str(subject)) for rule, subject in await cur.fetchall())
 
 
-async def count_alerts(conn: AsyncConnection[Row]) -> int:
-    cur = await conn.execute("SELECT count(*) FROM alerts")
+async def count_alerts(conn: AsyncConnection[Row], shard: Shard = WHOLE) -> int:
+    cur = await conn.execute(_COUNT, shard.params())
     row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
 async def load_alerts(
-    conn: AsyncConnection[Row], fingerprints: Iterable[str], *, open_too: bool = False
+    conn: AsyncConnection[Row],
+    fingerprints: Iterable[str],
+    *,
+    open_too: bool = False,
+    shard: Shard = WHOLE,
 ) -> dict[str, AlertRecord]:
-    """The stored alerts among ``fingerprints`` (and every open one, with ``open_too``)."""
-    params = {"fingerprints": list(fingerprints), "open": open_too}
+    """The stored alerts among ``fingerprints`` (and, with ``open_too``, every open one of
+    ``shard``)."""
+    params = {"fingerprints": list(fingerprints), "open": open_too, **shard.params()}
     cur = await conn.execute(_LOAD, params)
     return {str(r[0]): _record(r) for r in await cur.fetchall()}
 

@@ -45,6 +45,13 @@ __all__ = ["COMMANDS"]
     type=int,
     help="Port of the engine's /metrics and /healthz  [default: 6068]",
 )
+@click.option(
+    "--shard",
+    envvar="ONTRACK_ALERTS_SHARD",
+    show_envvar=True,
+    help="Judge only this share of the targets and series, as index/count from 0 (0/2, "
+    "1/2 for two shards)  [default: 0/1, everything]",
+)
 @click.pass_obj
 def alerts(
     settings: Settings,
@@ -52,6 +59,7 @@ def alerts(
     rules_dir: Path | None,
     eval_interval: float | None,
     web_port: int | None,
+    shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
     from services.alerts.replica import run_engine
@@ -63,12 +71,16 @@ def alerts(
         "rules_dir": rules_dir,
         "eval_interval": eval_interval,
         "alerts_web_port": web_port,
+        "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+    from services.alerts.shard import Shard, check_rules
+
     try:
         universe = load_universe(
             settings.plans_dir, settings.rules_dir, settings.catalogue_path, settings.calendar_tz
         )
+        check_rules(universe.rules, Shard.parse(settings.alerts_shard))
     except OntrackError as exc:
         raise click.ClickException(str(exc)) from None
     from services.alerts.notify.hook import outbox_hook

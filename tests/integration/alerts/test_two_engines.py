@@ -1,4 +1,5 @@
-"""Two `ontrack alerts` processes on one database: one leads, the other stands by.
+"""Two `ontrack alerts` processes on one database: one leads, the other stands by; and two
+shards, which lead at once, each judging its own targets.
 
 A 5G target falls behind its trajectory: only the leader evaluates, the alert goes pending
 then firing once, and exactly one firing notification is enqueued. The leader is killed
@@ -21,6 +22,7 @@ import psycopg
 import pytest
 
 from services.alerts.lifecycle import fingerprint
+from services.alerts.shard import Shard
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans, targets_of
 from services.indicators.readings import Reading, validate_record
@@ -210,3 +212,47 @@ def test_only_the_leader_notifies_and_the_standby_takes_over_after_kill_9(
     ]
     assert rows(dsn, outbox, fp) == [("firing", "am"), ("resolved", "am")]
     assert standby.stop() == 0, standby.tail()
+
+
+def test_two_shards_lead_at_once_each_judging_its_own_targets(
+    alerts_settings: Settings, spawn: Callable[..., Proc], tmp_path: Path
+) -> None:
+    s = alerts_settings
+    ids = [f"telecom.5g_base_stations.shard-{n}.2027" for n in range(6)]
+    owned = {i: sorted(t for t in ids if Shard(i, 2).owns(t)) for i in (0, 1)}
+    assert owned[0] and owned[1]
+    plans = write_plans(tmp_path / "plans", *(G5_TARGET.format(id=t) for t in ids))
+    rules = write_rules(tmp_path / "rules", RULES)
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "routes" / "routes.yaml").write_text(ROUTES, encoding="utf-8")
+    env = service_env(
+        s,
+        ONTRACK_PLANS_DIR=str(plans),
+        ONTRACK_RULES_DIR=str(rules),
+        ONTRACK_ROUTES_DIR=str(tmp_path / "routes"),
+        ONTRACK_EVAL_INTERVAL="1",
+        ONTRACK_ALERTS_LEADER_RETRY_SECONDS="0.5",
+        ONTRACK_ALERTS_CONSUMER_GROUP=s.alerts_consumer_group,
+    )
+    started = datetime.now(UTC)
+    shards = [
+        start_engine(spawn, f"alerts-shard-{i}", {**env, "ONTRACK_ALERTS_SHARD": f"{i}/2"})
+        for i in (0, 1)
+    ]
+    wait_for(lambda: all(answering(e) for e in shards), 60, "both shards to answer /healthz")
+    wait_for(
+        lambda: [healthz(e)["role"] for e in shards] == ["leader", "leader"],
+        10,
+        "each shard to lead (each takes its own lock)",
+    )
+    for i, e in enumerate(shards):
+        h = healthz(e)
+        assert (h["shard"], h["targets"]) == (f"{i}/2", len(owned[i]))
+        assert metric(e, "ontrack_alerts_leader") == 1.0
+
+    def judged() -> dict[str, datetime]:
+        got = rows(s.dsn, "SELECT target_id, evaluated_at FROM target_status")
+        return {t: at for t, at in got if t in ids and at > started}
+
+    wait_for(lambda: len(judged()) == len(ids), 20, "every target judged by its shard")
+    assert [e.stop() for e in shards] == [0, 0], [e.tail() for e in shards]

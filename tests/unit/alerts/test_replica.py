@@ -49,7 +49,9 @@ class FakeEngine:
 
     async def evaluate(self, indicators: Iterable[str] | None = None) -> None:
         assert self.leadership is not None and self.leadership.leading, "evaluated on standby"
-        assert self.metrics.registry.get_sample_value("ontrack_alerts_leader") == 1.0
+        assert (
+            self.metrics.registry.get_sample_value("ontrack_alerts_leader", {"shard": "0/1"}) == 1.0
+        )
         self.log.append("evaluate")
         if self.lose_at is not None and len(self.log) == self.lose_at:
             self.leadership.leading = False
@@ -106,7 +108,9 @@ async def test_a_standby_evaluates_nothing_and_a_leader_evaluates_until_its_watc
     # two terms: steps 3-4 (its watch's check at step 5 ends it), then step 7 to the stop
     assert terms(log) == ["join", "evaluate", "leave", "join", "evaluate", "leave"]
     assert leadership.closed
-    assert engine.metrics.registry.get_sample_value("ontrack_alerts_leader") == 0.0
+    assert (
+        engine.metrics.registry.get_sample_value("ontrack_alerts_leader", {"shard": "0/1"}) == 0.0
+    )
 
 
 async def test_an_evaluation_fenced_off_ends_the_term_at_once() -> None:
