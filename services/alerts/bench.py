@@ -1,24 +1,33 @@
-"""Throughput of the pure evaluation: ``python -m services.alerts.bench [--regions N]``.
+"""Throughput of the pure evaluation: ``python -m services.alerts.bench [--regions N] [--shards K]``.
 
 Builds the plan catalogue's targets once per region (N copies of the 39 targets, each
 with two years of monthly city data, daily data as the engine reads it, four
-contributing sources, and a dozen series per region), then times ``judge`` + ``advance`` with the default rules — the
-work the engine does per evaluation besides reading from and writing to the database.
+contributing sources, and a dozen series per region), then times ``judge`` + ``advance``
+with the default rules — the work the engine does per evaluation besides reading from
+and writing to the database.
+
+With K shards (services.alerts.shard), K processes each build the snapshot, keep their
+shard's targets and series, as an engine shard reads only those, and judge them at the
+same time; a round takes from the first start to the last end.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 
 from services.alerts.columns import SourceBuckets
 from services.alerts.evaluate import AlertRecord, advance, judge
 from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput
+from services.alerts.shard import Shard
 from services.alerts.universe import History, Universe, load_universe
 from services.indicators.plan_model import Target
 from services.indicators.target_data import TargetData
@@ -133,43 +142,140 @@ class Timing:
     series: int
     checks: int
     seconds: float  # best of the rounds: judge + advance over every target and series
+    shards: int = 1
 
 
-def time_evaluations(u: Universe, evaluations: int = 10_000, rounds: int = 3) -> Timing:
-    """Time judge + advance over at least ``evaluations`` target×region evaluations.
+_NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
+
+
+def _regions(u: Universe, evaluations: int) -> int:
+    return max(1, -(-evaluations // max(1, len(u.targets))))
+
+
+def _shard_of(snapshot: Snapshot, shard: Shard) -> Snapshot:
+    """What an engine shard reads of ``snapshot``: its targets and series."""
+    if shard.whole:
+        return snapshot
+    return Snapshot(
+        snapshot.now,
+        tuple(t for t in snapshot.targets if shard.owns(t.target.id)),
+        tuple(s for s in snapshot.series if shard.owns(s.key)),
+    )
+
+
+def _rounds(
+    u: Universe, snapshot: Snapshot, rounds: int, wait: Any = None
+) -> tuple[list[tuple[float, float]], int]:
+    """(start, end) of each round on the monotonic clock, and the rule checks of the last.
 
     Each round judges knowing the alerts the previous one stored, as the engine judges
-    knowing the stored alerts (every signal is computed either way).
+    knowing the stored alerts (every signal is computed either way). ``wait``: a barrier
+    the shards' processes meet at before each round.
     """
-    regions = max(1, -(-evaluations // max(1, len(u.targets))))
-    now = datetime(2026, 11, 22, 8, tzinfo=UTC)
-    snapshot = synthetic_snapshot(u, regions, now)
     priors: dict[str, AlertRecord] = {}
-    best = float("inf")
+    spans = []
     checks = 0
     for i in range(rounds):
-        at = now + timedelta(minutes=i)
+        at = snapshot.now + timedelta(minutes=i)
+        if wait is not None:
+            wait.wait()
         start = time.perf_counter()
         stored = {(a.state.rule_id, a.subject) for a in priors.values()}  # as the engine
         judgement = judge(replace(snapshot, now=at), u.rules, known=stored)
         outcome = advance(judgement, priors)
-        best = min(best, time.perf_counter() - start)
+        spans.append((start, time.perf_counter()))
         priors = {a.fingerprint: a for a in outcome.alerts}
         checks = outcome.checks
+    return spans, checks
+
+
+def time_evaluations(
+    u: Universe,
+    evaluations: int = 10_000,
+    rounds: int = 3,
+    shards: int = 1,
+    settings: Settings | None = None,
+) -> Timing:
+    """Time judge + advance over at least ``evaluations`` target×region evaluations, in one
+    process or split across ``shards`` processes judging at the same time (each loading
+    the universe from the files of ``settings``, which ``u`` must have been loaded from)."""
+    if shards > 1:
+        return _time_shards(settings or Settings(), u.tz, evaluations, rounds, shards)
+    snapshot = synthetic_snapshot(u, _regions(u, evaluations), _NOW)
+    spans, checks = _rounds(u, snapshot, rounds)
+    best = min(end - start for start, end in spans)
     return Timing(len(snapshot.targets), len(snapshot.series), checks, best)
+
+
+@dataclass(frozen=True, slots=True)
+class _Paths:
+    plans: Path
+    rules: Path
+    catalogue: Path
+    tz: str
+
+
+def _time_shards(s: Settings, tz: str, evaluations: int, rounds: int, shards: int) -> Timing:
+    # The shards' processes start fresh (spawn: the bench's own threads are not copied)
+    # and load the universe from its files.
+    paths = _Paths(s.plans_dir, s.rules_dir, s.catalogue_path, tz)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(shards)
+    queue = ctx.SimpleQueue()
+    procs = [
+        ctx.Process(
+            target=_shard_main,
+            args=(paths, evaluations, rounds, Shard(i, shards), barrier, queue),
+            name=f"bench-shard-{i}",
+        )
+        for i in range(shards)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    failed = [r for r in results if isinstance(r, str)]
+    if failed:
+        raise RuntimeError(f"an engine shard's process failed: {failed[0]}")
+    walls = [
+        max(r[0][k][1] for r in results) - min(r[0][k][0] for r in results) for k in range(rounds)
+    ]
+    return Timing(
+        sum(r[1] for r in results),
+        sum(r[2] for r in results),
+        sum(r[3] for r in results),
+        min(walls),
+        shards,
+    )
+
+
+def _shard_main(
+    paths: _Paths, evaluations: int, rounds: int, shard: Shard, barrier: Any, queue: Any
+) -> None:
+    """One shard's process: its figures (or what went wrong) on ``queue``."""
+    try:
+        u = load_universe(paths.plans, paths.rules, paths.catalogue, paths.tz)
+        snapshot = _shard_of(synthetic_snapshot(u, _regions(u, evaluations), _NOW), shard)
+        spans, checks = _rounds(u, snapshot, rounds, barrier)
+        queue.put((spans, len(snapshot.targets), len(snapshot.series), checks))
+    except Exception as exc:  # noqa: BLE001 - the parent reports it; abort() frees the others
+        barrier.abort()
+        queue.put(f"shard {shard}: {exc!r}")
 
 
 @click.command()
 @click.option("--regions", default=50, show_default=True, help="Copies of the 39 targets")
 @click.option("--rounds", default=3, show_default=True, help="Timed evaluations")
-def main(regions: int, rounds: int) -> None:
+@click.option("--shards", default=1, show_default=True, help="Engine shards, one process each")
+def main(regions: int, rounds: int, shards: int) -> None:
     """Time judge + advance over targets × regions with the default rules."""
     s = Settings()
     u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
-    t = time_evaluations(u, regions * len(u.targets), rounds)
+    t = time_evaluations(u, regions * len(u.targets), rounds, shards)
     click.echo(
         f"{t.targets} target×region evaluations ({t.series} series, {t.checks} rule checks) "
-        f"in {t.seconds:.3f} s: {t.targets / t.seconds:,.0f} targets/s, "
+        f"in {t.seconds:.3f} s on {t.shards} shard(s): {t.targets / t.seconds:,.0f} targets/s, "
         f"{t.checks / t.seconds:,.0f} rule checks/s"
     )
 

@@ -60,7 +60,8 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
         "push → stored p99",
         "push → alert decision p50",
         "push → alert decision p99",
-        "alert engine, 100 evaluations",
+        "alert engine, 100 evaluations, one engine",
+        "alert engine, 100 evaluations, 2 shards",
         "memory per active series, worker",
         "memory per active series, alert engine",
     ):
