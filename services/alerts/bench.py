@@ -25,7 +25,7 @@ from typing import Any
 import click
 
 from services.alerts.columns import SourceBuckets
-from services.alerts.evaluate import AlertRecord, advance, judge
+from services.alerts.evaluate import AlertRecord, advance, judge, out_of_collections
 from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput
 from services.alerts.shard import Shard
 from services.alerts.universe import History, Universe, load_universe
@@ -181,7 +181,8 @@ def _rounds(
             wait.wait()
         start = time.perf_counter()
         stored = {(a.state.rule_id, a.subject) for a in priors.values()}  # as the engine
-        judgement = judge(replace(snapshot, now=at), u.rules, known=stored)
+        with out_of_collections():  # as the engine judges
+            judgement = judge(replace(snapshot, now=at), u.rules, known=stored)
         outcome = advance(judgement, priors)
         spans.append((start, time.perf_counter()))
         priors = {a.fingerprint: a for a in outcome.alerts}

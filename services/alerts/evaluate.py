@@ -13,8 +13,10 @@ target or series is gone are retired: pending ones go inactive, firing ones reso
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -66,6 +68,7 @@ __all__ = [
     "advance",
     "evaluate",
     "judge",
+    "out_of_collections",
 ]
 
 _OPEN = (State.PENDING, State.FIRING)
@@ -155,6 +158,20 @@ def evaluate(
 ) -> Outcome:
     """``judge`` then ``advance`` in one call (``priors`` keyed by fingerprint)."""
     return advance(judge(snapshot, rules, thresholds), priors)
+
+
+@contextmanager
+def out_of_collections() -> Iterator[None]:
+    """Judge with what exists now (the snapshot above all) out of the garbage collector's
+    generations: the many collections a judgement's allocations set off then do not
+    traverse the snapshot each time (about a tenth of an evaluation of 10 000 targets).
+    Objects freed meanwhile go as usual, by their reference counts; only a cycle among
+    them waits, for the first collection after (``gc.unfreeze`` hands everything back)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def judge(

@@ -202,7 +202,8 @@ async def run_engine(
         settings.alerts_web_port,
     )
     # What is loaded by now (modules, the universe, the catalogue) lives as long as the
-    # process: out of the collector's generations, no collection traverses it again.
+    # process: out of the collector's generations while the first snapshot is read; each
+    # judgement then freezes everything for its own length (out_of_collections).
     gc.freeze()
     try:
         await replica.run(stop)

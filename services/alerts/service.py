@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Container, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, LiteralString
 
@@ -34,10 +34,12 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.data import load_snapshot
-from services.alerts.evaluate import Outcome, advance, judge
+from services.alerts.evaluate import Judgement, Outcome, advance, judge, out_of_collections
 from services.alerts.events import AggregateEvents
+from services.alerts.inputs import Snapshot
 from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
+from services.alerts.rules import Rule
 from services.alerts.shard import WHOLE, Shard
 from services.alerts.store import count_alerts, load_alerts, lock, save, stored_subjects
 from services.alerts.universe import Universe
@@ -108,9 +110,7 @@ class AlertEngine:
             known = await stored_subjects(conn, self.shard)
             snapshot = await load_snapshot(conn, u, now, indicators, shard=self.shard)
             await conn.commit()
-            judgement = await asyncio.to_thread(
-                judge, snapshot, u.rules, self.thresholds, known=known
-            )
+            judgement = await asyncio.to_thread(_judge, snapshot, u.rules, self.thresholds, known)
             async with conn.transaction():
                 await lock(conn, self.shard)
                 if self.guard is not None:
@@ -118,7 +118,9 @@ class AlertEngine:
                 if await count_alerts(conn, self.shard) != len(known):
                     # an alert was stored since `known` was read (a leader on its way out):
                     # judge again keeping every check, so that none of it is missed
-                    judgement = await asyncio.to_thread(judge, snapshot, u.rules, self.thresholds)
+                    judgement = await asyncio.to_thread(
+                        _judge, snapshot, u.rules, self.thresholds, None
+                    )
                 priors = await load_alerts(
                     conn, judgement.fingerprints, open_too=judgement.complete, shard=self.shard
                 )
@@ -141,6 +143,16 @@ class AlertEngine:
                 t.reason,
             )
         return outcome
+
+
+def _judge(
+    snapshot: Snapshot,
+    rules: Sequence[Rule],
+    thresholds: Thresholds,
+    known: Container[tuple[str, str]] | None,
+) -> Judgement:
+    with out_of_collections():
+        return judge(snapshot, rules, thresholds, known=known)
 
 
 async def run_loop(
