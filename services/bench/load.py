@@ -60,7 +60,7 @@ class Hammered:
 
 
 async def hammer(
-    url: str,
+    url: str | Sequence[str],
     bodies: Sequence[bytes],
     requests: int,
     concurrency: int,
@@ -69,7 +69,9 @@ async def hammer(
 ) -> Hammered:
     """POST ``requests`` bodies (cycling through ``bodies``) over ``concurrency`` keep-alive
     connections (aiohttp, which sets TCP_NODELAY; without it, header and body writes meet
-    delayed ACKs). Any answer other than 2xx stops the run."""
+    delayed ACKs). Any answer other than 2xx stops the run. Several URLs (API processes)
+    share the connections round robin, as a load balancer spreads them."""
+    urls = [url] if isinstance(url, str) else list(url)
     next_index = 0
     accepted = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -78,7 +80,7 @@ async def hammer(
         headers={**JSON, **(headers or {})}, connector=connector, timeout=timeout
     ) as session:
 
-        async def worker() -> None:
+        async def worker(url: str) -> None:
             nonlocal next_index, accepted
             while next_index < requests:
                 i = next_index
@@ -93,7 +95,7 @@ async def hammer(
                     on_progress(i)
 
         start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(urls[j % len(urls)]) for j in range(concurrency)))
         return Hammered(requests, accepted, time.perf_counter() - start)
 
 

@@ -72,6 +72,11 @@ def start_api(env: BenchEnv, s: Settings, name: str = "api") -> tuple[str, Servi
     return url, api
 
 
+def start_apis(env: BenchEnv, s: Settings, n: int, name: str = "api") -> list[str]:
+    """``n`` API processes (replicas behind a load balancer); their base URLs."""
+    return [start_api(env, s, name if n == 1 else f"{name}-{i}")[0] for i in range(n)]
+
+
 def start_worker_metrics(env: BenchEnv, s: Settings, name: str = "worker") -> tuple[Service, str]:
     """A worker process, once it answers; and the URL of its /metrics."""
     port = next(_PORTS)
@@ -123,12 +128,17 @@ def _progress(say: Say, what: str, want: int) -> Callable[[int], None]:
 
 
 def http_ingest(
-    env: BenchEnv, requests_per_size: dict[int, int], concurrency: int, say: Say
+    env: BenchEnv,
+    requests_per_size: dict[int, int],
+    concurrency: int,
+    say: Say,
+    apis: int = 1,
 ) -> dict[int, Hammered]:
-    """``POST /v1/readings`` of batches of each size, as fast as the API answers 202."""
-    s = env.phase("http")
+    """``POST /v1/readings`` of batches of each size, as fast as ``apis`` API processes
+    answer 202."""
+    s = env.phase("http" if apis == 1 else f"http{apis}")
     token = make_key(env.dsn)
-    url, _api = start_api(env, s)
+    urls = [u + "/v1/readings" for u in start_apis(env, s, apis)]
     out: dict[int, Hammered] = {}
     start = datetime(2023, 1, 1, tzinfo=UTC)
     try:
@@ -137,10 +147,13 @@ def http_ingest(
                 body_of(list(hourly_records(f"bh{size}-{b}", size, 1, start)))
                 for b in range(min(requests, 16))
             ]
-            say(f"  {requests:,} requests of {size} reading(s), {concurrency} connections")
+            say(
+                f"  {requests:,} requests of {size} reading(s), {concurrency} connections, "
+                f"{apis} API process(es)"
+            )
             out[size] = asyncio.run(
                 hammer(
-                    url + "/v1/readings",
+                    urls,
                     bodies,
                     requests,
                     concurrency,
@@ -256,7 +269,7 @@ def end_to_end(
     records = list(hourly_records("be", stations, hours, datetime(2022, 1, 1, tzinfo=UTC)))
     records = records[:readings]
     bodies = [body_of(records[i : i + per_request]) for i in range(0, len(records), per_request)]
-    url, _api = start_api(env, s)
+    urls = [u + "/v1/readings" for u in start_apis(env, s, 1)]
     for w in range(workers):
         start_worker(env, s, f"e2e-worker-{w}")
 
@@ -267,13 +280,13 @@ def end_to_end(
             # one reading first: the workers have joined their group once it is stored
             warm = body_of(list(hourly_records("bw", 1, 1, datetime(2021, 1, 1, tzinfo=UTC))))
             headers = {"authorization": f"Bearer {token}"}
-            await hammer(url + "/v1/readings", [warm], 1, 1, headers)
+            await hammer(urls, [warm], 1, 1, headers)
             if not await watcher.wait_rows(1, 120):
                 raise RuntimeError("the stream did not store a first reading within 120 s")
             base = watcher.rows
             say(f"  pushing {len(records):,} readings, {per_request} per request")
             start = time.time()
-            pushed = await hammer(url + "/v1/readings", bodies, len(bodies), concurrency, headers)
+            pushed = await hammer(urls, bodies, len(bodies), concurrency, headers)
             say(f"  pushed in {pushed.seconds:.1f} s; waiting until all are stored")
             await watcher.wait_rows(
                 base + pushed.accepted, 900, _progress(say, "stored", pushed.accepted)

@@ -53,6 +53,7 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
         "HTTP ingest, batches of 1",
         "HTTP ingest, batches of 100",
         "HTTP ingest, batches of 1000",
+        "HTTP ingest, batches of 1000, 2 API processes",
         "stream → TimescaleDB",
         "end to end, sustained",
         "end to end, readings lost",
