@@ -127,3 +127,28 @@ def test_the_targets_table() -> None:
     ]
     assert second.split() == ["air.pm25.2025", "no_data", "-", "-", "-", "-", "0"]
     assert first.index("off_track") == header.index("status")
+
+
+@pytest.mark.parametrize(
+    ("shard", "says"),
+    [
+        ("2/2", "must be below the number of shards (0/2 to 1/2)"),
+        ("half", "write it as index/count"),
+    ],
+)
+def test_the_engine_refuses_a_shard_it_cannot_be_before_starting(shard: str, says: str) -> None:
+    result = CliRunner().invoke(main, ["alerts", "--shard", shard])
+    assert result.exit_code == 1
+    assert "alert engine shard" in result.output and says in result.output
+
+
+def test_the_engine_refuses_to_shard_rules_that_group_subjects(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nrules:\n  - id: by-plan\n    kind: off_trajectory\n    severity: page\n"
+        "    tolerance_pct: 5\n    recover_pct: 2.5\n    for: 1m\n    identify_by: [plan]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["alerts", "--rules", str(rules), "--shard", "0/2"])
+    assert result.exit_code == 1
+    assert "rule by-plan: its alerts are not one per target" in result.output
