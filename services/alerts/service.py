@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 _ALERT_COUNTS: LiteralString = """
 SELECT state, severity, count(*)::int FROM alerts
-WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
+WHERE (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s)
 GROUP BY state, severity
 """
 

@@ -6,8 +6,9 @@ falls in their shard, and each shard elects its own leader among its replicas: s
 of ``n`` takes its own leader and evaluation locks and its own ``aggregates`` consumer
 group, reads only its own stored alerts, and resolves only its own open ones. The hash
 is the first 32 bits of the subject's MD5, computed alike here and in SQL (the function
-``alert_shard``, migration 0011: ``alert_shard(subject, %(shard_count)s) = %(shard_index)s``
-with :meth:`Shard.params`).
+``alert_shard``, migration 0011: ``(%(shard_count)s = 1 OR alert_shard(subject,
+%(shard_count)s) = %(shard_index)s)`` with :meth:`Shard.params`, so that a single engine
+hashes nothing).
 
 An alert belongs to the shard of its subject, so every rule must give each subject its
 own alerts (a rule whose ``identify_by`` leaves the subject out would have two shards step

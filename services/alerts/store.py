@@ -32,16 +32,17 @@ SELECT fingerprint, rule_id, kind, severity, subject, labels, annotations, state
 FROM alerts
 WHERE fingerprint = ANY(%(fingerprints)s)
    OR (%(open)s AND state IN ('pending', 'firing')
-       AND alert_shard(subject, %(shard_count)s) = %(shard_index)s)
+       AND (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s))
 """
 
 # The alerts of one shard (services.alerts.shard)
 _SUBJECTS: LiteralString = """
 SELECT rule_id, subject FROM alerts
-WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
+WHERE (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s)
 """
 _COUNT: LiteralString = """
-SELECT count(*) FROM alerts WHERE alert_shard(subject, %(shard_count)s) = %(shard_index)s
+SELECT count(*) FROM alerts
+WHERE (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s)
 """
 
 _UPSERT_ALERT: LiteralString = """
