@@ -199,6 +199,12 @@ def world(db_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     s = db_settings.model_copy(update={"plans_dir": plans, "rules_dir": rules})
     universe = load_universe(plans, rules, s.catalogue_path)
     batch, totals = _readings()
+    store(s, batch)
+    yield World(s, universe, s.dsn, totals)
+
+
+def store(s: Settings, batch: list[Received]) -> None:
+    """Write ``batch`` and its air-quality days as the stream would."""
 
     async def load() -> None:
         pool = await open_pool(s.dsn)
@@ -210,7 +216,6 @@ def world(db_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
             await pool.close()
 
     asyncio.run(load())
-    yield World(s, universe, s.dsn, totals)
 
 
 def evaluate(w: World, now: datetime, indicators: list[str] | None = None) -> Outcome:

@@ -23,14 +23,10 @@ from services.alerts.metrics import EngineMetrics
 from services.alerts.service import AlertEngine
 from services.alerts.shard import WHOLE, Shard
 from services.alerts.universe import Universe, load_universe
-from services.ingest.stream.derive import refresh_air_quality
 from services.settings import Settings
-from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
-from services.storage.writer import ObservationWriter
 from tests.integration.alerts.helpers import G5_TARGET, write_plans, write_rules
 from tests.integration.alerts.test_engine_db import (
-    CATALOGUE,
     G5,
     HEAVY_C,
     NOW,
@@ -38,6 +34,7 @@ from tests.integration.alerts.test_engine_db import (
     OTHER_TARGETS,
     RULES,
     _readings,
+    store,
 )
 
 pytestmark = pytest.mark.integration
@@ -57,18 +54,7 @@ def world(db_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     plans = write_plans(root / "plans", G5_TARGET.format(id=G5), OTHER_TARGETS)
     rules = write_rules(root / "rules", RULES)
     universe = load_universe(plans, rules, db_settings.catalogue_path)
-    batch, _ = _readings()
-
-    async def load() -> None:
-        pool = await open_pool(db_settings.dsn)
-        try:
-            await sync_catalogue(pool, CATALOGUE)
-            changes = await ObservationWriter(pool).write(batch)
-            await refresh_air_quality(pool, changes, db_settings.calendar_tz)
-        finally:
-            await pool.close()
-
-    asyncio.run(load())
+    store(db_settings, _readings()[0])
     yield World(universe, db_settings.dsn)
 
 

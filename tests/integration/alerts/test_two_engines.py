@@ -112,6 +112,25 @@ def metric(proc: Proc, name: str) -> float:
     return sum(float(v) for v in pattern.findall(text))
 
 
+def engine_env(s: Settings, root: Path, *targets: str) -> tuple[Path, dict[str, str]]:
+    """Plans of ``targets``, the rule and route files, and the environment of engines that
+    evaluate every second and try the leader lock every half second."""
+    plans = write_plans(root / "plans", *targets)
+    rules = write_rules(root / "rules", RULES)
+    (root / "routes").mkdir()
+    (root / "routes" / "routes.yaml").write_text(ROUTES, encoding="utf-8")
+    env = service_env(
+        s,
+        ONTRACK_PLANS_DIR=str(plans),
+        ONTRACK_RULES_DIR=str(rules),
+        ONTRACK_ROUTES_DIR=str(root / "routes"),
+        ONTRACK_EVAL_INTERVAL="1",
+        ONTRACK_ALERTS_LEADER_RETRY_SECONDS="0.5",
+        ONTRACK_ALERTS_CONSUMER_GROUP=s.alerts_consumer_group,
+    )
+    return plans, env
+
+
 def start_engine(spawn: Callable[..., Proc], name: str, env: dict[str, str]) -> Proc:
     port = free_port()
     proc = spawn(name, ["alerts", "--web-port", str(port)], env)
@@ -132,25 +151,13 @@ def test_only_the_leader_notifies_and_the_standby_takes_over_after_kill_9(
 ) -> None:
     s = alerts_settings
     dsn = s.dsn
-    plans = write_plans(tmp_path / "plans", G5_TARGET.format(id=TARGET_ID))
-    rules = write_rules(tmp_path / "rules", RULES)
-    (tmp_path / "routes").mkdir()
-    (tmp_path / "routes" / "routes.yaml").write_text(ROUTES, encoding="utf-8")
+    plans, env = engine_env(s, tmp_path, G5_TARGET.format(id=TARGET_ID))
     (target,) = targets_of(load_plans(plans))
     fp = fingerprint(RULE, {"target": TARGET_ID}, ["target"])
     expected = expected_at(target, datetime.now(UTC))
     a, b = round(expected * 0.6), round(expected * 0.4)
     write_stock(dsn, **{"op-a": a, "op-b": b})  # on track
 
-    env = service_env(
-        s,
-        ONTRACK_PLANS_DIR=str(plans),
-        ONTRACK_RULES_DIR=str(rules),
-        ONTRACK_ROUTES_DIR=str(tmp_path / "routes"),
-        ONTRACK_EVAL_INTERVAL="1",
-        ONTRACK_ALERTS_LEADER_RETRY_SECONDS="0.5",
-        ONTRACK_ALERTS_CONSUMER_GROUP=s.alerts_consumer_group,
-    )
     engines = [start_engine(spawn, f"alerts-{n}", env) for n in (1, 2)]
     wait_for(lambda: all(answering(e) for e in engines), 60, "both engines to answer /healthz")
     wait_for(
@@ -221,19 +228,7 @@ def test_two_shards_lead_at_once_each_judging_its_own_targets(
     ids = [f"telecom.5g_base_stations.shard-{n}.2027" for n in range(6)]
     owned = {i: sorted(t for t in ids if Shard(i, 2).owns(t)) for i in (0, 1)}
     assert owned[0] and owned[1]
-    plans = write_plans(tmp_path / "plans", *(G5_TARGET.format(id=t) for t in ids))
-    rules = write_rules(tmp_path / "rules", RULES)
-    (tmp_path / "routes").mkdir()
-    (tmp_path / "routes" / "routes.yaml").write_text(ROUTES, encoding="utf-8")
-    env = service_env(
-        s,
-        ONTRACK_PLANS_DIR=str(plans),
-        ONTRACK_RULES_DIR=str(rules),
-        ONTRACK_ROUTES_DIR=str(tmp_path / "routes"),
-        ONTRACK_EVAL_INTERVAL="1",
-        ONTRACK_ALERTS_LEADER_RETRY_SECONDS="0.5",
-        ONTRACK_ALERTS_CONSUMER_GROUP=s.alerts_consumer_group,
-    )
+    _, env = engine_env(s, tmp_path, *(G5_TARGET.format(id=t) for t in ids))
     started = datetime.now(UTC)
     shards = [
         start_engine(spawn, f"alerts-shard-{i}", {**env, "ONTRACK_ALERTS_SHARD": f"{i}/2"})
