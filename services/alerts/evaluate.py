@@ -41,7 +41,7 @@ from services.alerts.inputs import (
 )
 from services.alerts.lazy import Lazy
 from services.alerts.lifecycle import AlertState, State, Transition, alert_fingerprint, step
-from services.alerts.rules import Rule, format_duration, render_annotations
+from services.alerts.rules import Rule, format_duration, render_annotations, tells_apart
 from services.alerts.selection import Chooser
 from services.alerts.signals import (
     CLOSED,
@@ -217,19 +217,11 @@ class _Checks:
         if (
             self.known is None
             or (rule.id, subject) in self.known
-            or not _tells_apart(rule, subject_label)
+            or not tells_apart(rule, subject_label)
         ):
             return False
         self.unkept[rule.kind] += 1
         return True
-
-
-def _tells_apart(rule: Rule, subject_label: str) -> bool:
-    """Whether the fingerprints of ``rule`` differ from one subject to the next: the
-    label naming the subject (``target``, ``series``) identifies its alerts."""
-    if subject_label in rule.labels:
-        return False
-    return rule.identify_by is None or subject_label in rule.identify_by
 
 
 def _target(

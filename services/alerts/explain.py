@@ -16,6 +16,7 @@ from typing import Any
 
 from services.alerts.contrib import Contribution
 from services.alerts.inputs import SeriesInput, TargetInput
+from services.alerts.rules import spell_duration
 from services.indicators.assess import Assessment
 from services.indicators.pace import fmt
 from services.indicators.plan_model import CITY_TZ
@@ -66,14 +67,7 @@ def feed_of(last_seen: datetime | None, cadence: timedelta | None, now: datetime
 def duration(delta: timedelta) -> str:
     """A duration for people, to the second: ``3d4h12m``, ``45s`` (as ``format_duration``
     writes the duration rounded to the second, in whole-second arithmetic)."""
-    seconds = round(delta.total_seconds())
-    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
-    parts = []
-    for unit, size in _SECONDS:
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return sign + ("".join(parts) or "0s")
+    return spell_duration(round(delta.total_seconds()), _SECONDS)
 
 
 _SECONDS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))

@@ -70,6 +70,11 @@ def _no_buckets() -> Mapping[str, Bucket]:
     return MappingProxyType({})
 
 
+def series_key(indicator: str, source: str) -> str:
+    """How a series is named: its alerts' subject, and what engine shards hash."""
+    return f"{indicator}/{source}"
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesInput:
     """One series (indicator and source): when it last reported and its newest buckets.
@@ -89,7 +94,7 @@ class SeriesInput:
 
     @property
     def key(self) -> str:
-        return f"{self.indicator}/{self.source}"
+        return series_key(self.indicator, self.source)
 
 
 @dataclass(frozen=True, slots=True)

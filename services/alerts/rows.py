@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection, AsyncCursor
 
 from services.alerts.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
-from services.alerts.inputs import Bucket
+from services.alerts.inputs import Bucket, series_key
 from services.alerts.universe import History
 from services.indicators.plan_model import CITY_TZ
 
@@ -286,6 +286,6 @@ def _take_fresh(
     if (
         source != "*"
         and (kind := describe(indicator)) is not None
-        and (owns is None or owns(f"{indicator}/{source}"))
+        and (owns is None or owns(series_key(indicator, source)))
     ):
         rows.series.add(kind, source, scope if scope is not None else "city", last_seen)

@@ -147,16 +147,28 @@ def parse_duration(text: str | timedelta) -> timedelta:
     raise DurationError(f"{text!r} is not a duration", _DURATION_FIX)
 
 
-def format_duration(delta: timedelta) -> str:
-    """Write a duration the way rule files do: ``14d``, ``1h30m``, ``45s``, ``0s``."""
-    total_ms = round(delta.total_seconds() * 1000)
-    sign, total_ms = ("-", -total_ms) if total_ms < 0 else ("", total_ms)
+def tells_apart(rule: Rule, subject_label: str) -> bool:
+    """Whether the fingerprints of ``rule`` differ from one subject to the next: the
+    label naming the subject (``target``, ``series``) identifies its alerts."""
+    if subject_label in rule.labels:
+        return False
+    return rule.identify_by is None or subject_label in rule.identify_by
+
+
+def spell_duration(amount: int, units: Sequence[tuple[str, int]]) -> str:
+    """``amount`` (of the last unit) spelled in the largest ``units`` first: ``1h30m``."""
+    sign, amount = ("-", -amount) if amount < 0 else ("", amount)
     parts = []
-    for unit, size in _FORMAT_UNITS:
-        count, total_ms = divmod(total_ms, size)
+    for unit, size in units:
+        count, amount = divmod(amount, size)
         if count:
             parts.append(f"{count}{unit}")
     return sign + ("".join(parts) or "0s")
+
+
+def format_duration(delta: timedelta) -> str:
+    """Write a duration the way rule files do: ``14d``, ``1h30m``, ``45s``, ``0s``."""
+    return spell_duration(round(delta.total_seconds() * 1000), _FORMAT_UNITS)
 
 
 _FORMAT_UNITS = tuple(

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.alerts.rules import Rule
+from services.alerts.rules import Rule, tells_apart
 from services.alerts.signals import SERIES_KINDS
 from services.alerts.universe import Universe
 from services.errors import OntrackError
@@ -109,7 +109,7 @@ def check_rules(rules: Sequence[Rule], shard: Shard) -> None:
     problems = []
     for r in rules:
         subject = "series" if r.kind in SERIES_KINDS else "target"
-        if subject in r.labels or (r.identify_by is not None and subject not in r.identify_by):
+        if not tells_apart(r, subject):
             problems.append(
                 f"rule {r.id}: its alerts are not one per {subject} (identify_by "
                 f"{list(r.identify_by or ())}, labels {sorted(r.labels)}), so two shards could "
