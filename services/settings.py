@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr("postgresql://ontrack:ontrack@127.0.0.1:5433/ontrack")
     prometheus_url: str = "http://127.0.0.1:9090"
     alertmanager_url: str = "http://127.0.0.1:9093"
+    # The MQTT broker the bridge subscribes to; the embedded stack runs its own on this
+    # loopback port (not 1883, where a broker the machine runs may already listen).
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1884
 
     topic_readings: str = "readings"
     topic_dlq: str = "readings.dlq"
@@ -100,6 +104,8 @@ def process_env(s: Settings, **extra: str) -> dict[str, str]:
         {
             "ONTRACK_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
             "ONTRACK_DATABASE_URL": s.dsn,
+            "ONTRACK_MQTT_HOST": s.mqtt_host,
+            "ONTRACK_MQTT_PORT": str(s.mqtt_port),
             "ONTRACK_TOPIC_READINGS": s.topic_readings,
             "ONTRACK_TOPIC_DLQ": s.topic_dlq,
             "ONTRACK_TOPIC_AGGREGATES": s.topic_aggregates,

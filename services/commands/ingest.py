@@ -41,8 +41,19 @@ def ingest_group() -> None:
 
 
 @ingest_group.command("mqtt")
-@click.option("--host", envvar="ONTRACK_MQTT_HOST", show_envvar=True, default="127.0.0.1")
-@click.option("--port", envvar="ONTRACK_MQTT_PORT", show_envvar=True, default=1883, type=int)
+@click.option(
+    "--host",
+    envvar="ONTRACK_MQTT_HOST",
+    show_envvar=True,
+    help="The MQTT broker's host  [default: the embedded stack's, 127.0.0.1]",
+)
+@click.option(
+    "--port",
+    envvar="ONTRACK_MQTT_PORT",
+    show_envvar=True,
+    type=int,
+    help="The MQTT broker's port  [default: the embedded stack's, 1884; 1883 is MQTT's usual]",
+)
 @click.option(
     "--topic",
     "topics",
@@ -86,9 +97,11 @@ def ingest_group() -> None:
 )
 @_api
 @_key
+@click.pass_obj
 def mqtt_cmd(
-    host: str,
-    port: int,
+    settings: Settings,
+    host: str | None,
+    port: int | None,
     topics: tuple[str, ...],
     errors_prefix: str,
     client_id: str,
@@ -119,8 +132,8 @@ def mqtt_cmd(
     if metrics_port:
         start_http_server(metrics_port, "127.0.0.1", registry=metrics.registry)
     config = BridgeConfig(
-        host=host,
-        port=port,
+        host=host or settings.mqtt_host,
+        port=port or settings.mqtt_port,
         topics=topics,
         errors_prefix=errors_prefix,
         client_id=client_id,

@@ -28,7 +28,7 @@ def _table(settings: Settings) -> bool:
 
 @click.group("stack")
 def stack_group() -> None:
-    """Manage the embedded stack (broker, TimescaleDB, Prometheus, Alertmanager)."""
+    """Manage the embedded stack (Kafka broker, TimescaleDB, Prometheus, Alertmanager, MQTT)."""
 
 
 @stack_group.command("up")

@@ -1,4 +1,5 @@
-"""The embedded stack: a Kafka-protocol broker, TimescaleDB, Prometheus and Alertmanager on loopback."""
+"""The embedded stack: a Kafka-protocol broker, TimescaleDB, Prometheus, Alertmanager and an MQTT
+broker on loopback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from services.stack.base import Component, Report, Status
 from services.stack.broker import Broker
 from services.stack.errors import StackError
 from services.stack.monitoring import Alertmanager, Prometheus
+from services.stack.mosquitto import Mosquitto
 from services.stack.timescaledb import TimescaleDB
 
 __all__ = ["StackError", "Status", "components", "down", "status", "up"]
@@ -22,6 +24,7 @@ def components(settings: Settings) -> list[Component]:
         TimescaleDB(settings.stack_dir, settings.dsn, mirror),
         Prometheus(settings.stack_dir, settings.prometheus_url),
         Alertmanager(settings.stack_dir, settings.alertmanager_url),
+        Mosquitto(settings.stack_dir, settings.mqtt_host, settings.mqtt_port),
     ]
 
 

@@ -3,7 +3,9 @@
 The root file system is made once by debootstrap into the stack directory and reused;
 the cluster lives inside it and listens on the host/port of the configured DSN. Another
 cluster can run from the same root with a data directory and a port of its own (the
-reliability tests stop and restart one without touching the stack's).
+reliability tests stop and restart one without touching the stack's), and
+``PlainPostgreSQL`` runs the same PostgreSQL without TimescaleDB, as a managed server
+without the extension would be.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from services.stack.base import Component, Report
 from services.stack.errors import StackError
 from services.stack.process import port_open, run_checked, wait_until
 
-__all__ = ["TimescaleDB"]
+__all__ = ["PlainPostgreSQL", "TimescaleDB"]
 
 PG_BIN = "/usr/lib/postgresql/17/bin"
 DATA = "/var/lib/ontrack/pgdata"
@@ -44,6 +46,8 @@ class TimescaleDB(Component):
         """``data_dir``: the cluster's directory inside the root file system (another one
         makes another cluster; give it another port in ``dsn``)."""
         super().__init__(stack_dir)
+        self.pg_bin = PG_BIN
+        self.preload = "timescaledb"
         self.dsn = dsn
         self.mirror = mirror
         self.root = stack_dir / "timescaledb-trixie"
@@ -109,7 +113,7 @@ class TimescaleDB(Component):
                 f"chown of {sub}",
             )
         self._chroot(
-            f"{PG_BIN}/initdb",
+            f"{self.pg_bin}/initdb",
             "-D",
             self.data_dir,
             "-U",
@@ -125,7 +129,7 @@ class TimescaleDB(Component):
         with conf.open("a") as f:
             f.write(
                 "\n# ontrack embedded stack\n"
-                "shared_preload_libraries = 'timescaledb'\n"
+                f"shared_preload_libraries = '{self.preload}'\n"
                 f"unix_socket_directories = '{SOCKET_DIR}'\n"
                 "dynamic_shared_memory_type = mmap\n"
                 "timescaledb.telemetry_level = off\n"
@@ -149,7 +153,7 @@ class TimescaleDB(Component):
             report(f"starting TimescaleDB on {self.address}")
             opts = f"-c listen_addresses={self.host} -c port={self.port}"
             self._chroot(
-                f"{PG_BIN}/pg_ctl",
+                f"{self.pg_bin}/pg_ctl",
                 "-D",
                 self.data_dir,
                 "-l",
@@ -203,7 +207,14 @@ class TimescaleDB(Component):
         if not self.running():
             return False
         self._chroot(
-            f"{PG_BIN}/pg_ctl", "-D", self.data_dir, "-m", mode, "-w", "stop", what="pg_ctl stop"
+            f"{self.pg_bin}/pg_ctl",
+            "-D",
+            self.data_dir,
+            "-m",
+            mode,
+            "-w",
+            "stop",
+            what="pg_ctl stop",
         )
         return True
 
@@ -233,3 +244,41 @@ class TimescaleDB(Component):
         assert row is not None
         ts = f"TimescaleDB {row[1]}" if row[1] else "no timescaledb extension available"
         return True, f"PostgreSQL {row[0]}, {ts}"
+
+
+class PlainPostgreSQL(TimescaleDB):
+    """The stack's PostgreSQL 17 without TimescaleDB: its binaries copied (hard links) under
+    ``/opt/plain-postgresql`` of the same root, without the extension's files. PostgreSQL
+    finds its share and library directories relative to its binary, so the copy offers no
+    ``timescaledb`` extension at all. Needs the stack's root (``TimescaleDB.install``)."""
+
+    name = "plain-postgresql"
+    _prefix = "/opt/plain-postgresql"
+
+    def __init__(self, stack_dir: Path, dsn: str, *, data_dir: str) -> None:
+        super().__init__(stack_dir, dsn, "", data_dir=data_dir, shared_buffers="32MB")
+        self.pg_bin = self._prefix + PG_BIN
+        self.preload = ""
+
+    def install(self, report: Report) -> None:
+        if not self._ready_stamp.exists():
+            raise StackError(
+                "the plain PostgreSQL is made from the stack's: run `ontrack stack up` first"
+            )
+        prefix = self.root / self._prefix.lstrip("/")
+        if (prefix / PG_BIN.lstrip("/") / "postgres").exists():
+            return
+        shutil.rmtree(prefix, ignore_errors=True)
+        for part in ("usr/lib/postgresql/17", "usr/share/postgresql/17"):
+            (prefix / part).parent.mkdir(parents=True, exist_ok=True)
+            run_checked(["cp", "-al", str(self.root / part), str(prefix / part)], f"copy of {part}")
+        extension_files = ("lib/postgresql/17/lib", "share/postgresql/17/extension")
+        for found in (
+            f for d in extension_files for f in (prefix / "usr" / d).glob("timescaledb*")
+        ):
+            found.unlink()
+
+    def destroy(self, report: Report) -> None:
+        """Stop the server and remove its data directory."""
+        self.stop(report, mode="immediate")
+        shutil.rmtree(self.data_path, ignore_errors=True)

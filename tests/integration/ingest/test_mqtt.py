@@ -25,8 +25,6 @@ from tests.integration.ingest.helpers import count_rows, day, hours, log_of, rea
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
-
 
 @dataclass
 class Tree:
@@ -47,10 +45,10 @@ def tree() -> Tree:
 
 
 @pytest.fixture(scope="module")
-def pub() -> Iterator[mqtt.Client]:
-    """A provider's MQTT client."""
+def pub(embedded_stack: Settings) -> Iterator[mqtt.Client]:
+    """A provider's MQTT client, on the embedded stack's Mosquitto."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:6]}")
-    client.connect(MQTT_HOST, MQTT_PORT)
+    client.connect(embedded_stack.mqtt_host, embedded_stack.mqtt_port)
     client.loop_start()
     yield client
     client.disconnect()
@@ -96,7 +94,9 @@ def _start_bridge(
 
 
 @pytest.fixture
-def error_reports(tree: Tree) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+def error_reports(
+    tree: Tree, embedded_stack: Settings
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Every report published under the tree's errors prefix, as (topic, report)."""
     got: list[tuple[str, dict[str, Any]]] = []
     subscribed = threading.Event()
@@ -104,7 +104,7 @@ def error_reports(tree: Tree) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     client.on_connect = lambda c, u, f, r, p: c.subscribe(f"{tree.errors}/#", qos=1)
     client.on_subscribe = lambda c, u, m, r, p: subscribed.set()
     client.on_message = lambda c, u, msg: got.append((msg.topic, orjson.loads(msg.payload)))
-    client.connect(MQTT_HOST, MQTT_PORT)
+    client.connect(embedded_stack.mqtt_host, embedded_stack.mqtt_port)
     client.loop_start()
     assert subscribed.wait(10)
     yield got
@@ -132,7 +132,7 @@ def test_every_payload_shape_is_forwarded_and_bad_messages_are_reported(
     _send(pub, station, ndjson)
     # the documented mosquitto_pub line works as it is
     subprocess.run(
-        ["mosquitto_pub", "-h", MQTT_HOST, "-p", str(MQTT_PORT), "-q", "1", "-t", station,
+        ["mosquitto_pub", "-h", settings.mqtt_host, "-p", str(settings.mqtt_port), "-q", "1", "-t", station,
          "-m", orjson.dumps(reading("mq-st1", ts[5], 36)).decode()],
         check=True, timeout=10,
     )  # fmt: skip

@@ -33,7 +33,7 @@ from services.stack.apt import ensure_commands
 from tests.fixtures.keys import MakeKey
 from tests.fixtures.services import Proc, Running, service_env, wait_for
 from tests.integration.ingest.helpers import count_rows, rows
-from tests.integration.ingest.test_mqtt import MQTT_HOST, Tree, _start_bridge
+from tests.integration.ingest.test_mqtt import Tree, _start_bridge
 
 pytestmark = [pytest.mark.integration]
 
@@ -94,7 +94,8 @@ class Env:
             ONTRACK_API_URL=self.api_url,
             ONTRACK_API_KEY=self.key,
             ONTRACK_KAFKA_BOOTSTRAP=self.settings.kafka_bootstrap,
-            ONTRACK_MQTT_HOST=MQTT_HOST,
+            ONTRACK_MQTT_HOST=self.settings.mqtt_host,
+            ONTRACK_MQTT_PORT=str(self.settings.mqtt_port),
         )
         return env
 

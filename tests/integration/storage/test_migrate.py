@@ -23,12 +23,13 @@ def test_migrate_is_idempotent_and_creates_a_hypertable(test_dsn: str) -> None:
     assert hyper == (1,)
 
 
-def test_server_without_timescaledb_is_refused_with_what_to_do() -> None:
-    # The machine's own PostgreSQL (no timescaledb package) stands in for a plain managed server.
-    dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        pytest.fail("this test needs a plain PostgreSQL on 127.0.0.1:5432 (the machine's)")
+def test_server_without_timescaledb_is_refused_with_what_to_do(plain_postgres_dsn: str) -> None:
+    with psycopg.connect(plain_postgres_dsn, connect_timeout=3) as conn:
+        offered = conn.execute(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"
+        ).fetchone()
+    assert offered == (0,)  # really a server without the extension
     with pytest.raises(MigrationError, match="no timescaledb extension.*ontrack stack up"):
-        migrate(dsn, lambda m: None)
+        migrate(plain_postgres_dsn, lambda m: None)
+    with psycopg.connect(plain_postgres_dsn) as conn:  # and nothing was created on it
+        assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone() == (None,)
