@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from services.ingest.api.client import ClientError, IngestClient
+from services.ingest.client import ClientError, IngestClient
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]

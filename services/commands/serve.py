@@ -25,7 +25,7 @@ def api(settings: Settings, host: str, port: int) -> None:
     """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs)."""
     import uvicorn
 
-    from services.ingest.api import create_app
+    from services.api import create_app
     from services.ingest.topics import ensure_topics
 
     ensure_topics(settings)

@@ -28,7 +28,7 @@ from services.auth.keys import Scope, new_key
 from services.dashboards.targets import publish_plans
 from services.demo.env import demo_settings, reset
 from services.demo.simulate import CST, PROVIDERS, START, readings_between
-from services.ingest.api.client import IngestClient
+from services.ingest.client import IngestClient
 from services.settings import Settings, process_env
 from services.storage.api_keys import insert_key
 from services.storage.migrate import migrate

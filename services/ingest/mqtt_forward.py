@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from services.ingest.api.bodies import RawRecord
-from services.ingest.api.client import Answer, ClientError
+from services.api.bodies import RawRecord
+from services.ingest.client import Answer, ClientError
 from services.ingest.mqtt_payload import Incoming, decode_payload
 
 __all__ = ["Forwarder", "Outcome"]

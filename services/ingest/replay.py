@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from services.errors import OntrackError
-from services.ingest.api.client import Answer, IngestClient
+from services.ingest.client import Answer, IngestClient
 
 __all__ = ["Chunk", "ReplayError", "Summary", "chunks", "detect_format", "replay"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from services.ingest.api import create_app
+from services.api import create_app
 from services.settings import Settings
 
 PLAN_HEAD = """\

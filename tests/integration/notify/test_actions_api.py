@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
-from services.alerts import actions_api
 from services.alerts.notify.enqueue import enqueue_for_transitions
 from services.alerts.notify.routing import WebhookTarget
+from services.api import actions as actions_api
+from services.api.auth import key_cache
 from services.auth.keys import Scope, new_key
-from services.ingest.api.auth import key_cache
 from services.settings import Settings
 from services.storage.api_keys import insert_key
 from tests.integration.notify.helpers import (

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 from prometheus_client import CollectorRegistry
 
+from services.api.metrics import IngestMetrics
 from services.dashboards import build_all
 from services.dashboards.verify import panel_queries
-from services.ingest.metrics import IngestMetrics
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics
 
 RULES = Path(__file__).parents[3] / "deploy/prometheus/rules"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.ingest.api.client import ClientError, IngestClient
+from services.ingest.client import ClientError, IngestClient
 
 
 def _client(

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from services.ingest.api.client import Answer, ClientError
+from services.ingest.client import Answer, ClientError
 from services.ingest.mqtt_forward import Forwarder
 from services.ingest.mqtt_payload import Incoming
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.ingest.api.bodies import RawRecord
+from services.api.bodies import RawRecord
 from services.ingest.mqtt_payload import decode_payload, error_report, errors_topic
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ingest.api.client import Answer
+from services.ingest.client import Answer
 from services.ingest.replay import ReplayError, Summary, _tally, chunks, detect_format
 
 

@@ -15,14 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from services.api import docs
+from services.api.accept import Judgement, judge, scope_errors
+from services.api.auth import auth_problem, token_from
+from services.api.bodies import BodyError, RawRecord, parse_body
+from services.api.problems import FastJSON, error_dicts, problem
+from services.api.state import ApiState
 from services.auth.errors import AuthError
 from services.auth.keys import ApiKey
-from services.ingest.api import docs
-from services.ingest.api.accept import Judgement, judge, scope_errors
-from services.ingest.api.auth import auth_problem, token_from
-from services.ingest.api.bodies import BodyError, RawRecord, parse_body
-from services.ingest.api.problems import FastJSON, error_dicts, problem
-from services.ingest.api.state import ApiState
 from services.ingest.errors import BrokerUnavailable
 
 __all__ = ["router"]

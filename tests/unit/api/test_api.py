@@ -10,13 +10,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.api.app import create_app
+from services.api.state import ApiState
 from services.auth.cache import KeyCache
 from services.auth.errors import AuthUnavailable
 from services.auth.keys import ApiKey, Scope, new_key
 from services.auth.ratelimit import RateLimiter
 from services.indicators.readings import Reading
-from services.ingest.api.app import create_app
-from services.ingest.api.state import ApiState
 from services.ingest.errors import BrokerUnavailable
 from services.settings import Settings
 

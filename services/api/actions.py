@@ -36,8 +36,8 @@ from services.alerts.notify.routing import RouteConfig
 from services.alerts.notify.routing_file import load_routes
 from services.alerts.notify.silences import Silence
 from services.alerts.notify.store import list_silences
+from services.api.auth import token_from
 from services.auth.errors import AuthError
-from services.ingest.api.auth import token_from
 
 __all__ = ["ROLES", "router"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from services.api.auth import auth_problem, token_from
+from services.api.docs import READINGS_BODY
+from services.api.problems import FastJSON
+from services.api.state import ApiState
 from services.auth.errors import AuthError
-from services.ingest.api.auth import auth_problem, token_from
-from services.ingest.api.docs import READINGS_BODY
-from services.ingest.api.problems import FastJSON
-from services.ingest.api.state import ApiState
 
 __all__ = ["router"]
 

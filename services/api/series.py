@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from services.ingest.api.state import ApiState
+from services.api.state import ApiState
 from services.storage.queries import read_series
 
 __all__ = ["router"]

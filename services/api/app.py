@@ -11,17 +11,17 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from services.alerts import actions_api
-from services.alerts import api as alerts_api
+from services.api import actions as actions_api
+from services.api import alerts as alerts_api
+from services.api import keys, readings, series
+from services.api.auth import auth_problem, key_cache, require_reader
+from services.api.docs import SECURITY_SCHEMES
+from services.api.metrics import IngestMetrics
+from services.api.problems import FastJSON, install_problem_handlers
+from services.api.state import ApiState
 from services.auth.errors import AuthError
 from services.auth.ratelimit import RateLimiter
 from services.indicators.catalogue import load_catalogue
-from services.ingest.api import keys, readings, series
-from services.ingest.api.auth import auth_problem, key_cache, require_reader
-from services.ingest.api.docs import SECURITY_SCHEMES
-from services.ingest.api.problems import FastJSON, install_problem_handlers
-from services.ingest.api.state import ApiState
-from services.ingest.metrics import IngestMetrics
 from services.ingest.producer import ReadingsProducer
 from services.settings import REPO_ROOT, Settings
 from services.storage.pool import open_pool

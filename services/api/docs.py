@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from services.ingest.api.problems import PROBLEM_TYPE, IngestResult, Problem
+from services.api.problems import PROBLEM_TYPE, IngestResult, Problem
 
 __all__ = ["READINGS_BODY", "READINGS_RESPONSES", "SECURITY_SCHEMES"]
 
