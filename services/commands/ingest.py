@@ -115,9 +115,9 @@ def mqtt_cmd(
     """Forward readings published on MQTT to the API (same validation); report bad messages."""
     from prometheus_client import CollectorRegistry, start_http_server
 
-    from services.ingest.mqtt import Bridge, BridgeConfig
-    from services.ingest.mqtt_forward import Forwarder
-    from services.ingest.mqtt_metrics import MqttMetrics
+    from services.ingest.mqtt.bridge import Bridge, BridgeConfig
+    from services.ingest.mqtt.forward import Forwarder
+    from services.ingest.mqtt.metrics import MqttMetrics
 
     stop = _stop_on_signals()
     metrics = MqttMetrics.create(CollectorRegistry())

@@ -17,7 +17,7 @@ import orjson
 
 from services.api.bodies import RawRecord
 from services.ingest.client import Answer, ClientError
-from services.ingest.mqtt_payload import Incoming, decode_payload
+from services.ingest.mqtt.payload import Incoming, decode_payload
 
 __all__ = ["Forwarder", "Outcome"]
 

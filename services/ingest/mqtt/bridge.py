@@ -35,9 +35,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from services.ingest.mqtt_forward import Forwarder, Outcome
-from services.ingest.mqtt_metrics import MqttMetrics
-from services.ingest.mqtt_payload import Incoming, error_report, errors_topic
+from services.ingest.mqtt.forward import Forwarder, Outcome
+from services.ingest.mqtt.metrics import MqttMetrics
+from services.ingest.mqtt.payload import Incoming, error_report, errors_topic
 
 __all__ = ["Bridge", "BridgeConfig"]
 

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from services.ingest.client import Answer, ClientError
-from services.ingest.mqtt_forward import Forwarder
-from services.ingest.mqtt_payload import Incoming
+from services.ingest.mqtt.forward import Forwarder
+from services.ingest.mqtt.payload import Incoming
 
 
 class FakeApi:

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from services.api.bodies import RawRecord
-from services.ingest.mqtt_payload import decode_payload, error_report, errors_topic
+from services.ingest.mqtt.payload import decode_payload, error_report, errors_topic
 
 
 @pytest.mark.parametrize(
