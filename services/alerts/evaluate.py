@@ -42,7 +42,7 @@ from services.alerts.inputs import (
 from services.alerts.lazy import Lazy
 from services.alerts.lifecycle import AlertState, State, Transition, alert_fingerprint, step
 from services.alerts.rules import Rule, format_duration, render_annotations, tells_apart
-from services.alerts.selection import Chooser
+from services.alerts.rules.selection import Chooser
 from services.alerts.signals import (
     CLOSED,
     SERIES_KINDS,
