@@ -25,8 +25,8 @@ from typing import Any
 import click
 
 from services.alerts.columns import SourceBuckets
-from services.alerts.evaluate import AlertRecord, advance, judge, out_of_collections
-from services.alerts.inputs import Bucket, SeriesInput, Snapshot, TargetInput
+from services.alerts.engine.evaluate import AlertRecord, advance, judge, out_of_collections
+from services.alerts.engine.inputs import Bucket, SeriesInput, Snapshot, TargetInput
 from services.alerts.shard import Shard
 from services.alerts.universe import History, Universe, load_universe
 from services.indicators.plan_model import Target

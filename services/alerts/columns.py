@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple, overload
 
-from services.alerts.inputs import Bucket, SeriesInput
+from services.alerts.engine.inputs import Bucket, SeriesInput
 
 __all__ = ["Columns", "FlagDays", "SeriesColumns", "SeriesKind", "SourceBuckets", "as_columns"]
 

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection
 
 from services.alerts.columns import SeriesKind
-from services.alerts.inputs import Bucket, Snapshot, TargetInput, target_labels
+from services.alerts.engine.inputs import Bucket, Snapshot, TargetInput, target_labels
+from services.alerts.engine.signals import bucket_width
 from services.alerts.rows import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
 from services.alerts.shape import AQI_FLAGS, combine_sources, flag_data, target_data
 from services.alerts.shard import WHOLE, Shard
-from services.alerts.signals import bucket_width
 from services.alerts.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
 from services.indicators.plan_model import CITY_TZ, Target, year_bounds
@@ -60,7 +60,7 @@ def _raw_ancestors(catalogue: Catalogue, indicator: str) -> set[str]:
 
 
 def _contrib_since(target: Target, now: datetime, history: History) -> datetime:
-    """How far back the per-source rows for the top contributors go (services.alerts.contrib)."""
+    """How far back the per-source rows for the top contributors go (services.alerts.engine.contributors)."""
     first = year_bounds(now.astimezone(CITY_TZ).year)[0]
     if target.kind == "flow":
         return year_bounds(first.year - 1)[0]

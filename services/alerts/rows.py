@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection, AsyncCursor
 
 from services.alerts.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
-from services.alerts.inputs import Bucket, series_key
+from services.alerts.engine.inputs import Bucket, series_key
 from services.alerts.universe import History
 from services.indicators.plan_model import CITY_TZ
 

@@ -34,9 +34,9 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.data import load_snapshot
-from services.alerts.evaluate import Judgement, Outcome, advance, judge, out_of_collections
+from services.alerts.engine.evaluate import Judgement, Outcome, advance, judge, out_of_collections
+from services.alerts.engine.inputs import Snapshot
 from services.alerts.events import AggregateEvents
-from services.alerts.inputs import Snapshot
 from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
 from services.alerts.rules import Rule

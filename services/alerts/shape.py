@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from services.alerts.inputs import Bucket
+from services.alerts.engine.inputs import Bucket
 from services.indicators.plan_model import Target
 from services.indicators.target_data import Point, TargetData
 

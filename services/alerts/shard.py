@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from services.alerts.engine.signals import SERIES_KINDS
 from services.alerts.rules import Rule, tells_apart
-from services.alerts.signals import SERIES_KINDS
 from services.alerts.universe import Universe
 from services.errors import OntrackError
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from services.alerts.lifecycle import ActionError, AlertState
+from services.alerts.engine.lifecycle import ActionError, AlertState
 from services.alerts.notify import actions
 from services.alerts.notify.errors import (
     AlertNotFound,

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 import psycopg
 
-from services.alerts.lifecycle import ActionError
+from services.alerts.engine.lifecycle import ActionError
 from services.alerts.notify.errors import NotifyError
 from services.alerts.notify.routing import RouteConfig
 from services.alerts.rules import DurationError, parse_duration

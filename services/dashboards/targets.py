@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.inputs import Bucket
+from services.alerts.engine.inputs import Bucket
 from services.alerts.shape import AQI_FLAGS, flag_data, target_data
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue

@@ -28,7 +28,7 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
-from services.alerts.lifecycle import fingerprint
+from services.alerts.engine.lifecycle import fingerprint
 from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
 from services.ingest.producer import ReadingsProducer

@@ -23,7 +23,7 @@ import httpx
 import psycopg
 import pytest
 
-from services.alerts.lifecycle import Transition
+from services.alerts.engine.lifecycle import Transition
 from services.alerts.notify.enqueue import enqueue_for_transitions
 from services.alerts.notify.message import AlertSnapshot, from_transition
 from services.alerts.notify.routing_file import load_routes

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from services.alerts.lifecycle import AlertState, acknowledge, resolve_manually
+from services.alerts.engine.lifecycle import AlertState, acknowledge, resolve_manually
 from services.alerts.notify import store
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
 from services.alerts.notify.errors import AlertNotFound, SilenceNotFound

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from psycopg import AsyncConnection, AsyncCursor
 
-from services.alerts.lifecycle import AlertState, Transition
+from services.alerts.engine.lifecycle import AlertState, Transition
 from services.alerts.notify import store
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification, from_transition
 from services.alerts.notify.outbox import group_due_at

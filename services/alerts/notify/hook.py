@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from services.alerts.evaluate import Outcome
+from services.alerts.engine.evaluate import Outcome
 from services.alerts.notify.enqueue import enqueue_for_transitions, pairs_of
 from services.alerts.notify.routing import RouteConfig
 

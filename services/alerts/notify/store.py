@@ -16,7 +16,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from services.alerts.lifecycle import AlertState, State
+from services.alerts.engine.lifecycle import AlertState, State
 from services.alerts.notify.matchers import Matcher, matches_all
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification
 from services.alerts.notify.outbox import Pending

@@ -142,7 +142,7 @@ _WINDOWS_FIX = "make short shorter than long, e.g. short: 7d and long: 30d"
 class BurnRateRule(_RuleBase):
     """Burn rate at least ``factor`` in both windows; recovers when the short one drops.
 
-    See :func:`services.alerts.conditions.burn_rate` for the definition of burn rate.
+    See :func:`services.alerts.engine.conditions.burn_rate` for the definition of burn rate.
     ``recover_factor`` defaults to ``factor``.
     """
 

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
-from services.alerts.evaluate import Outcome
-from services.alerts.lifecycle import fingerprint
+from services.alerts.engine.evaluate import Outcome
+from services.alerts.engine.lifecycle import fingerprint
 from services.alerts.metrics import EngineMetrics
 from services.alerts.service import AlertEngine
 from services.alerts.store import load_alerts

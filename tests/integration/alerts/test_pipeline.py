@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.alerts.lifecycle import fingerprint
+from services.alerts.engine.lifecycle import fingerprint
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans, targets_of
 from services.indicators.readings import Reading, validate_record

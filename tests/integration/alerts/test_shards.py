@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
 
-from services.alerts.evaluate import Outcome
+from services.alerts.engine.evaluate import Outcome
 from services.alerts.metrics import EngineMetrics
 from services.alerts.service import AlertEngine
 from services.alerts.shard import WHOLE, Shard

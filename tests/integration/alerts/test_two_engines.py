@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 
-from services.alerts.lifecycle import fingerprint
+from services.alerts.engine.lifecycle import fingerprint
 from services.alerts.shard import Shard
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans, targets_of

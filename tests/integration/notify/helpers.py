@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from services.alerts.lifecycle import State, Transition
+from services.alerts.engine.lifecycle import State, Transition
 from services.alerts.notify.matchers import parse_matcher
 from services.alerts.notify.message import AlertSnapshot, Message
 from services.alerts.notify.routing import (

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
-from services.alerts.lifecycle import State, Transition
+from services.alerts.engine.lifecycle import State, Transition
 from services.alerts.notify import actions
 from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
@@ -298,7 +298,7 @@ async def test_manual_resolve_and_ack_land_in_history(pool: AsyncConnectionPool)
 
 
 async def test_acting_on_what_is_not_there(pool: AsyncConnectionPool) -> None:
-    from services.alerts.lifecycle import ActionError
+    from services.alerts.engine.lifecycle import ActionError
     from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
 
     run, clock = new_run(), Clock()

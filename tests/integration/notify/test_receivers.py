@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
-from services.alerts.lifecycle import Transition
+from services.alerts.engine.lifecycle import Transition
 from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
 from services.alerts.notify.enqueue import enqueue_for_transitions
 from services.alerts.notify.message import AlertSnapshot, from_transition

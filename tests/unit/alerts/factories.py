@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.alerts.inputs import Bucket, SeriesInput, TargetInput
+from services.alerts.engine.inputs import Bucket, SeriesInput, TargetInput
 from services.alerts.rules import OffTrajectoryRule, Severity, StaleFeedRule
 from services.indicators.plan_model import CITY_TZ, Baseline, Target
 from services.indicators.target_data import TargetData

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from services.alerts.evaluate import evaluate
-from services.alerts.inputs import Snapshot
+from services.alerts.engine.evaluate import evaluate
+from services.alerts.engine.inputs import Snapshot
 from services.alerts.metrics import EngineMetrics
 from tests.unit.alerts.factories import (
     T0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.alerts.lifecycle import State, Transition
+from services.alerts.engine.lifecycle import State, Transition
 from services.alerts.notify.message import AlertSnapshot, Notification, from_transition
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from services.alerts.lifecycle import AlertState, State, Transition
+from services.alerts.engine.lifecycle import AlertState, State, Transition
 from services.alerts.notify.message import (
     AlertSnapshot,
     Kind,
@@ -143,7 +143,7 @@ def test_explanation_items(explanation: dict[str, object], items: list[tuple[str
 
 def test_pairs_of_the_engines_records() -> None:
     """The engine passes its AlertRecords and transitions as they come out of an evaluation."""
-    from services.alerts.evaluate import AlertRecord
+    from services.alerts.engine.evaluate import AlertRecord
     from services.alerts.notify.enqueue import pairs_of
 
     state = AlertState(fingerprint=FP, rule_id="r", labels={"target": "t"}, state=F, since=at(0),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.alerts.conditions import (
+from services.alerts.engine.conditions import (
     OffTrajectoryInput,
     Signal,
     StaleFeedInput,
@@ -17,7 +17,7 @@ from services.alerts.conditions import (
     check_stale_feed,
     check_threshold,
 )
-from services.alerts.lifecycle import (
+from services.alerts.engine.lifecycle import (
     ALLOWED_EDGES,
     ActionError,
     AlertState,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.alerts.burn import burn_input, window_pace
-from services.alerts.conditions import BurnRateInput, check_burn_rate
-from services.alerts.inputs import TargetInput
+from services.alerts.engine.burn import burn_input, window_pace
+from services.alerts.engine.conditions import BurnRateInput, check_burn_rate
+from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule, Severity
 from services.indicators.assess import Assessment
 from services.indicators.plan_model import CITY_TZ

@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import orjson
 
-from services.alerts.conditions import Signal
+from services.alerts.engine.conditions import Signal
 from services.alerts.rules import Rule
 from services.errors import OntrackError
 

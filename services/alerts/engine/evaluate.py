@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from services.alerts.conditions import Signal
-from services.alerts.contrib import contributions
-from services.alerts.explain import (
+from services.alerts.engine.conditions import Signal
+from services.alerts.engine.contributors import contributions
+from services.alerts.engine.explain import (
     Feed,
     feed_of,
     series_explanation,
@@ -32,24 +32,24 @@ from services.alerts.explain import (
     target_explanation,
     target_values,
 )
-from services.alerts.inputs import (
+from services.alerts.engine.inputs import (
     SeriesInput,
     Snapshot,
     TargetInput,
     series_labels,
     target_labels,
 )
-from services.alerts.lazy import Lazy
-from services.alerts.lifecycle import AlertState, State, Transition, alert_fingerprint, step
-from services.alerts.rules import Rule, format_duration, render_annotations, tells_apart
-from services.alerts.rules.selection import Chooser
-from services.alerts.signals import (
+from services.alerts.engine.lifecycle import AlertState, State, Transition, alert_fingerprint, step
+from services.alerts.engine.on_demand import Lazy
+from services.alerts.engine.signals import (
     CLOSED,
     SERIES_KINDS,
     TARGET_KINDS,
     series_signal,
     target_signal,
 )
+from services.alerts.rules import Rule, format_duration, render_annotations, tells_apart
+from services.alerts.rules.selection import Chooser
 from services.indicators.assess import (
     DEFAULT_THRESHOLDS,
     Assessment,

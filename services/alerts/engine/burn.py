@@ -24,8 +24,8 @@ import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from services.alerts.conditions import MET, BurnRateInput
-from services.alerts.inputs import TargetInput
+from services.alerts.engine.conditions import MET, BurnRateInput
+from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule
 from services.indicators.assess import Assessment
 from services.indicators.target_data import (

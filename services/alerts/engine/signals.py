@@ -15,8 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from services.alerts.burn import burn_input
-from services.alerts.conditions import (
+from services.alerts.engine.burn import burn_input
+from services.alerts.engine.conditions import (
     MET,
     OffTrajectoryInput,
     ProjectedMissInput,
@@ -29,7 +29,7 @@ from services.alerts.conditions import (
     check_stale_feed,
     check_threshold,
 )
-from services.alerts.inputs import SeriesInput, TargetInput
+from services.alerts.engine.inputs import SeriesInput, TargetInput
 from services.alerts.rules import (
     BurnRateRule,
     OffTrajectoryRule,

@@ -1,7 +1,7 @@
 """What one evaluation looks at: targets with their data, series with their freshness.
 
 The data layer (services.alerts.data) builds a :class:`Snapshot` from TimescaleDB; the
-pure core (services.alerts.evaluate) judges it. Every datetime is tz-aware.
+pure core (services.alerts.engine.evaluate) judges it. Every datetime is tz-aware.
 """
 
 from __future__ import annotations

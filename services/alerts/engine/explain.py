@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from services.alerts.contrib import Contribution
-from services.alerts.inputs import SeriesInput, TargetInput
+from services.alerts.engine.contributors import Contribution
+from services.alerts.engine.inputs import SeriesInput, TargetInput
 from services.alerts.rules import spell_duration
 from services.indicators.assess import Assessment
 from services.indicators.pace import fmt

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.alerts.contrib import STOCK_WINDOW, contributions
-from services.alerts.inputs import Bucket, TargetInput
+from services.alerts.engine.contributors import STOCK_WINDOW, contributions
+from services.alerts.engine.inputs import Bucket, TargetInput
 from services.indicators.plan_model import CITY_TZ, Target
 from services.indicators.target_data import TargetData
 from services.indicators.trajectory import expected_at

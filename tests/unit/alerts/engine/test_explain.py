@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.alerts.explain import duration, feed_of, summary, target_values
+from services.alerts.engine.explain import duration, feed_of, summary, target_values
 from services.indicators.assess import Assessment
 from services.indicators.projection import Projection
 from tests.unit.alerts.factories import T0, stock_input, stock_target

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.alerts.conditions import (
+from services.alerts.engine.conditions import (
     BurnRateInput,
     OffTrajectoryInput,
     ProjectedMissInput,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.alerts.conditions import Signal
+from services.alerts.engine.conditions import Signal
+from services.alerts.engine.signals import bucket_width, series_signal, target_signal
 from services.alerts.rules import ProjectedMissRule, Rule, Severity, ThresholdRule
-from services.alerts.signals import bucket_width, series_signal, target_signal
 from services.indicators.assess import Assessment
 from services.indicators.plan_model import Baseline
 from tests.unit.alerts.factories import (

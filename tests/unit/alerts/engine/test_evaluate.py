@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from services.alerts.bench import synthetic_snapshot
-from services.alerts.evaluate import AlertRecord, Outcome, advance, evaluate, judge
-from services.alerts.inputs import Snapshot
-from services.alerts.lifecycle import State
+from services.alerts.engine.evaluate import AlertRecord, Outcome, advance, evaluate, judge
+from services.alerts.engine.inputs import Snapshot
+from services.alerts.engine.lifecycle import State
 from services.alerts.rules import Rule
 from services.alerts.universe import load_universe
 from services.indicators.plan_model import Baseline, ReportedMet, Target

@@ -1,0 +1,2 @@
+"""The pure judgement: targets and series in, statuses, signals, alert states and
+transitions out. No sockets, no clock calls: ``now`` comes with the snapshot."""
