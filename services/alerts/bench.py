@@ -24,10 +24,10 @@ from typing import Any
 
 import click
 
-from services.alerts.columns import SourceBuckets
 from services.alerts.engine.evaluate import AlertRecord, advance, judge, out_of_collections
 from services.alerts.engine.inputs import Bucket, SeriesInput, Snapshot, TargetInput
 from services.alerts.shard import Shard
+from services.alerts.snapshot.columns import SourceBuckets
 from services.alerts.universe import History, Universe, load_universe
 from services.indicators.plan_model import Target
 from services.indicators.target_data import TargetData
@@ -53,7 +53,7 @@ def _buckets(
 
 
 def _data(t: Target, day: Sequence[Bucket], month: Sequence[Bucket], now: datetime) -> TargetData:
-    """The data as services.alerts.data reads it (all days for levels, recent ones else)."""
+    """The data as services.alerts.snapshot.load reads it (all days for levels, recent ones else)."""
     if t.kind != "level-mean":
         day = [b for b in day if b.at >= now - History().recent_days]
     if t.kind == "level-mean":
@@ -78,7 +78,7 @@ def _region_data(
     per_day = t.value / 365 if t.kind == "flow" else t.value * 0.9
     day = _buckets(now, timedelta(days=1), _DAYS, per_day, rng)
     month = _buckets(now, timedelta(days=30), _MONTHS, per_day * 30, rng)
-    sources = SourceBuckets()  # as services.alerts.rows holds them
+    sources = SourceBuckets()  # as services.alerts.snapshot.sql holds them
     for k in range(4):
         for b in _buckets(now, timedelta(days=1), 120, per_day / 4, rng):
             sources.append(f"{region}-s{k}", b)

@@ -7,7 +7,7 @@ evaluated as soon as the events arrive. Kafka offsets are committed only after t
 evaluation covering them is committed to the database, so an event is never lost; a
 repeated one only re-evaluates (idempotent).
 
-One evaluation: read the data (services.alerts.data) and which rule and subject each
+One evaluation: read the data (services.alerts.snapshot.load) and which rule and subject each
 stored alert is about, judge it (pure, in a thread; only the checks that breach or have an alert are
 kept), then in one transaction: take the engine lock, check this engine still leads, load
 the prior alert states, step them, store statuses, states and transitions
@@ -33,7 +33,6 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from services.alerts.data import load_snapshot
 from services.alerts.engine.evaluate import Judgement, Outcome, advance, judge, out_of_collections
 from services.alerts.engine.inputs import Snapshot
 from services.alerts.events import AggregateEvents
@@ -41,6 +40,7 @@ from services.alerts.leader import LeadershipLost
 from services.alerts.metrics import EngineMetrics
 from services.alerts.rules import Rule
 from services.alerts.shard import WHOLE, Shard
+from services.alerts.snapshot.load import load_snapshot
 from services.alerts.store import count_alerts, load_alerts, lock, save, stored_subjects
 from services.alerts.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds

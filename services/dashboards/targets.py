@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection
 
 from services.alerts.engine.inputs import Bucket
-from services.alerts.shape import AQI_FLAGS, flag_data, target_data
+from services.alerts.snapshot.buckets import AQI_FLAGS, flag_data, target_data
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
 from services.indicators.plan_model import CITY_TZ, Plan, Target

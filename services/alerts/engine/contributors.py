@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain, islice
 
-from services.alerts.columns import as_columns
 from services.alerts.engine.inputs import TargetInput
+from services.alerts.snapshot.columns import as_columns
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import period_end, period_year
 from services.indicators.pace import fmt

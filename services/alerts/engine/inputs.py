@@ -1,6 +1,6 @@
 """What one evaluation looks at: targets with their data, series with their freshness.
 
-The data layer (services.alerts.data) builds a :class:`Snapshot` from TimescaleDB; the
+The data layer (services.alerts.snapshot.load) builds a :class:`Snapshot` from TimescaleDB; the
 pure core (services.alerts.engine.evaluate) judges it. Every datetime is tz-aware.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.alerts.data import affected
+from services.alerts.snapshot.load import affected
 from services.indicators.catalogue import load_catalogue
 
 CATALOGUE = load_catalogue()

@@ -1,6 +1,6 @@
 """The queries the data layer runs, one after the other, and the rows they return.
 
-:class:`ReadPlan` says what to read (worked out by services.alerts.data from the targets
+:class:`ReadPlan` says what to read (worked out by services.alerts.snapshot.load from the targets
 and rules); :func:`read_rows` runs the queries one after the other, streams each a few
 thousand rows at a time and gathers the rows into :class:`Rows`.
 """
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection, AsyncCursor
 
-from services.alerts.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
 from services.alerts.engine.inputs import Bucket, series_key
+from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
 from services.alerts.universe import History
 from services.indicators.plan_model import CITY_TZ
 
@@ -161,12 +161,12 @@ class ReadPlan:
 
 @dataclass
 class Rows:
-    """What the queries returned, keyed the way services.alerts.data looks it up.
+    """What the queries returned, keyed the way services.alerts.snapshot.load looks it up.
 
     ``fresh`` holds the last reading times of the city's series (source ``*``) and of the
     sources that report for a region; ``series`` every series judged on its own (sorted
     by indicator and source), with its newest buckets. Per-source buckets, stations'
-    flags and series are held as columns (services.alerts.columns).
+    flags and series are held as columns (services.alerts.snapshot.columns).
     """
 
     city: dict[tuple[str, str], list[Bucket]] = field(default_factory=lambda: defaultdict(list))

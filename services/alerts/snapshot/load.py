@@ -4,7 +4,7 @@ What is read: the rollups (city rows under source ``*``, per-source rows, hourly
 short burn-rate windows, newest buckets for threshold rules), ``air_quality_days``
 (targets counted in days), the series' last reading times (freshness) and, for regional
 targets, which region each source reports for — each query streamed a few thousand rows
-at a time (services.alerts.rows). The rows become targets' data with services.alerts.shape.
+at a time (services.alerts.snapshot.sql). The rows become targets' data with services.alerts.snapshot.buckets.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.columns import SeriesKind
 from services.alerts.engine.inputs import Bucket, Snapshot, TargetInput, target_labels
 from services.alerts.engine.signals import bucket_width
-from services.alerts.rows import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
-from services.alerts.shape import AQI_FLAGS, combine_sources, flag_data, target_data
 from services.alerts.shard import WHOLE, Shard
+from services.alerts.snapshot.buckets import AQI_FLAGS, combine_sources, flag_data, target_data
+from services.alerts.snapshot.columns import SeriesKind
+from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
 from services.indicators.plan_model import CITY_TZ, Target, year_bounds

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.alerts.engine.inputs import Bucket
-from services.alerts.shape import combine_sources, flag_data, target_data
+from services.alerts.snapshot.buckets import combine_sources, flag_data, target_data
 from services.indicators.plan_model import CITY_TZ
 from tests.unit.alerts.factories import stock_target
 
