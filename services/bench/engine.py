@@ -1,6 +1,6 @@
 """The alert engine as the bench runs it: the real loop, with the time of every decision.
 
-``EngineRunner`` runs ``services.alerts.service.run_loop`` in this process on the
+``EngineRunner`` runs ``services.alerts.runtime.loop.run_loop`` in this process on the
 phase's settings. Its events source is the engine's own ``AggregateEvents`` whose
 consumer also keeps the payloads it hands over; when the loop commits (only after the
 evaluation covering them is stored), those payloads are decided at that moment.
@@ -15,10 +15,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from services.alerts.events import AggregateEvents
-from services.alerts.metrics import EngineMetrics
-from services.alerts.service import AlertEngine, run_loop
-from services.alerts.universe import load_universe
+from services.alerts.runtime.events import AggregateEvents
+from services.alerts.runtime.loop import AlertEngine, run_loop
+from services.alerts.runtime.metrics import EngineMetrics
+from services.alerts.runtime.universe import load_universe
 from services.bench.watch import Stored, parse_event
 from services.settings import Settings
 from services.storage.pool import open_pool

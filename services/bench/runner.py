@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.alerts.bench import time_evaluations
-from services.alerts.universe import load_universe
+from services.alerts.runtime.universe import load_universe
 from services.bench import baselines
 from services.bench.env import BenchEnv
+from services.bench.evaluation import time_evaluations
 from services.bench.figures import Figure, Target
 from services.bench.load import body_of, hourly_records
 from services.bench.memory import memory_per_series

@@ -62,8 +62,8 @@ def alerts(
     shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.alerts.replica import run_engine
-    from services.alerts.universe import load_universe
+    from services.alerts.runtime.replica import run_engine
+    from services.alerts.runtime.universe import load_universe
     from services.ingest.topics import ensure_topics
 
     update: dict[str, Any] = {
@@ -74,7 +74,7 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    from services.alerts.shard import Shard, check_rules
+    from services.alerts.runtime.shards import Shard, check_rules
 
     try:
         universe = load_universe(
@@ -133,7 +133,7 @@ def check(settings: Settings, directory: Path | None) -> None:
 @click.pass_obj
 def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
     """Print every target as the alert engine last judged it."""
-    from services.alerts.queries import list_targets
+    from services.storage.alert_views import list_targets
     from services.storage.pool import open_pool
 
     async def fetch() -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
 
     from services.alerts.notify.metrics import NotifyMetrics
     from services.alerts.notify.service import dispatcher_for
-    from services.alerts.web import start_web
+    from services.alerts.runtime.web import start_web
     from services.storage.pool import open_pool
 
     registry = CollectorRegistry()

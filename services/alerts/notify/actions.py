@@ -1,7 +1,7 @@
 """What people do to alerts: acknowledge, resolve by hand, silence — for the API and the CLI.
 
 Each action runs in the caller's connection (one transaction per call) and takes the
-alert engine's lock (``services.alerts.store.lock``) first: the engine loads, steps and
+alert engine's lock (``services.alerts.runtime.state_db.lock``) first: the engine loads, steps and
 rewrites whole alert rows under that lock, so an action made during an evaluation would
 otherwise be overwritten by it. Then it applies the pure lifecycle function and
 writes a line in the alert's history (``alert_events``) with who acted and their note.
@@ -23,7 +23,7 @@ from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
 from services.alerts.notify.matchers import Matcher
 from services.alerts.notify.routing import RouteConfig
 from services.alerts.notify.silences import Silence
-from services.alerts.store import lock as engine_lock
+from services.alerts.runtime.state_db import lock as engine_lock
 
 __all__ = ["SilenceAdded", "ack", "add_silence", "expire_silence", "resolve"]
 

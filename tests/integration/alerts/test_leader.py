@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection
 
-from services.alerts.leader import Leadership, LeadershipLost
+from services.alerts.runtime.leader import Leadership, LeadershipLost
 from services.settings import Settings
 
 pytestmark = pytest.mark.integration

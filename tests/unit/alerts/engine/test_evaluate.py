@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.alerts.bench import synthetic_snapshot
 from services.alerts.engine.evaluate import AlertRecord, Outcome, advance, evaluate, judge
 from services.alerts.engine.inputs import Snapshot
 from services.alerts.engine.lifecycle import State
 from services.alerts.rules import Rule
-from services.alerts.universe import load_universe
+from services.alerts.runtime.universe import load_universe
+from services.bench.evaluation import synthetic_snapshot
 from services.indicators.plan_model import Baseline, ReportedMet, Target
 from services.settings import Settings
 from tests.unit.alerts.factories import (

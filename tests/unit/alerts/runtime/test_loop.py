@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
 
-from services.alerts.events import indicator_of
-from services.alerts.metrics import EngineMetrics
-from services.alerts.service import run_loop
+from services.alerts.runtime.events import indicator_of
+from services.alerts.runtime.loop import run_loop
+from services.alerts.runtime.metrics import EngineMetrics
 
 
 class FakeEngine:

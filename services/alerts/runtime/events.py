@@ -16,7 +16,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from services.alerts.metrics import EngineMetrics
+from services.alerts.runtime.metrics import EngineMetrics
 from services.settings import Settings
 
 __all__ = ["AggregateEvents", "indicator_of"]

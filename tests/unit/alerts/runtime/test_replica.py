@@ -9,9 +9,9 @@ from collections.abc import Iterable
 import pytest
 from prometheus_client import CollectorRegistry
 
-from services.alerts.leader import LeadershipLost
-from services.alerts.metrics import EngineMetrics
-from services.alerts.replica import Replica, healthy
+from services.alerts.runtime.leader import LeadershipLost
+from services.alerts.runtime.metrics import EngineMetrics
+from services.alerts.runtime.replica import Replica, healthy
 
 
 class FakeLeadership:

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from services.alerts.engine.evaluate import evaluate
 from services.alerts.engine.inputs import Snapshot
-from services.alerts.metrics import EngineMetrics
+from services.alerts.runtime.metrics import EngineMetrics
 from tests.unit.alerts.factories import (
     T0,
     expected,

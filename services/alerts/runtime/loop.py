@@ -11,12 +11,12 @@ One evaluation: read the data (services.alerts.snapshot.load) and which rule and
 stored alert is about, judge it (pure, in a thread; only the checks that breach or have an alert are
 kept), then in one transaction: take the engine lock, check this engine still leads, load
 the prior alert states, step them, store statuses, states and transitions
-(services.alerts.store).
+(services.alerts.runtime.state_db).
 
 Replicas: every ``ontrack alerts`` process competes for the leader lock
-(services.alerts.leader). Only the leader evaluates and consumes ``aggregates``; the
+(services.alerts.runtime.leader). Only the leader evaluates and consumes ``aggregates``; the
 others stand by, try the lock every ``alerts_leader_retry_seconds`` and take over when
-the leader stops or dies. With several shards (services.alerts.shard), each shard's
+the leader stops or dies. With several shards (services.alerts.runtime.shards), each shard's
 replicas do the same among themselves, for the targets and series of their shard.
 """
 
@@ -35,14 +35,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.engine.evaluate import Judgement, Outcome, advance, judge, out_of_collections
 from services.alerts.engine.inputs import Snapshot
-from services.alerts.events import AggregateEvents
-from services.alerts.leader import LeadershipLost
-from services.alerts.metrics import EngineMetrics
 from services.alerts.rules import Rule
-from services.alerts.shard import WHOLE, Shard
+from services.alerts.runtime.events import AggregateEvents
+from services.alerts.runtime.leader import LeadershipLost
+from services.alerts.runtime.metrics import EngineMetrics
+from services.alerts.runtime.shards import WHOLE, Shard
+from services.alerts.runtime.state_db import count_alerts, load_alerts, lock, save, stored_subjects
+from services.alerts.runtime.universe import Universe
 from services.alerts.snapshot.load import load_snapshot
-from services.alerts.store import count_alerts, load_alerts, lock, save, stored_subjects
-from services.alerts.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop", "utcnow"]
