@@ -31,11 +31,11 @@ from services.alerts.notify.errors import (
     RouteFileError,
     SilenceNotFound,
 )
-from services.alerts.notify.matchers import parse_matcher
-from services.alerts.notify.routing import RouteConfig
-from services.alerts.notify.routing_file import load_routes
-from services.alerts.notify.silences import Silence
-from services.alerts.notify.store import list_silences
+from services.alerts.notify.outbox_db import list_silences
+from services.alerts.notify.routing.file import load_routes
+from services.alerts.notify.routing.matchers import parse_matcher
+from services.alerts.notify.routing.silences import Silence
+from services.alerts.notify.routing.tree import RouteConfig
 from services.api.auth import token_from
 from services.auth.errors import AuthError
 

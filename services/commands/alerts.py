@@ -84,7 +84,7 @@ def alerts(
     except OntrackError as exc:
         raise click.ClickException(str(exc)) from None
     from services.alerts.notify.hook import outbox_hook
-    from services.alerts.notify.routing_file import load_routes
+    from services.alerts.notify.routing.file import load_routes
 
     try:
         routes = load_routes(settings.routes_dir)

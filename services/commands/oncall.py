@@ -20,7 +20,7 @@ import psycopg
 
 from services.alerts.engine.lifecycle import ActionError
 from services.alerts.notify.errors import NotifyError
-from services.alerts.notify.routing import RouteConfig
+from services.alerts.notify.routing.tree import RouteConfig
 from services.alerts.rules import DurationError, parse_duration
 from services.settings import Settings
 
@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
 
 def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
     from services.alerts.notify.errors import RouteFileError
-    from services.alerts.notify.routing_file import load_routes
+    from services.alerts.notify.routing.file import load_routes
 
     try:
         return load_routes(path or settings.routes_dir)
@@ -115,7 +115,7 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
     from prometheus_client import CollectorRegistry
 
     from services.alerts.notify.metrics import NotifyMetrics
-    from services.alerts.notify.service import dispatcher_for
+    from services.alerts.notify.wiring import dispatcher_for
     from services.alerts.runtime.web import start_web
     from services.storage.pool import open_pool
 
@@ -263,7 +263,7 @@ def silence_add(
 ) -> None:
     """Silence alerts whose labels match every --match."""
     from services.alerts.notify.actions import add_silence
-    from services.alerts.notify.matchers import parse_matcher
+    from services.alerts.notify.routing.matchers import parse_matcher
 
     now = _utcnow()
     try:
@@ -298,7 +298,7 @@ def silence_add(
 @click.pass_obj
 def silence_list(settings: Settings, include_expired: bool) -> None:
     """Silences in force or to come (newest first)."""
-    from services.alerts.notify.store import list_silences
+    from services.alerts.notify.outbox_db import list_silences
 
     now = _utcnow()
     found = _run(settings, lambda conn: list_silences(conn, now, include_expired=include_expired))
@@ -339,7 +339,7 @@ def routes_check(settings: Settings, path: Path | None) -> None:
     """Check routes files (default: routes/); every problem with file:line and a fix."""
     import os
 
-    from services.alerts.notify.routing import missing_env
+    from services.alerts.notify.routing.tree import missing_env
 
     config = _routes(settings, path)
     for line in missing_env(config, os.environ):

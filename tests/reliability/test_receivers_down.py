@@ -26,7 +26,7 @@ import pytest
 from services.alerts.engine.lifecycle import Transition
 from services.alerts.notify.enqueue import enqueue_for_transitions
 from services.alerts.notify.message import AlertSnapshot, from_transition
-from services.alerts.notify.routing_file import load_routes
+from services.alerts.notify.routing.file import load_routes
 from services.settings import Settings
 from tests.fixtures.faults import TcpProxy
 from tests.fixtures.receivers import Inbox, WebhookReceiver

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from services.alerts.notify.routing_file import load_routes
+from services.alerts.notify.routing.file import load_routes
 from services.alerts.rules import load_rules
 from services.config_files import yaml_files
 from services.settings import REPO_ROOT

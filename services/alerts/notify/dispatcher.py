@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from services.alerts.notify import store
+from services.alerts.notify import outbox_db as store
 from services.alerts.notify.errors import DeliveryError
 from services.alerts.notify.message import Message
 from services.alerts.notify.metrics import NotifyMetrics
@@ -45,8 +45,8 @@ from services.alerts.notify.outbox import (
 from services.alerts.notify.ratelimit import Bucket, admit
 from services.alerts.notify.receivers import Sender
 from services.alerts.notify.repeats import enqueue_repeats
-from services.alerts.notify.routing import RateLimit, RouteConfig
-from services.alerts.notify.silences import Silence, muting
+from services.alerts.notify.routing.silences import Silence, muting
+from services.alerts.notify.routing.tree import RateLimit, RouteConfig
 
 __all__ = ["DispatchSettings", "Dispatcher", "TickReport"]
 

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 
 from services.alerts.engine.evaluate import Outcome
 from services.alerts.notify.enqueue import enqueue_for_transitions, pairs_of
-from services.alerts.notify.routing import RouteConfig
+from services.alerts.notify.routing.tree import RouteConfig
 
 __all__ = ["outbox_hook"]
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.alerts.notify import store
+from services.alerts.notify import outbox_db as store
 from services.alerts.notify.enqueue import enqueue
 from services.alerts.notify.message import repeat_of
 from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import repeat_number
-from services.alerts.notify.routing import RouteConfig, route
-from services.alerts.notify.silences import muting
+from services.alerts.notify.routing.silences import muting
+from services.alerts.notify.routing.tree import RouteConfig, route
 
 __all__ = ["enqueue_repeats"]
 

@@ -13,9 +13,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from services.alerts.engine.lifecycle import State, Transition
-from services.alerts.notify.matchers import parse_matcher
 from services.alerts.notify.message import AlertSnapshot, Message
-from services.alerts.notify.routing import (
+from services.alerts.notify.routing.matchers import parse_matcher
+from services.alerts.notify.routing.tree import (
     RateLimit,
     Receiver,
     Route,

@@ -23,14 +23,14 @@ from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import build_senders
 from services.alerts.notify.receivers.email import SmtpServer
-from services.alerts.notify.routing import (
+from services.alerts.notify.routing.tree import (
     AlertmanagerTarget,
     EmailTarget,
     RouteConfig,
     Target,
     WebhookTarget,
 )
-from services.alerts.notify.service import database_charts
+from services.alerts.notify.wiring import database_charts
 from tests.fixtures.receivers import Inbox, WebhookReceiver
 from tests.fixtures.services import free_port, wait_for
 from tests.integration.notify.helpers import (

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from services.alerts.notify.routing import missing_env
-from services.alerts.notify.routing_file import load_routes
+from services.alerts.notify.routing.file import load_routes
+from services.alerts.notify.routing.tree import missing_env
 from services.settings import REPO_ROOT, Settings
 
 COMPOSE_DIR = REPO_ROOT / "deploy/compose"

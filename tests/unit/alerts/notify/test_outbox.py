@@ -13,7 +13,7 @@ from services.alerts.notify.outbox import (
     next_attempt,
     repeat_number,
 )
-from services.alerts.notify.routing import Timing
+from services.alerts.notify.routing.tree import Timing
 from tests.unit.alerts.notify.builders import T0, alert, at, firing
 
 S = timedelta(seconds=1)

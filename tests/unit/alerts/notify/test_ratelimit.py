@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from services.alerts.notify.ratelimit import Bucket, admit
-from services.alerts.notify.routing import RateLimit
+from services.alerts.notify.routing.tree import RateLimit
 from tests.unit.alerts.notify.builders import T0, at
 
 LIMIT = RateLimit(burst=3, every=timedelta(minutes=1))

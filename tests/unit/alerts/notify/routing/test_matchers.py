@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from services.alerts.notify.errors import MatcherError
-from services.alerts.notify.matchers import Matcher, Op, matches_all, parse_matcher
+from services.alerts.notify.routing.matchers import Matcher, Op, matches_all, parse_matcher
 
 LABELS = {"severity": "page", "family": "air", "region": "shinan", "alertname": "pm25-heavy"}
 

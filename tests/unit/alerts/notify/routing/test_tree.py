@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from services.alerts.notify.errors import DeliveryError, NotifyError, RouteFileError
-from services.alerts.notify.matchers import parse_matcher
 from services.alerts.notify.message import Message
 from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import SmtpServer
-from services.alerts.notify.routing import (
+from services.alerts.notify.routing.file import load_routes
+from services.alerts.notify.routing.matchers import parse_matcher
+from services.alerts.notify.routing.tree import (
     AlertmanagerTarget,
     EmailTarget,
     RateLimit,
@@ -25,7 +26,6 @@ from services.alerts.notify.routing import (
     missing_env,
     route,
 )
-from services.alerts.notify.routing_file import load_routes
 from services.settings import REPO_ROOT
 
 

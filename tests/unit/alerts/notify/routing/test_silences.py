@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.alerts.notify.matchers import parse_matcher
-from services.alerts.notify.silences import Silence, muting
+from services.alerts.notify.routing.matchers import parse_matcher
+from services.alerts.notify.routing.silences import Silence, muting
 from tests.unit.alerts.notify.builders import at
 
 H = timedelta(hours=1)

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from services.alerts.notify.errors import MatcherError, RouteFileError
-from services.alerts.notify.matchers import Matcher, parse_matcher
-from services.alerts.notify.routing import (
+from services.alerts.notify.routing.matchers import Matcher, parse_matcher
+from services.alerts.notify.routing.tree import (
     AlertmanagerTarget,
     EmailTarget,
     RateLimit,

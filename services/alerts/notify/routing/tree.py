@@ -11,7 +11,7 @@ by, and ``group_wait`` (how long a new group waits to gather a burst), ``group_i
 an alert still firing is sent again). Alerts are matched on their labels plus
 ``alertname`` (the rule id) and ``severity``.
 
-Loading and checking files is :mod:`services.alerts.notify.routing_file`.
+Loading and checking files is :mod:`services.alerts.notify.routing.file`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import TypeAlias
 
-from services.alerts.notify.matchers import Matcher, matches_all
+from services.alerts.notify.routing.matchers import Matcher, matches_all
 
 __all__ = [
     "ALL_LABELS",

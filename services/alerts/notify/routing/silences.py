@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.alerts.notify.matchers import Matcher, matches_all
+from services.alerts.notify.routing.matchers import Matcher, matches_all
 
 __all__ = ["Silence", "muting"]
 

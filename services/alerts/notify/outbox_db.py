@@ -17,10 +17,10 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.alerts.engine.lifecycle import AlertState, State
-from services.alerts.notify.matchers import Matcher, matches_all
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification
 from services.alerts.notify.outbox import Pending
-from services.alerts.notify.silences import Silence
+from services.alerts.notify.routing.matchers import Matcher, matches_all
+from services.alerts.notify.routing.silences import Silence
 
 __all__ = [
     "GroupState",
