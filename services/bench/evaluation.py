@@ -29,7 +29,7 @@ from services.alerts.engine.inputs import Bucket, SeriesInput, Snapshot, TargetI
 from services.alerts.runtime.shards import Shard
 from services.alerts.runtime.universe import History, Universe, load_universe
 from services.alerts.snapshot.columns import SourceBuckets
-from services.indicators.plan_model import Target
+from services.indicators.plans.model import Target
 from services.indicators.target_data import TargetData
 from services.settings import Settings
 

@@ -109,7 +109,7 @@ def plans_group() -> None:
 def check(settings: Settings, directory: Path | None) -> None:
     """Check the plan files of DIRECTORY (default: plans/); print file:line: message per problem."""
     from services.indicators.catalogue import load_catalogue
-    from services.indicators.plans import check_plans, load_plans, targets_of
+    from services.indicators.plans.load import check_plans, load_plans, targets_of
 
     directory = directory or settings.plans_dir
     try:

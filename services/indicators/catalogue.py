@@ -14,6 +14,7 @@ import yaml
 
 from services.errors import OntrackError
 from services.indicators.units import UnitError, converter, normalise_unit, parse_quantity
+from services.settings import REPO_ROOT
 
 __all__ = [
     "ARRIVES_AS",
@@ -34,7 +35,7 @@ __all__ = [
     "parse_cadence",
 ]
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "catalogue" / "indicators.yaml"
+DEFAULT_PATH = REPO_ROOT / "catalogue" / "indicators.yaml"
 
 Family = Literal[
     "air",

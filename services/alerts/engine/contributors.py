@@ -28,7 +28,7 @@ from services.alerts.snapshot.columns import as_columns
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import period_end, period_year
 from services.indicators.pace import fmt
-from services.indicators.plan_model import CITY_TZ, Target, year_bounds
+from services.indicators.plans.model import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import in_zone_of
 from services.indicators.trajectory import expected_at
 

@@ -57,7 +57,7 @@ from services.indicators.assess import (
     assess_resolved,
 )
 from services.indicators.baseline import resolve_baseline
-from services.indicators.plan_model import Target
+from services.indicators.plans.model import Target
 
 __all__ = [
     "AlertRecord",

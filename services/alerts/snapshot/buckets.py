@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from services.alerts.engine.inputs import Bucket
-from services.indicators.plan_model import Target
+from services.indicators.plans.model import Target
 from services.indicators.target_data import Point, TargetData
 
 __all__ = ["AQI_FLAGS", "combine_sources", "flag_data", "target_data"]

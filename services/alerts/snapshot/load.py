@@ -26,7 +26,7 @@ from services.alerts.snapshot.buckets import AQI_FLAGS, combine_sources, flag_da
 from services.alerts.snapshot.columns import SeriesKind
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.indicators.catalogue import Catalogue, Indicator
-from services.indicators.plan_model import CITY_TZ, Target, year_bounds
+from services.indicators.plans.model import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import Point
 
 __all__ = ["affected", "load_snapshot"]

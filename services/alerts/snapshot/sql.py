@@ -19,7 +19,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from services.alerts.engine.inputs import Bucket, series_key
 from services.alerts.runtime.universe import History
 from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
-from services.indicators.plan_model import CITY_TZ
+from services.indicators.plans.model import CITY_TZ
 
 __all__ = ["Describe", "ReadPlan", "Row", "Rows", "read_rows"]
 

@@ -24,7 +24,7 @@ import pytest
 from services.alerts.engine.lifecycle import fingerprint
 from services.alerts.runtime.shards import Shard
 from services.indicators.catalogue import load_catalogue
-from services.indicators.plans import load_plans, targets_of
+from services.indicators.plans.load import load_plans, targets_of
 from services.indicators.readings import Reading, validate_record
 from services.indicators.trajectory import expected_at
 from services.settings import Settings

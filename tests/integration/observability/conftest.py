@@ -22,8 +22,8 @@ import pytest
 from services.dashboards.targets import load_target_data, publish_targets
 from services.indicators.assess import Assessment, assess
 from services.indicators.catalogue import Catalogue, load_catalogue
-from services.indicators.plan_model import Plan, Target
-from services.indicators.plans import load_plans
+from services.indicators.plans.load import load_plans
+from services.indicators.plans.model import Plan, Target
 from services.indicators.readings import Reading, validate_record
 from services.ingest.stream.derive import refresh_air_quality
 from services.settings import Settings

@@ -16,7 +16,7 @@ from services.dashboards import build_all
 from services.dashboards.targets import load_target_data
 from services.dashboards.verify import Run, relative_time, run_dashboard
 from services.indicators.assess import actual
-from services.indicators.plan_model import CITY_TZ, Target
+from services.indicators.plans.model import CITY_TZ, Target
 from tests.integration.observability.conftest import Demo
 from tests.integration.observability.demo_data import LATE_STATION, SILENT_STATION, STATIONS
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from services.alerts.engine.inputs import Bucket, SeriesInput, TargetInput
 from services.alerts.rules import OffTrajectoryRule, Severity, StaleFeedRule
-from services.indicators.plan_model import CITY_TZ, Baseline, Target
+from services.indicators.plans.model import CITY_TZ, Baseline, Target
 from services.indicators.target_data import TargetData
 from services.indicators.trajectory import expected_at
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.dashboards.targets import trajectory_points
-from services.indicators.plan_model import CITY_TZ, Baseline, Target, Trajectory
+from services.indicators.plans.model import CITY_TZ, Baseline, Target, Trajectory
 from services.indicators.trajectory import expected_at
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from services.indicators.assess import Assessment, TargetData, Thresholds, actual, assess
 from services.indicators.baseline import resolve_baseline
 from services.indicators.pace import fmt
-from services.indicators.plan_model import CITY_TZ, Baseline, Target, Trajectory
-from services.indicators.plans import load_plans
+from services.indicators.plans.load import load_plans
+from services.indicators.plans.model import CITY_TZ, Baseline, Target, Trajectory
 from services.indicators.target_data import MONTH_SECONDS, Point, months
 from services.indicators.trajectory import expected_at, level_factors, milestone
 

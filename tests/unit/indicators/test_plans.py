@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from services.indicators.plan_yaml import SCHEMA_PATH
-from services.indicators.plans import (
+from services.indicators.plans.load import (
     DEFAULT_DIR,
     InvalidPlansError,
     Plan,
@@ -18,6 +17,7 @@ from services.indicators.plans import (
     check_plans,
     load_plans,
 )
+from services.indicators.plans.yaml_file import SCHEMA_PATH
 from services.indicators.units import QUANTITY_PATTERN
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.indicators.plan_model import CITY_TZ, Baseline, Target, Trajectory
+from services.indicators.plans.model import CITY_TZ, Baseline, Target, Trajectory
 from services.indicators.trajectory import (
     expected_at,
     flow_share,

@@ -14,7 +14,7 @@ from services.alerts.engine.conditions import BurnRateInput, check_burn_rate
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule, Severity
 from services.indicators.assess import Assessment
-from services.indicators.plan_model import CITY_TZ
+from services.indicators.plans.model import CITY_TZ
 from services.indicators.target_data import MONTH_SECONDS, Point, TargetData
 from tests.unit.alerts.factories import stock_target
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.alerts.engine.contributors import STOCK_WINDOW, contributions
 from services.alerts.engine.inputs import Bucket, TargetInput
-from services.indicators.plan_model import CITY_TZ, Target
+from services.indicators.plans.model import CITY_TZ, Target
 from services.indicators.target_data import TargetData
 from services.indicators.trajectory import expected_at
 from tests.unit.alerts.factories import bucket, stock_target

@@ -13,7 +13,7 @@ from services.alerts.engine.lifecycle import State
 from services.alerts.rules import Rule
 from services.alerts.runtime.universe import load_universe
 from services.bench.evaluation import synthetic_snapshot
-from services.indicators.plan_model import Baseline, ReportedMet, Target
+from services.indicators.plans.model import Baseline, ReportedMet, Target
 from services.settings import Settings
 from tests.unit.alerts.factories import (
     T0,

@@ -11,7 +11,7 @@ from services.alerts.engine.conditions import Signal
 from services.alerts.engine.signals import bucket_width, series_signal, target_signal
 from services.alerts.rules import ProjectedMissRule, Rule, Severity, ThresholdRule
 from services.indicators.assess import Assessment
-from services.indicators.plan_model import Baseline
+from services.indicators.plans.model import Baseline
 from tests.unit.alerts.factories import (
     T0,
     bucket,

@@ -9,7 +9,7 @@ import pytest
 
 from services.alerts.engine.inputs import Bucket
 from services.alerts.snapshot.buckets import combine_sources, flag_data, target_data
-from services.indicators.plan_model import CITY_TZ
+from services.indicators.plans.model import CITY_TZ
 from tests.unit.alerts.factories import stock_target
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from services.indicators.catalogue import Catalogue, Indicator
-from services.indicators.plan_model import (
+from services.indicators.plans.model import (
     Baseline,
     Comparator,
     Kind,
@@ -23,7 +23,7 @@ from services.indicators.plan_model import (
     Target,
     Trajectory,
 )
-from services.indicators.plan_yaml import Document, Key, PlanError, label
+from services.indicators.plans.yaml_file import Document, Key, PlanError, label
 from services.indicators.units import UnitError, convert, parse_quantity
 
 __all__ = ["UsedIds", "build_plan"]

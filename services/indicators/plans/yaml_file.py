@@ -17,6 +17,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from services.settings import REPO_ROOT
+
 __all__ = [
     "SCHEMA_PATH",
     "Document",
@@ -27,7 +29,7 @@ __all__ = [
     "schema_errors",
 ]
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json"
+SCHEMA_PATH = REPO_ROOT / "schemas" / "plan.schema.json"
 
 Key = str | int
 

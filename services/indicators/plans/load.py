@@ -12,9 +12,10 @@ from pathlib import Path
 
 from services.errors import OntrackError
 from services.indicators.catalogue import Catalogue, load_catalogue
-from services.indicators.plan_build import UsedIds, build_plan
-from services.indicators.plan_model import Baseline, Plan, Target, Trajectory
-from services.indicators.plan_yaml import PlanError, read_document, schema_errors
+from services.indicators.plans.build import UsedIds, build_plan
+from services.indicators.plans.model import Baseline, Plan, Target, Trajectory
+from services.indicators.plans.yaml_file import PlanError, read_document, schema_errors
+from services.settings import REPO_ROOT
 
 __all__ = [
     "DEFAULT_DIR",
@@ -29,7 +30,7 @@ __all__ = [
     "targets_of",
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "plans"
+DEFAULT_DIR = REPO_ROOT / "plans"
 
 
 class InvalidPlansError(OntrackError):
