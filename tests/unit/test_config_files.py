@@ -7,7 +7,7 @@ from pathlib import Path
 
 from services.alerts.notify.routing.file import load_routes
 from services.alerts.rules import load_rules
-from services.config_files import yaml_files
+from services.config.files import yaml_files
 from services.settings import REPO_ROOT
 
 

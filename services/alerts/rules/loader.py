@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from services.alerts.rules.durations import parse_duration
 from services.alerts.rules.errors import DurationError, InvalidRule, Problem, RuleFileError
 from services.alerts.rules.model import KINDS, Rule, RuleSource, Selector, Severity
-from services.config_files import yaml_files
+from services.config.files import yaml_files
 from services.settings import REPO_ROOT
 
 __all__ = ["DEFAULT_RULES_PATH", "RULES_SCHEMA_PATH", "load_rules", "load_schema"]

@@ -34,7 +34,7 @@ from services.alerts.notify.routing.tree import (
     nodes,
 )
 from services.alerts.rules import DurationError, Problem, parse_duration
-from services.config_files import yaml_files
+from services.config.files import yaml_files
 
 __all__ = ["load_routes"]
 

@@ -1,0 +1,1 @@
+"""Reading the project's configuration files (catalogue, plans, rules, routes)."""
