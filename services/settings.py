@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     alerts_web_port: int = 6068  # /metrics and /healthz of `ontrack alerts`
     alerts_leader_retry_seconds: float = 5.0  # standby engines try the leader lock this often
     # Which share of the targets and series this engine judges: index/count, the index from 0
-    # (services.alerts.runtime.shards); every shard's replicas elect their own leader.
+    # (services.alerts.snapshot.shards); every shard's replicas elect their own leader.
     alerts_shard: str = "0/1"
 
     # on-call delivery (`ontrack notify`)

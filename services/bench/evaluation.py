@@ -6,7 +6,7 @@ contributing sources, and a dozen series per region), then times ``judge`` + ``a
 with the default rules — the work the engine does per evaluation besides reading from
 and writing to the database.
 
-With K shards (services.alerts.runtime.shards), K processes each build the snapshot, keep their
+With K shards (services.alerts.snapshot.shards), K processes each build the snapshot, keep their
 shard's targets and series, as an engine shard reads only those, and judge them at the
 same time; a round takes from the first start to the last end.
 """
@@ -26,9 +26,9 @@ import click
 
 from services.alerts.engine.evaluate import AlertRecord, advance, judge, out_of_collections
 from services.alerts.engine.inputs import Bucket, SeriesInput, Snapshot, TargetInput
-from services.alerts.runtime.shards import Shard
-from services.alerts.runtime.universe import History, Universe, load_universe
 from services.alerts.snapshot.columns import SourceBuckets
+from services.alerts.snapshot.shards import Shard
+from services.alerts.snapshot.universe import History, Universe, load_universe
 from services.indicators.plans.model import Target
 from services.indicators.target_data import TargetData
 from services.settings import Settings

@@ -63,7 +63,7 @@ def alerts(
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
     from services.alerts.runtime.replica import run_engine
-    from services.alerts.runtime.universe import load_universe
+    from services.alerts.snapshot.universe import load_universe
     from services.ingest.topics import ensure_topics
 
     update: dict[str, Any] = {
@@ -74,7 +74,7 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    from services.alerts.runtime.shards import Shard, check_rules
+    from services.alerts.snapshot.shards import Shard, check_rules
 
     try:
         universe = load_universe(

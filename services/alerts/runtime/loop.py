@@ -16,7 +16,7 @@ the prior alert states, step them, store statuses, states and transitions
 Replicas: every ``ontrack alerts`` process competes for the leader lock
 (services.alerts.runtime.leader). Only the leader evaluates and consumes ``aggregates``; the
 others stand by, try the lock every ``alerts_leader_retry_seconds`` and take over when
-the leader stops or dies. With several shards (services.alerts.runtime.shards), each shard's
+the leader stops or dies. With several shards (services.alerts.snapshot.shards), each shard's
 replicas do the same among themselves, for the targets and series of their shard.
 """
 
@@ -39,10 +39,10 @@ from services.alerts.rules import Rule
 from services.alerts.runtime.events import AggregateEvents
 from services.alerts.runtime.leader import LeadershipLost
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.runtime.shards import WHOLE, Shard
 from services.alerts.runtime.state_db import count_alerts, load_alerts, lock, save, stored_subjects
-from services.alerts.runtime.universe import Universe
 from services.alerts.snapshot.load import load_snapshot
+from services.alerts.snapshot.shards import WHOLE, Shard
+from services.alerts.snapshot.universe import Universe
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop", "utcnow"]

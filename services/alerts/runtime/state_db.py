@@ -18,7 +18,7 @@ from psycopg import AsyncConnection
 
 from services.alerts.engine.evaluate import AlertRecord, Outcome, TargetStatus
 from services.alerts.engine.lifecycle import AlertState, State, Transition
-from services.alerts.runtime.shards import WHOLE, Shard
+from services.alerts.snapshot.shards import WHOLE, Shard
 
 __all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_subjects"]
 
@@ -35,7 +35,7 @@ WHERE fingerprint = ANY(%(fingerprints)s)
        AND (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s))
 """
 
-# The alerts of one shard (services.alerts.runtime.shards)
+# The alerts of one shard (services.alerts.snapshot.shards)
 _SUBJECTS: LiteralString = """
 SELECT rule_id, subject FROM alerts
 WHERE (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_index)s)

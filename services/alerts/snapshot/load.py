@@ -20,11 +20,11 @@ from psycopg import AsyncConnection
 from services.alerts.engine.inputs import Bucket, Snapshot, TargetInput, target_labels
 from services.alerts.engine.signals import bucket_width
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
-from services.alerts.runtime.shards import WHOLE, Shard
-from services.alerts.runtime.universe import History, Universe
 from services.alerts.snapshot.buckets import AQI_FLAGS, combine_sources, flag_data, target_data
 from services.alerts.snapshot.columns import SeriesKind
+from services.alerts.snapshot.shards import WHOLE, Shard
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
+from services.alerts.snapshot.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
 from services.indicators.plans.model import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import Point

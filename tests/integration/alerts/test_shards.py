@@ -21,8 +21,8 @@ from prometheus_client import CollectorRegistry
 from services.alerts.engine.evaluate import Outcome
 from services.alerts.runtime.loop import AlertEngine
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.runtime.shards import WHOLE, Shard
-from services.alerts.runtime.universe import Universe, load_universe
+from services.alerts.snapshot.shards import WHOLE, Shard
+from services.alerts.snapshot.universe import Universe, load_universe
 from services.settings import Settings
 from services.storage.pool import open_pool
 from tests.integration.alerts.helpers import G5_TARGET, write_plans, write_rules

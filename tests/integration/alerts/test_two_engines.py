@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from services.alerts.engine.lifecycle import fingerprint
-from services.alerts.runtime.shards import Shard
+from services.alerts.snapshot.shards import Shard
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans.load import load_plans, targets_of
 from services.indicators.readings import Reading, validate_record

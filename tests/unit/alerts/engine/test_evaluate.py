@@ -11,7 +11,7 @@ from services.alerts.engine.evaluate import AlertRecord, Outcome, advance, evalu
 from services.alerts.engine.inputs import Snapshot
 from services.alerts.engine.lifecycle import State
 from services.alerts.rules import Rule
-from services.alerts.runtime.universe import load_universe
+from services.alerts.snapshot.universe import load_universe
 from services.bench.evaluation import synthetic_snapshot
 from services.indicators.plans.model import Baseline, ReportedMet, Target
 from services.settings import Settings

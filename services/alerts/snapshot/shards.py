@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from services.alerts.engine.signals import SERIES_KINDS
 from services.alerts.rules import Rule, tells_apart
-from services.alerts.runtime.universe import Universe
+from services.alerts.snapshot.universe import Universe
 from services.errors import OntrackError
 
 __all__ = ["WHOLE", "Shard", "ShardError", "check_rules"]

@@ -6,9 +6,9 @@ import pytest
 
 from services.alerts.rules import DEFAULT_RULES_PATH, load_rules
 from services.alerts.runtime.leader import LEADER_KEY
-from services.alerts.runtime.shards import WHOLE, Shard, ShardError, check_rules
 from services.alerts.runtime.state_db import LOCK_KEY
-from services.alerts.runtime.universe import load_universe
+from services.alerts.snapshot.shards import WHOLE, Shard, ShardError, check_rules
+from services.alerts.snapshot.universe import load_universe
 from services.settings import Settings
 from tests.unit.alerts.factories import off_rule, stale_rule
 
