@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from services.alerts.engine.lifecycle import ActionError, AlertState
+from services.alerts.engine import ActionError, AlertState
 from services.alerts.notify import actions
 from services.alerts.notify.errors import (
     AlertNotFound,
@@ -32,10 +32,7 @@ from services.alerts.notify.errors import (
     SilenceNotFound,
 )
 from services.alerts.notify.outbox_db import list_silences
-from services.alerts.notify.routing.file import load_routes
-from services.alerts.notify.routing.matchers import parse_matcher
-from services.alerts.notify.routing.silences import Silence
-from services.alerts.notify.routing.tree import RouteConfig
+from services.alerts.notify.routing import RouteConfig, Silence, load_routes, parse_matcher
 from services.api.auth import token_from
 from services.auth.errors import AuthError
 

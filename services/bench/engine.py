@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 from services.alerts.runtime.events import AggregateEvents
 from services.alerts.runtime.loop import AlertEngine, run_loop
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.snapshot.universe import load_universe
+from services.alerts.snapshot import load_universe
 from services.bench.watch import Stored, parse_event
 from services.settings import Settings
 from services.storage.pool import open_pool

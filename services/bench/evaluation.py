@@ -24,12 +24,19 @@ from typing import Any
 
 import click
 
-from services.alerts.engine.evaluate import AlertRecord, advance, judge, out_of_collections
-from services.alerts.engine.inputs import Bucket, SeriesInput, Snapshot, TargetInput
-from services.alerts.snapshot.columns import SourceBuckets
-from services.alerts.snapshot.shards import Shard
-from services.alerts.snapshot.universe import History, Universe, load_universe
-from services.indicators.plans.model import Target
+from services.alerts.engine import (
+    AlertRecord,
+    Bucket,
+    SeriesInput,
+    Snapshot,
+    SourceBuckets,
+    TargetInput,
+    advance,
+    judge,
+    out_of_collections,
+)
+from services.alerts.snapshot import History, Shard, Universe, load_universe
+from services.indicators.plans import Target
 from services.indicators.target_data import TargetData
 from services.settings import Settings
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.alerts.snapshot.universe import load_universe
+from services.alerts.snapshot import load_universe
 from services.bench import baselines
 from services.bench.env import BenchEnv
 from services.bench.evaluation import time_evaluations

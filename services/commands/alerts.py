@@ -63,7 +63,7 @@ def alerts(
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
     from services.alerts.runtime.replica import run_engine
-    from services.alerts.snapshot.universe import load_universe
+    from services.alerts.snapshot import load_universe
     from services.ingest.topics import ensure_topics
 
     update: dict[str, Any] = {
@@ -74,7 +74,7 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    from services.alerts.snapshot.shards import Shard, check_rules
+    from services.alerts.snapshot import Shard, check_rules
 
     try:
         universe = load_universe(
@@ -84,7 +84,7 @@ def alerts(
     except OntrackError as exc:
         raise click.ClickException(str(exc)) from None
     from services.alerts.notify.hook import outbox_hook
-    from services.alerts.notify.routing.file import load_routes
+    from services.alerts.notify.routing import load_routes
 
     try:
         routes = load_routes(settings.routes_dir)
@@ -109,7 +109,7 @@ def plans_group() -> None:
 def check(settings: Settings, directory: Path | None) -> None:
     """Check the plan files of DIRECTORY (default: plans/); print file:line: message per problem."""
     from services.indicators.catalogue import load_catalogue
-    from services.indicators.plans.load import check_plans, load_plans, targets_of
+    from services.indicators.plans import check_plans, load_plans, targets_of
 
     directory = directory or settings.plans_dir
     try:

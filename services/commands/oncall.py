@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import click
 import psycopg
 
-from services.alerts.engine.lifecycle import ActionError
+from services.alerts.engine import ActionError
 from services.alerts.notify.errors import NotifyError
-from services.alerts.notify.routing.tree import RouteConfig
+from services.alerts.notify.routing import RouteConfig
 from services.alerts.rules import DurationError, parse_duration
 from services.settings import Settings
 
@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
 
 def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
     from services.alerts.notify.errors import RouteFileError
-    from services.alerts.notify.routing.file import load_routes
+    from services.alerts.notify.routing import load_routes
 
     try:
         return load_routes(path or settings.routes_dir)
@@ -263,7 +263,7 @@ def silence_add(
 ) -> None:
     """Silence alerts whose labels match every --match."""
     from services.alerts.notify.actions import add_silence
-    from services.alerts.notify.routing.matchers import parse_matcher
+    from services.alerts.notify.routing import parse_matcher
 
     now = _utcnow()
     try:
@@ -339,7 +339,7 @@ def routes_check(settings: Settings, path: Path | None) -> None:
     """Check routes files (default: routes/); every problem with file:line and a fix."""
     import os
 
-    from services.alerts.notify.routing.tree import missing_env
+    from services.alerts.notify.routing import missing_env
 
     config = _routes(settings, path)
     for line in missing_env(config, os.environ):

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.engine.inputs import Bucket
-from services.alerts.snapshot.buckets import AQI_FLAGS, flag_data, target_data
+from services.alerts.engine import Bucket
+from services.alerts.snapshot import AQI_FLAGS, flag_data, target_data
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
-from services.indicators.plans.model import CITY_TZ, Plan, Target
+from services.indicators.plans import CITY_TZ, Plan, Target
 from services.indicators.target_data import Point, TargetData
 from services.indicators.trajectory import expected_at
 
@@ -153,7 +153,7 @@ async def _publish_one(
 async def publish_plans(dsn: str, plans_dir: Path, catalogue_path: Path) -> tuple[int, int]:
     """Load the plans and publish them; (targets, trajectory points)."""
     from services.indicators.catalogue import load_catalogue
-    from services.indicators.plans.load import load_plans
+    from services.indicators.plans import load_plans
 
     catalogue = load_catalogue(catalogue_path)
     plans = load_plans(plans_dir, catalogue)

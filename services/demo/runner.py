@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from services.alerts.runtime.loop import AlertEngine
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.snapshot.universe import load_universe
+from services.alerts.snapshot import load_universe
 from services.auth.keys import Scope, new_key
 from services.dashboards.targets import publish_plans
 from services.demo.env import demo_settings, reset

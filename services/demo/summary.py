@@ -12,8 +12,7 @@ import psycopg
 
 from services.demo.report import AlertLine, ReportData, TargetSection, markers_for
 from services.demo.svg import Chart
-from services.indicators.plans.load import load_plans, targets_of
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target, load_plans, targets_of
 from services.indicators.trajectory import expected_at
 from services.settings import Settings
 

@@ -30,7 +30,7 @@ from typing import Literal
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import Measure, measure
 from services.indicators.pace import pace
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target
 from services.indicators.projection import Projection, probability_met, project
 from services.indicators.target_data import Point, TargetData, between
 

@@ -16,7 +16,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 from operator import attrgetter
 
-from services.indicators.plans.model import CITY_TZ, Baseline, Target, end_of_day, year_bounds
+from services.indicators.plans import CITY_TZ, Baseline, Target, end_of_day, year_bounds
 from services.indicators.target_data import (
     TargetData,
     between,

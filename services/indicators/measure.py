@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.indicators.plans.model import CITY_TZ, Target, year_bounds
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import (
     Point,
     TargetData,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.indicators.measure import Measure
-from services.indicators.plans.model import Target, year_bounds
+from services.indicators.plans import Target, year_bounds
 from services.indicators.target_data import (
     MONTH_SECONDS,
     TargetData,

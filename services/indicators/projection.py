@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.indicators.measure import Measure
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target
 from services.indicators.target_data import (
     TargetData,
     between,

@@ -17,7 +17,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Literal
 
-from services.indicators.plans.model import CITY_TZ
+from services.indicators.plans import CITY_TZ
 
 __all__ = [
     "MONTH_SECONDS",

@@ -23,7 +23,7 @@ import calendar
 from datetime import datetime
 from functools import lru_cache
 
-from services.indicators.plans.model import CITY_TZ, Target, year_bounds
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 
 __all__ = [
     "expected_annual",

@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 from itertools import chain, islice
 
 from services.alerts.engine.inputs import TargetInput
-from services.alerts.snapshot.columns import as_columns
+from services.alerts.engine.source_columns import as_columns
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import period_end, period_year
 from services.indicators.pace import fmt
-from services.indicators.plans.model import CITY_TZ, Target, year_bounds
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import in_zone_of
 from services.indicators.trajectory import expected_at
 

@@ -48,8 +48,7 @@ from services.alerts.engine.signals import (
     series_signal,
     target_signal,
 )
-from services.alerts.rules import Rule, format_duration, render_annotations, tells_apart
-from services.alerts.rules.selection import Chooser
+from services.alerts.rules import Chooser, Rule, format_duration, render_annotations, tells_apart
 from services.indicators.assess import (
     DEFAULT_THRESHOLDS,
     Assessment,
@@ -57,7 +56,7 @@ from services.indicators.assess import (
     assess_resolved,
 )
 from services.indicators.baseline import resolve_baseline
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target
 
 __all__ = [
     "AlertRecord",

@@ -19,7 +19,7 @@ from services.alerts.engine.inputs import SeriesInput, TargetInput
 from services.alerts.rules import spell_duration
 from services.indicators.assess import Assessment
 from services.indicators.pace import fmt
-from services.indicators.plans.model import CITY_TZ
+from services.indicators.plans import CITY_TZ
 
 __all__ = [
     "STALE_MULTIPLIER",

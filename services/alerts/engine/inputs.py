@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target
 from services.indicators.target_data import Point, TargetData
 
 __all__ = [

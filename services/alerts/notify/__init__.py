@@ -8,8 +8,7 @@ delivers the outbox by e-mail, signed webhook and Alertmanager.
 
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions, pairs_of
 from services.alerts.notify.message import AlertSnapshot
-from services.alerts.notify.routing.file import load_routes
-from services.alerts.notify.routing.tree import RouteConfig
+from services.alerts.notify.routing import RouteConfig, load_routes
 
 __all__ = [
     "AlertSnapshot",

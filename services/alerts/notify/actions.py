@@ -16,13 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from services.alerts.engine.lifecycle import AlertState, acknowledge, resolve_manually
+from services.alerts.engine import AlertState, acknowledge, resolve_manually
 from services.alerts.notify import outbox_db as store
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
 from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
-from services.alerts.notify.routing.matchers import Matcher
-from services.alerts.notify.routing.silences import Silence
-from services.alerts.notify.routing.tree import RouteConfig
+from services.alerts.notify.routing import Matcher, RouteConfig, Silence
 from services.alerts.runtime.state_db import lock as engine_lock
 
 __all__ = ["SilenceAdded", "ack", "add_silence", "expire_silence", "resolve"]

@@ -45,8 +45,7 @@ from services.alerts.notify.outbox import (
 from services.alerts.notify.ratelimit import Bucket, admit
 from services.alerts.notify.receivers import Sender
 from services.alerts.notify.repeats import enqueue_repeats
-from services.alerts.notify.routing.silences import Silence, muting
-from services.alerts.notify.routing.tree import RateLimit, RouteConfig
+from services.alerts.notify.routing import RateLimit, RouteConfig, Silence, muting
 
 __all__ = ["DispatchSettings", "Dispatcher", "TickReport"]
 

@@ -17,12 +17,18 @@ from typing import Any, Protocol
 
 from psycopg import AsyncConnection, AsyncCursor
 
-from services.alerts.engine.lifecycle import AlertState, Transition
+from services.alerts.engine import AlertState, Transition
 from services.alerts.notify import outbox_db as store
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification, from_transition
 from services.alerts.notify.outbox import group_due_at
-from services.alerts.notify.routing.silences import Silence, muting
-from services.alerts.notify.routing.tree import RouteConfig, RouteMatch, group_key, route
+from services.alerts.notify.routing import (
+    RouteConfig,
+    RouteMatch,
+    Silence,
+    group_key,
+    muting,
+    route,
+)
 
 __all__ = ["AlertLike", "Enqueued", "enqueue", "enqueue_for_transitions", "pairs_of"]
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from services.alerts.engine.lifecycle import AlertState, State, Transition
+from services.alerts.engine import AlertState, State, Transition
 
 __all__ = [
     "AlertSnapshot",

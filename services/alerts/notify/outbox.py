@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.alerts.notify.message import Kind, Notification
-from services.alerts.notify.routing.tree import Timing
+from services.alerts.notify.routing import Timing
 
 __all__ = [
     "Backoff",

@@ -16,11 +16,10 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from services.alerts.engine.lifecycle import AlertState, State
+from services.alerts.engine import AlertState, State
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification
 from services.alerts.notify.outbox import Pending
-from services.alerts.notify.routing.matchers import Matcher, matches_all
-from services.alerts.notify.routing.silences import Silence
+from services.alerts.notify.routing import Matcher, Silence, matches_all
 
 __all__ = [
     "GroupState",

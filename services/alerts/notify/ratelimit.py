@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from services.alerts.notify.routing.tree import RateLimit
+from services.alerts.notify.routing import RateLimit
 
 __all__ = ["Admission", "Bucket", "admit"]
 

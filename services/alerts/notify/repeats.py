@@ -18,8 +18,7 @@ from services.alerts.notify.enqueue import enqueue
 from services.alerts.notify.message import repeat_of
 from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import repeat_number
-from services.alerts.notify.routing.silences import muting
-from services.alerts.notify.routing.tree import RouteConfig, route
+from services.alerts.notify.routing import RouteConfig, muting, route
 
 __all__ = ["enqueue_repeats"]
 

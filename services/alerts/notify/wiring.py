@@ -18,7 +18,7 @@ from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import ChartSource, SmtpServer
-from services.alerts.notify.routing.tree import RouteConfig
+from services.alerts.notify.routing import RouteConfig
 from services.settings import Settings
 
 __all__ = ["database_charts", "dispatcher_for", "smtp_server"]

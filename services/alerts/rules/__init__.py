@@ -33,16 +33,18 @@ from services.alerts.rules.model import (
     render_annotations,
     tells_apart,
 )
+from services.alerts.rules.selection import Chooser
 
 __all__ = [
-    "DEFAULT_RULES_PATH",
-    "RULES_SCHEMA_PATH",
     "BurnRateRule",
+    "Chooser",
+    "DEFAULT_RULES_PATH",
     "DurationError",
     "InvalidRule",
     "OffTrajectoryRule",
     "Problem",
     "ProjectedMissRule",
+    "RULES_SCHEMA_PATH",
     "Rule",
     "RuleError",
     "RuleFileError",

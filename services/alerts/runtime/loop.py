@@ -33,16 +33,13 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from services.alerts.engine.evaluate import Judgement, Outcome, advance, judge, out_of_collections
-from services.alerts.engine.inputs import Snapshot
+from services.alerts.engine import Judgement, Outcome, Snapshot, advance, judge, out_of_collections
 from services.alerts.rules import Rule
 from services.alerts.runtime.events import AggregateEvents
 from services.alerts.runtime.leader import LeadershipLost
 from services.alerts.runtime.metrics import EngineMetrics
 from services.alerts.runtime.state_db import count_alerts, load_alerts, lock, save, stored_subjects
-from services.alerts.snapshot.load import load_snapshot
-from services.alerts.snapshot.shards import WHOLE, Shard
-from services.alerts.snapshot.universe import Universe
+from services.alerts.snapshot import WHOLE, Shard, Universe, load_snapshot
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop", "utcnow"]

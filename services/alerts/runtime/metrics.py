@@ -21,9 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.alerts.engine.evaluate import Outcome
-from services.alerts.engine.inputs import Snapshot
-from services.alerts.engine.lifecycle import State
+from services.alerts.engine import Outcome, Snapshot, State
 from services.indicators.assess import STATUSES
 
 __all__ = ["FEED_STATES", "TRIGGERS", "EngineMetrics", "FeedCollector"]

@@ -27,8 +27,7 @@ from services.alerts.runtime.leader import LEADER_KEY, Leadership
 from services.alerts.runtime.loop import AlertEngine, InTransaction, run_loop, sleep_or_stop, utcnow
 from services.alerts.runtime.metrics import EngineMetrics
 from services.alerts.runtime.web import start_web
-from services.alerts.snapshot.shards import Shard, check_rules
-from services.alerts.snapshot.universe import Universe
+from services.alerts.snapshot import Shard, Universe, check_rules
 from services.settings import Settings
 from services.storage.pool import open_pool
 

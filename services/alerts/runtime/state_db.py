@@ -16,9 +16,8 @@ from typing import Any, LiteralString
 import orjson
 from psycopg import AsyncConnection
 
-from services.alerts.engine.evaluate import AlertRecord, Outcome, TargetStatus
-from services.alerts.engine.lifecycle import AlertState, State, Transition
-from services.alerts.snapshot.shards import WHOLE, Shard
+from services.alerts.engine import AlertRecord, AlertState, Outcome, State, TargetStatus, Transition
+from services.alerts.snapshot import WHOLE, Shard
 
 __all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_subjects"]
 

@@ -1,2 +1,20 @@
 """What the engine reads from TimescaleDB: the rollups of every target and the freshness of
 every series, read in a few set-based queries and held as columns (``load``)."""
+
+from services.alerts.snapshot.buckets import AQI_FLAGS, flag_data, target_data
+from services.alerts.snapshot.load import load_snapshot
+from services.alerts.snapshot.shards import WHOLE, Shard, check_rules
+from services.alerts.snapshot.universe import History, Universe, load_universe
+
+__all__ = [
+    "AQI_FLAGS",
+    "History",
+    "Shard",
+    "Universe",
+    "WHOLE",
+    "check_rules",
+    "flag_data",
+    "load_snapshot",
+    "load_universe",
+    "target_data",
+]

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from services.alerts.engine.inputs import Bucket
-from services.indicators.plans.model import Target
+from services.alerts.engine import Bucket
+from services.indicators.plans import Target
 from services.indicators.target_data import Point, TargetData
 
 __all__ = ["AQI_FLAGS", "combine_sources", "flag_data", "target_data"]

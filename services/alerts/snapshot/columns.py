@@ -8,8 +8,8 @@ columns (references to the shared names and instants, the numbers in arrays) it 
 the source's name and about 200 bytes.
 
 - :class:`SeriesColumns`: the series a snapshot judges, as a sequence of ``SeriesInput``;
-- :class:`SourceBuckets`: one indicator's buckets of one width per source, as a mapping
-  of source to its buckets (oldest first);
+- :class:`~services.alerts.engine.source_columns.SourceBuckets` (the engine's, through
+  which it reads sources): one indicator's buckets of one width per source;
 - :class:`FlagDays`: each station's daily air-quality flags, seen through
   :meth:`FlagDays.buckets` as a mapping of station to its daily 1/0 buckets.
 """
@@ -21,9 +21,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple, overload
 
-from services.alerts.engine.inputs import Bucket, SeriesInput
+from services.alerts.engine import Bucket, Columns, Runs, SeriesInput
 
-__all__ = ["Columns", "FlagDays", "SeriesColumns", "SeriesKind", "SourceBuckets", "as_columns"]
+__all__ = ["FlagDays", "SeriesColumns", "SeriesKind"]
 
 
 class SeriesKind(NamedTuple):
@@ -144,128 +144,11 @@ class SeriesColumns(Sequence[SeriesInput]):
         )
 
 
-class _Runs:
-    """Rows grouped by key, the rows of each key one after the other (as queries order them)."""
-
-    __slots__ = ("keys", "n", "position", "starts")
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.starts = array("q")
-        self.position: dict[str, int] = {}
-        self.n = 0
-
-    def add(self, key: str) -> int:
-        """Count one more row of ``key``; its row number."""
-        if not self.keys or self.keys[-1] != key:
-            self.start(key)
-        self.n += 1
-        return self.n - 1
-
-    def start(self, key: str) -> None:
-        """Begin the run of ``key`` (empty until rows are added)."""
-        if key in self.position:
-            raise ValueError(f"the rows of {key!r} do not follow one another")
-        self.position[key] = len(self.keys)
-        self.keys.append(key)
-        self.starts.append(self.n)
-
-    def span(self, key: str) -> range:
-        p = self.position[key]
-        end = self.starts[p + 1] if p + 1 < len(self.starts) else self.n
-        return range(self.starts[p], end)
-
-
-class Columns(Mapping[str, Sequence[Bucket]]):
-    """Buckets by source, also readable without making them: each source's rows are a
-    run of row numbers (``span``) into the columns ``at`` and ``column(name)``."""
-
-    @property
-    def at(self) -> Sequence[datetime]:
-        raise NotImplementedError
-
-    def column(self, name: str) -> Sequence[float]:
-        """One aggregate (``sum``, ``mean``, ``last``...) of every row."""
-        raise NotImplementedError
-
-    def span(self, source: str) -> range:
-        raise NotImplementedError
-
-
-class SourceBuckets(Columns):
-    """Buckets of one indicator and width by source, in the order the sources were added."""
-
-    def __init__(self) -> None:
-        self._runs = _Runs()
-        self._at: list[datetime] = []
-        self._last_ts: list[datetime] = []
-        self._count = array("q")
-        self._columns = {name: array("d") for name in _AGGREGATES}
-
-    @classmethod
-    def of(cls, buckets: Mapping[str, Sequence[Bucket]]) -> SourceBuckets:
-        made = cls()
-        for source, rows in buckets.items():
-            made._runs.start(source)  # a source without buckets is still one of them
-            for b in rows:
-                made.append(source, b)
-        return made
-
-    def append(self, source: str, b: Bucket) -> None:
-        """The next bucket of ``source`` (a source's buckets are added one after the other)."""
-        self._runs.add(source)
-        self._at.append(b.at)
-        self._last_ts.append(b.last_ts)
-        self._count.append(b.count)
-        c = self._columns
-        c["sum"].append(b.sum)
-        c["min"].append(b.min)
-        c["max"].append(b.max)
-        c["mean"].append(b.mean)
-        c["last"].append(b.last)
-
-    @property
-    def at(self) -> Sequence[datetime]:
-        return self._at
-
-    def column(self, name: str) -> Sequence[float]:
-        return self._columns[name]
-
-    def span(self, source: str) -> range:
-        return self._runs.span(source)
-
-    def __getitem__(self, source: str) -> Sequence[Bucket]:
-        c = self._columns
-        total, low, high, mean, last = c["sum"], c["min"], c["max"], c["mean"], c["last"]
-        at, last_ts, count = self._at, self._last_ts, self._count
-        return tuple(
-            Bucket(at[i], count[i], total[i], low[i], high[i], mean[i], last[i], last_ts[i])
-            for i in self._runs.span(source)
-        )
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._runs.keys)
-
-    def __len__(self) -> int:
-        return len(self._runs.keys)
-
-    def __contains__(self, source: object) -> bool:
-        return source in self._runs.position
-
-
-_AGGREGATES = ("sum", "min", "max", "mean", "last")
-
-
-def as_columns(buckets: Mapping[str, Sequence[Bucket]]) -> Columns:
-    """``buckets`` as :class:`Columns` (copied into them unless they already are)."""
-    return buckets if isinstance(buckets, Columns) else SourceBuckets.of(buckets)
-
-
 class FlagDays:
     """Each station's (local day, good, heavy) flags, in the order the stations were added."""
 
     def __init__(self) -> None:
-        self._runs = _Runs()
+        self._runs = Runs()
         self._day = array("l")  # proleptic ordinals
         self._flags = bytearray()  # bit 0: good air, bit 1: heavy pollution
 

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.engine.inputs import Bucket, Snapshot, TargetInput, target_labels
-from services.alerts.engine.signals import bucket_width
+from services.alerts.engine import Bucket, Snapshot, TargetInput, bucket_width, target_labels
 from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
 from services.alerts.snapshot.buckets import AQI_FLAGS, combine_sources, flag_data, target_data
 from services.alerts.snapshot.columns import SeriesKind
@@ -26,7 +25,7 @@ from services.alerts.snapshot.shards import WHOLE, Shard
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.snapshot.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
-from services.indicators.plans.model import CITY_TZ, Target, year_bounds
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import Point
 
 __all__ = ["affected", "load_snapshot"]

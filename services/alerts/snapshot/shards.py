@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.alerts.engine.signals import SERIES_KINDS
+from services.alerts.engine import SERIES_KINDS
 from services.alerts.rules import Rule, tells_apart
 from services.alerts.snapshot.universe import Universe
 from services.errors import OntrackError

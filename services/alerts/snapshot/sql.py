@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection, AsyncCursor
 
-from services.alerts.engine.inputs import Bucket, series_key
-from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
+from services.alerts.engine import Bucket, SourceBuckets, series_key
+from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind
 from services.alerts.snapshot.universe import History
-from services.indicators.plans.model import CITY_TZ
+from services.indicators.plans import CITY_TZ
 
 __all__ = ["Describe", "ReadPlan", "Row", "Rows", "read_rows"]
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from services.alerts.rules import Rule, load_rules
 from services.indicators.catalogue import Catalogue, Indicator, load_catalogue
-from services.indicators.plans.load import load_plans, targets_of
-from services.indicators.plans.model import Target
+from services.indicators.plans import Target, load_plans, targets_of
 
 __all__ = ["History", "Universe", "load_universe"]
 

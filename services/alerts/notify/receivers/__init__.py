@@ -17,7 +17,7 @@ from services.alerts.notify.message import Message
 from services.alerts.notify.receivers.alertmanager import AlertmanagerSender
 from services.alerts.notify.receivers.email import ChartSource, EmailSender, SmtpServer
 from services.alerts.notify.receivers.webhook import WebhookSender
-from services.alerts.notify.routing.tree import (
+from services.alerts.notify.routing import (
     AlertmanagerTarget,
     EmailTarget,
     RouteConfig,

@@ -17,7 +17,7 @@ import httpx
 
 from services.alerts.notify.errors import DeliveryError
 from services.alerts.notify.message import Kind, Message, Notification
-from services.alerts.notify.routing.tree import AlertmanagerTarget
+from services.alerts.notify.routing import AlertmanagerTarget
 
 __all__ = ["AlertmanagerSender", "alerts_of"]
 

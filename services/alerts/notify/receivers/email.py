@@ -21,7 +21,7 @@ from services.alerts.notify.chart import ChartData, render_png
 from services.alerts.notify.errors import DeliveryError
 from services.alerts.notify.message import Message, Notification
 from services.alerts.notify.render import html_body, subject, text
-from services.alerts.notify.routing.tree import EmailTarget
+from services.alerts.notify.routing import EmailTarget
 
 __all__ = ["ChartSource", "EmailSender", "SmtpServer", "build_mail"]
 

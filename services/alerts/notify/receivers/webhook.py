@@ -22,7 +22,7 @@ import orjson
 from services.alerts.notify.errors import DeliveryError, SignatureError
 from services.alerts.notify.message import Message
 from services.alerts.notify.render import subject
-from services.alerts.notify.routing.tree import WebhookTarget
+from services.alerts.notify.routing import WebhookTarget
 
 __all__ = ["HEADER", "WebhookSender", "body_of", "sign", "verify"]
 

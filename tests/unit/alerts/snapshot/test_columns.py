@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.alerts.engine.inputs import Bucket, SeriesInput
-from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind, SourceBuckets
+from services.alerts.engine.source_columns import SourceBuckets
+from services.alerts.snapshot.columns import FlagDays, SeriesColumns, SeriesKind
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PM25 = SeriesKind("air.pm25", "air", "µg/m³", timedelta(hours=1))
