@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.api.bodies import RawRecord
-from services.auth.keys import ApiKey
+from services.auth import ApiKey
 from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading, RecordError
 from services.ingest.checks import check_record

@@ -24,17 +24,20 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
 from services.alerts.engine import ActionError, AlertState
-from services.alerts.notify import actions
-from services.alerts.notify.errors import (
+from services.alerts.notify import (
     AlertNotFound,
     MatcherError,
+    RouteConfig,
     RouteFileError,
+    Silence,
     SilenceNotFound,
+    actions,
+    list_silences,
+    load_routes,
+    parse_matcher,
 )
-from services.alerts.notify.outbox_db import list_silences
-from services.alerts.notify.routing import RouteConfig, Silence, load_routes, parse_matcher
 from services.api.auth import token_from
-from services.auth.errors import AuthError
+from services.auth import AuthError
 
 __all__ = ["ROLES", "router"]
 

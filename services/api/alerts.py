@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
-from services.storage.alert_views import OPEN_STATES, get_alert, list_alerts, list_targets
+from services.storage import OPEN_STATES, get_alert, list_alerts, list_targets
 
 __all__ = ["router"]
 

@@ -19,12 +19,11 @@ from services.api.docs import SECURITY_SCHEMES
 from services.api.metrics import IngestMetrics
 from services.api.problems import FastJSON, install_problem_handlers
 from services.api.state import ApiState
-from services.auth.errors import AuthError
-from services.auth.ratelimit import RateLimiter
+from services.auth import AuthError, RateLimiter
 from services.indicators.catalogue import load_catalogue
 from services.ingest.producer import ReadingsProducer
 from services.settings import REPO_ROOT, Settings
-from services.storage.pool import open_pool
+from services.storage import open_pool
 
 __all__ = ["create_app"]
 

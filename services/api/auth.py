@@ -10,10 +10,8 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.datastructures import Headers
 
 from services.api.problems import FastJSON, problem
-from services.auth.cache import KeyCache
-from services.auth.errors import AuthError, AuthUnavailable
-from services.auth.keys import ApiKey
-from services.storage.api_keys import find_key, touch_key
+from services.auth import ApiKey, AuthError, AuthUnavailable, KeyCache
+from services.storage import find_key, touch_key
 
 __all__ = ["auth_problem", "key_cache", "require_reader", "token_from"]
 

@@ -8,7 +8,7 @@ from services.api.auth import auth_problem, token_from
 from services.api.docs import READINGS_BODY
 from services.api.problems import FastJSON
 from services.api.state import ApiState
-from services.auth.errors import AuthError
+from services.auth import AuthError
 
 __all__ = ["router"]
 

@@ -21,8 +21,7 @@ from services.api.auth import auth_problem, token_from
 from services.api.bodies import BodyError, RawRecord, parse_body
 from services.api.problems import FastJSON, error_dicts, problem
 from services.api.state import ApiState
-from services.auth.errors import AuthError
-from services.auth.keys import ApiKey
+from services.auth import ApiKey, AuthError
 from services.ingest.errors import BrokerUnavailable
 
 __all__ = ["router"]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from services.api.state import ApiState
-from services.storage.queries import read_series
+from services.storage import read_series
 
 __all__ = ["router"]
 

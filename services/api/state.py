@@ -9,8 +9,7 @@ from datetime import datetime
 from psycopg_pool import AsyncConnectionPool
 
 from services.api.metrics import IngestMetrics
-from services.auth.cache import KeyCache
-from services.auth.ratelimit import RateLimiter
+from services.auth import KeyCache, RateLimiter
 from services.indicators.catalogue import Catalogue
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings

@@ -15,13 +15,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from services.alerts.runtime.events import AggregateEvents
-from services.alerts.runtime.loop import AlertEngine, run_loop
-from services.alerts.runtime.metrics import EngineMetrics
+from services.alerts.runtime import AggregateEvents, AlertEngine, EngineMetrics, run_loop
 from services.alerts.snapshot import load_universe
 from services.bench.watch import Stored, parse_event
 from services.settings import Settings
-from services.storage.pool import open_pool
+from services.storage import open_pool
 
 __all__ = ["EngineRunner"]
 

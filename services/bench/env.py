@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from services.ingest.topics import delete_topics, ensure_topics, topic_names
 from services.settings import Settings, process_env
-from services.storage.migrate import migrate
+from services.storage import migrate
 
 __all__ = ["BenchEnv", "Service"]
 

@@ -17,7 +17,7 @@ import httpx
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
-from services.auth.keys import Scope, new_key
+from services.auth import Scope, new_key
 from services.bench.env import BenchEnv, Service
 from services.bench.load import Hammered, body_of, hammer, hourly_records, steady
 from services.bench.watch import AggregatesWatcher, latencies
@@ -25,7 +25,7 @@ from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
-from services.storage.api_keys import insert_key
+from services.storage import insert_key
 
 __all__ = [
     "EndToEnd",

@@ -62,7 +62,7 @@ def alerts(
     shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.alerts.runtime.replica import run_engine
+    from services.alerts.runtime import run_engine
     from services.alerts.snapshot import load_universe
     from services.ingest.topics import ensure_topics
 
@@ -83,8 +83,7 @@ def alerts(
         check_rules(universe.rules, Shard.parse(settings.alerts_shard))
     except OntrackError as exc:
         raise click.ClickException(str(exc)) from None
-    from services.alerts.notify.hook import outbox_hook
-    from services.alerts.notify.routing import load_routes
+    from services.alerts.notify import load_routes, outbox_hook
 
     try:
         routes = load_routes(settings.routes_dir)
@@ -133,8 +132,7 @@ def check(settings: Settings, directory: Path | None) -> None:
 @click.pass_obj
 def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
     """Print every target as the alert engine last judged it."""
-    from services.storage.alert_views import list_targets
-    from services.storage.pool import open_pool
+    from services.storage import list_targets, open_pool
 
     async def fetch() -> list[dict[str, Any]]:
         pool = await open_pool(settings.dsn, name="ontrack-cli")

@@ -6,8 +6,7 @@ import click
 import psycopg
 
 from services.settings import Settings
-from services.storage.errors import MigrationError
-from services.storage.migrate import all_migrations, applied_versions, migrate
+from services.storage import MigrationError, all_migrations, applied_versions, migrate
 
 __all__ = ["COMMANDS"]
 

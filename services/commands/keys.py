@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 import click
 import psycopg
 
-from services.auth.keys import ROLES, ApiKey, Scope, new_key, pattern_problem
+from services.auth import ROLES, ApiKey, Scope, new_key, pattern_problem
 from services.indicators.catalogue import load_catalogue
 from services.settings import Settings
-from services.storage.api_keys import insert_key, list_keys, revoke_key
+from services.storage import insert_key, list_keys, revoke_key
 
 __all__ = ["COMMANDS"]
 

@@ -19,8 +19,7 @@ import click
 import psycopg
 
 from services.alerts.engine import ActionError
-from services.alerts.notify.errors import NotifyError
-from services.alerts.notify.routing import RouteConfig
+from services.alerts.notify import NotifyError, RouteConfig
 from services.alerts.rules import DurationError, parse_duration
 from services.settings import Settings
 
@@ -41,8 +40,7 @@ def _utcnow() -> datetime:
 
 
 def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
-    from services.alerts.notify.errors import RouteFileError
-    from services.alerts.notify.routing import load_routes
+    from services.alerts.notify import RouteFileError, load_routes
 
     try:
         return load_routes(path or settings.routes_dir)
@@ -114,10 +112,9 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
     import httpx
     from prometheus_client import CollectorRegistry
 
-    from services.alerts.notify.metrics import NotifyMetrics
-    from services.alerts.notify.wiring import dispatcher_for
-    from services.alerts.runtime.web import start_web
-    from services.storage.pool import open_pool
+    from services.alerts.notify import NotifyMetrics, dispatcher_for
+    from services.alerts.runtime import start_web
+    from services.storage import open_pool
 
     registry = CollectorRegistry()
     metrics = NotifyMetrics.create(registry)
@@ -181,7 +178,7 @@ def alert_group() -> None:
 @click.pass_obj
 def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     """Acknowledge a pending or firing alert: you are on it (repeats stop)."""
-    from services.alerts.notify.actions import ack as do_ack
+    from services.alerts.notify import ack as do_ack
 
     state = _run(settings, lambda conn: do_ack(conn, fingerprint, actor, note, _utcnow()))
     click.echo(f"alert {state.fingerprint} ({state.state}) acknowledged by {state.acked_by}")
@@ -203,7 +200,7 @@ def resolve(
     settings: Settings, fingerprint: str, note: str, actor: str, routes_dir: Path | None
 ) -> None:
     """Resolve a firing alert by hand; those told it fired are told it is resolved."""
-    from services.alerts.notify.actions import resolve as do_resolve
+    from services.alerts.notify import resolve as do_resolve
 
     routes = _routes(settings, routes_dir)
     state, sent = _run(
@@ -262,8 +259,7 @@ def silence_add(
     actor: str,
 ) -> None:
     """Silence alerts whose labels match every --match."""
-    from services.alerts.notify.actions import add_silence
-    from services.alerts.notify.routing import parse_matcher
+    from services.alerts.notify import add_silence, parse_matcher
 
     now = _utcnow()
     try:
@@ -298,7 +294,7 @@ def silence_add(
 @click.pass_obj
 def silence_list(settings: Settings, include_expired: bool) -> None:
     """Silences in force or to come (newest first)."""
-    from services.alerts.notify.outbox_db import list_silences
+    from services.alerts.notify import list_silences
 
     now = _utcnow()
     found = _run(settings, lambda conn: list_silences(conn, now, include_expired=include_expired))
@@ -318,7 +314,7 @@ def silence_list(settings: Settings, include_expired: bool) -> None:
 @click.pass_obj
 def silence_expire(settings: Settings, silence_id: int, actor: str) -> None:
     """End a silence now."""
-    from services.alerts.notify.actions import expire_silence
+    from services.alerts.notify import expire_silence
 
     s = _run(settings, lambda conn: expire_silence(conn, silence_id, actor, _utcnow()))
     click.echo(f"silence {s.id} expired ({s.expired_by} at {s.expired_at or s.ends_at})")
@@ -339,7 +335,7 @@ def routes_check(settings: Settings, path: Path | None) -> None:
     """Check routes files (default: routes/); every problem with file:line and a fix."""
     import os
 
-    from services.alerts.notify.routing import missing_env
+    from services.alerts.notify import missing_env
 
     config = _routes(settings, path)
     for line in missing_env(config, os.environ):

@@ -53,7 +53,7 @@ def worker(settings: Settings, web_port: int) -> None:
     """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more)."""
     import faust
 
-    from services.ingest.stream.app import create_stream_app
+    from services.ingest.stream import create_stream_app
     from services.ingest.topics import ensure_topics
 
     ensure_topics(settings)
@@ -113,8 +113,7 @@ def run(ctx: click.Context) -> None:
 @click.pass_obj
 def series(settings: Settings, indicator: str, source: str, limit: int) -> None:
     """Print the newest observations of one series (INDICATOR SOURCE), oldest first."""
-    from services.storage.pool import open_pool
-    from services.storage.queries import read_series
+    from services.storage import open_pool, read_series
 
     async def fetch() -> None:
         pool = await open_pool(settings.dsn)

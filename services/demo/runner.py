@@ -21,18 +21,15 @@ import httpx
 import orjson
 from prometheus_client import CollectorRegistry
 
-from services.alerts.runtime.loop import AlertEngine
-from services.alerts.runtime.metrics import EngineMetrics
+from services.alerts.runtime import AlertEngine, EngineMetrics
 from services.alerts.snapshot import load_universe
-from services.auth.keys import Scope, new_key
+from services.auth import Scope, new_key
 from services.dashboards.targets import publish_plans
 from services.demo.env import demo_settings, reset
 from services.demo.simulate import CST, PROVIDERS, START, readings_between
 from services.ingest.client import IngestClient
 from services.settings import Settings, process_env
-from services.storage.api_keys import insert_key
-from services.storage.migrate import migrate
-from services.storage.pool import open_pool
+from services.storage import insert_key, migrate, open_pool
 
 __all__ = ["DemoOptions", "DemoResult", "run_demo"]
 

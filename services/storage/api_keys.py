@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from services.auth.keys import ApiKey, Scope
+from services.auth import ApiKey, Scope
 
 __all__ = ["find_key", "insert_key", "list_keys", "revoke_key", "touch_key"]
 

@@ -21,7 +21,7 @@ from services.alerts.notify import outbox_db as store
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
 from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
 from services.alerts.notify.routing import Matcher, RouteConfig, Silence
-from services.alerts.runtime.state_db import lock as engine_lock
+from services.alerts.runtime import lock as engine_lock
 
 __all__ = ["SilenceAdded", "ack", "add_silence", "expire_silence", "resolve"]
 

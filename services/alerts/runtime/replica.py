@@ -29,7 +29,7 @@ from services.alerts.runtime.metrics import EngineMetrics
 from services.alerts.runtime.web import start_web
 from services.alerts.snapshot import Shard, Universe, check_rules
 from services.settings import Settings
-from services.storage.pool import open_pool
+from services.storage import open_pool
 
 __all__ = ["Replica", "healthy", "run_engine"]
 

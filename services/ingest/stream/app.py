@@ -21,10 +21,14 @@ from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
 from services.ingest.stream.transport import App
 from services.settings import Settings
-from services.storage.catalogue_sync import sync_catalogue
-from services.storage.pool import open_pool
-from services.storage.retention import drop_old_chunks
-from services.storage.writer import ObservationWriter, Received, SeriesChange
+from services.storage import (
+    ObservationWriter,
+    Received,
+    SeriesChange,
+    drop_old_chunks,
+    open_pool,
+    sync_catalogue,
+)
 
 __all__ = ["create_stream_app"]
 

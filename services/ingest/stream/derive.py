@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from psycopg_pool import AsyncConnectionPool
 
 from services.indicators.aqi import DAILY_BREAKPOINTS, DailyAqi, daily_aqi, o3_max_8h
-from services.storage.airquality import DayInputs, day_inputs, store_days
-from services.storage.writer import SeriesChange
+from services.storage import DayInputs, SeriesChange, day_inputs, store_days
 
 __all__ = ["refresh_air_quality"]
 

@@ -17,8 +17,13 @@ from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading
 from services.ingest.checks import check_record
 from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
-from services.storage.errors import StorageError, StorageUnavailable
-from services.storage.writer import ObservationWriter, Received, SeriesChange
+from services.storage import (
+    ObservationWriter,
+    Received,
+    SeriesChange,
+    StorageError,
+    StorageUnavailable,
+)
 
 __all__ = ["BatchHandler", "DeadLetter", "Decoded", "ReceivedBatch", "decode_event"]
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.storage.errors import StorageError, StorageUnavailable
+from services.storage import StorageError, StorageUnavailable
 
 __all__ = [
     "DB_OPS",
