@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.api.bodies import RawRecord
 from services.auth import ApiKey
 from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading, RecordError
+from services.ingest.bodies import RawRecord
 from services.ingest.checks import check_record
 
 __all__ = ["Judgement", "judge", "scope_errors"]

@@ -18,10 +18,10 @@ from fastapi import APIRouter, Request, Response
 from services.api import docs
 from services.api.accept import Judgement, judge, scope_errors
 from services.api.auth import auth_problem, token_from
-from services.api.bodies import BodyError, RawRecord, parse_body
 from services.api.problems import FastJSON, error_dicts, problem
 from services.api.state import ApiState
 from services.auth import ApiKey, AuthError
+from services.ingest.bodies import BodyError, RawRecord, parse_body
 from services.ingest.errors import BrokerUnavailable
 
 __all__ = ["router"]

@@ -33,8 +33,8 @@ from services.alerts.engine import (
     TargetInput,
     advance,
     judge,
-    out_of_collections,
 )
+from services.alerts.runtime.gc_freeze import out_of_collections
 from services.alerts.snapshot import History, Shard, Universe, load_universe
 from services.indicators.plans import Target
 from services.indicators.target_data import TargetData

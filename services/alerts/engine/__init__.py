@@ -8,7 +8,6 @@ from services.alerts.engine.evaluate import (
     TargetStatus,
     advance,
     judge,
-    out_of_collections,
 )
 from services.alerts.engine.inputs import (
     Bucket,
@@ -51,7 +50,6 @@ __all__ = [
     "advance",
     "bucket_width",
     "judge",
-    "out_of_collections",
     "resolve_manually",
     "series_key",
     "target_labels",

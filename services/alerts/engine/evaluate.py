@@ -13,12 +13,10 @@ target or series is gone are retired: pending ones go inactive, firing ones reso
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +46,7 @@ from services.alerts.engine.signals import (
     series_signal,
     target_signal,
 )
-from services.alerts.rules import Chooser, Rule, format_duration, render_annotations, tells_apart
+from services.alerts.rules import Chooser, Rule, render_annotations, tells_apart
 from services.indicators.assess import (
     DEFAULT_THRESHOLDS,
     Assessment,
@@ -67,7 +65,6 @@ __all__ = [
     "advance",
     "evaluate",
     "judge",
-    "out_of_collections",
 ]
 
 _OPEN = (State.PENDING, State.FIRING)
@@ -157,20 +154,6 @@ def evaluate(
 ) -> Outcome:
     """``judge`` then ``advance`` in one call (``priors`` keyed by fingerprint)."""
     return advance(judge(snapshot, rules, thresholds), priors)
-
-
-@contextmanager
-def out_of_collections() -> Iterator[None]:
-    """Judge with what exists now (the snapshot above all) out of the garbage collector's
-    generations: the many collections a judgement's allocations set off then do not
-    traverse the snapshot each time (about a tenth of an evaluation of 10 000 targets).
-    Objects freed meanwhile go as usual, by their reference counts; only a cycle among
-    them waits, for the first collection after (``gc.unfreeze`` hands everything back)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def judge(
@@ -339,7 +322,7 @@ def _record(check: Check, state: AlertState) -> AlertRecord:
     }
     explanation = {
         **check.explanation,
-        "rule": rule_params(rule),
+        "rule": dict(rule.params),
         "signal": {
             "value": signal.value,
             "reason": signal.reason,
@@ -355,38 +338,6 @@ def _record(check: Check, state: AlertState) -> AlertRecord:
         annotations=MappingProxyType(render_annotations(rule, values)),
         explanation=MappingProxyType(explanation),
     )
-
-
-_SKIP = frozenset({"labels", "annotations", "applies_to", "except_", "source", "identify_by"})
-
-
-def rule_params(rule: Rule) -> dict[str, Any]:
-    """A rule's id, kind, severity, where it is defined and its parameters (JSON-ready).
-
-    Worked out once per rule object (a fresh copy each time): every kept alert of a rule
-    carries them. The entry holds the rule itself, so its id is not reused while cached.
-    """
-    cached = _PARAMS.get(id(rule))
-    if cached is None or cached[0] is not rule:
-        if len(_PARAMS) >= 1024:
-            _PARAMS.clear()
-        cached = _PARAMS[id(rule)] = (rule, _rule_params(rule))
-    return dict(cached[1])
-
-
-_PARAMS: dict[int, tuple[Rule, dict[str, Any]]] = {}
-
-
-def _rule_params(rule: Rule) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": rule.id, "kind": rule.kind, "severity": str(rule.severity)}
-    out["defined_at"] = str(rule.source) if rule.source else None
-    for f in fields(rule):
-        if f.name in _SKIP or f.name in out:
-            continue
-        value = getattr(rule, f.name)
-        key = "for" if f.name == "for_" else f.name
-        out[key] = format_duration(value) if isinstance(value, timedelta) else value
-    return out
 
 
 def _retire(state: AlertState, now: datetime) -> tuple[AlertState, Transition]:

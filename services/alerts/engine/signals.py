@@ -11,7 +11,6 @@ missed one is reported by its status, not paged about forever.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -69,7 +68,7 @@ def target_signal(
 ) -> tuple[Signal, Rule]:
     """The signal of a target rule (without labels), and the rule to step it with."""
     if a.status in CLOSED:
-        return _closed(rule, inp, a), _at_once(rule)
+        return _closed(rule, inp, a), rule.without_recovery_delay
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
         known = a.actual is not None and a.expected is not None and _has_trajectory(inp)
@@ -87,25 +86,6 @@ def _has_trajectory(inp: TargetInput) -> bool:
     does not give yet leaves no trajectory to be off: the projection still judges it."""
     t = inp.target
     return not t.baseline.from_data or resolve_baseline(t, inp.data).baseline.resolved
-
-
-def _at_once(rule: Rule) -> Rule:
-    """``rule`` without its recovery delay: a closed target's alerts resolve at once.
-
-    Kept per rule object (hashing a rule hashes all its fields, which costs more than
-    the copy): the entry holds the rule itself, so its id is not reused while cached.
-    """
-    cached = _AT_ONCE.get(id(rule))
-    if cached is not None and cached[0] is rule:
-        return cached[1]
-    if len(_AT_ONCE) >= 1024:
-        _AT_ONCE.clear()
-    quick = replace(rule, recover_for=timedelta(0))
-    _AT_ONCE[id(rule)] = (rule, quick)
-    return quick
-
-
-_AT_ONCE: dict[int, tuple[Rule, Rule]] = {}
 
 
 def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:

@@ -1,7 +1,7 @@
 """What people do to alerts: acknowledge, resolve by hand, silence — for the API and the CLI.
 
 Each action runs in the caller's connection (one transaction per call) and takes the
-alert engine's lock (``services.alerts.runtime.state_db.lock``) first: the engine loads, steps and
+alert engine's lock (``services.alerts.snapshot.alert_state.lock``) first: the engine loads, steps and
 rewrites whole alert rows under that lock, so an action made during an evaluation would
 otherwise be overwritten by it. Then it applies the pure lifecycle function and
 writes a line in the alert's history (``alert_events``) with who acted and their note.
@@ -21,7 +21,7 @@ from services.alerts.notify import outbox_db as store
 from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
 from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
 from services.alerts.notify.routing import Matcher, RouteConfig, Silence
-from services.alerts.runtime import lock as engine_lock
+from services.alerts.snapshot import lock as engine_lock
 
 __all__ = ["SilenceAdded", "ack", "add_silence", "expire_silence", "resolve"]
 

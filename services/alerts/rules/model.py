@@ -10,12 +10,14 @@ from __future__ import annotations
 import fnmatch
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, Self, TypeAlias
 
+from services.alerts.rules.durations import format_duration
 from services.alerts.rules.errors import InvalidRule
 
 __all__ = [
@@ -74,6 +76,9 @@ class RuleSource:
         return f"{self.file}:{self.line}"
 
 
+_NOT_PARAMS = frozenset({"labels", "annotations", "applies_to", "except_", "source", "identify_by"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class _RuleBase:
     """Fields every rule has. ``for_`` is the YAML ``for``: how long a breach must last."""
@@ -89,6 +94,26 @@ class _RuleBase:
     for_: timedelta = timedelta(0)
     recover_for: timedelta = timedelta(0)
     source: RuleSource | None = field(default=None, compare=False)
+
+    @cached_property
+    def params(self) -> Mapping[str, Any]:
+        """The rule's id, kind, severity, where it is defined and its parameters (JSON-ready),
+        worked out once per rule: every kept alert of the rule carries them."""
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "severity": str(self.severity)}
+        out["defined_at"] = str(self.source) if self.source else None
+        for f in fields(self):
+            if f.name in _NOT_PARAMS or f.name in out:
+                continue
+            value = getattr(self, f.name)
+            key = "for" if f.name == "for_" else f.name
+            out[key] = format_duration(value) if isinstance(value, timedelta) else value
+        return MappingProxyType(out)
+
+    @cached_property
+    def without_recovery_delay(self) -> Self:
+        """This rule with ``recover_for`` 0 (a closed target's alerts resolve at once), made
+        once per rule: copying a rule costs more than looking it up."""
+        return replace(self, recover_for=timedelta(0))
 
     def __post_init__(self) -> None:
         for key, value in (("for", self.for_), ("recover_for", self.recover_for)):

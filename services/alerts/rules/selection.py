@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.alerts.rules import Rule, Selector, matches
+from services.alerts.rules.model import Rule, Selector, matches
 
 __all__ = ["Chooser", "selector_keys"]
 

@@ -11,7 +11,7 @@ One evaluation: read the data (services.alerts.snapshot.load) and which rule and
 stored alert is about, judge it (pure, in a thread; only the checks that breach or have an alert are
 kept), then in one transaction: take the engine lock, check this engine still leads, load
 the prior alert states, step them, store statuses, states and transitions
-(services.alerts.runtime.state_db).
+(services.alerts.snapshot.alert_state).
 
 Replicas: every ``ontrack alerts`` process competes for the leader lock
 (services.alerts.runtime.leader). Only the leader evaluates and consumes ``aggregates``; the
@@ -33,13 +33,20 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from services.alerts.engine import Judgement, Outcome, Snapshot, advance, judge, out_of_collections
+from services.alerts.engine import Judgement, Outcome, Snapshot, advance, judge
 from services.alerts.rules import Rule
 from services.alerts.runtime.events import AggregateEvents
+from services.alerts.runtime.gc_freeze import out_of_collections
 from services.alerts.runtime.leader import LeadershipLost
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.runtime.state_db import count_alerts, load_alerts, lock, save, stored_subjects
 from services.alerts.snapshot import WHOLE, Shard, Universe, load_snapshot
+from services.alerts.snapshot.alert_state import (
+    count_alerts,
+    load_alerts,
+    lock,
+    save,
+    stored_subjects,
+)
 from services.indicators.assess import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = ["AlertEngine", "Guard", "InTransaction", "run_loop", "sleep_or_stop", "utcnow"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from services.api.bodies import RawRecord
+from services.ingest.bodies import RawRecord
 from services.ingest.client import Answer, ClientError
 from services.ingest.mqtt.payload import Incoming, decode_payload
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from services.api.bodies import BodyError, RawRecord, parse_ndjson
+from services.ingest.bodies import BodyError, RawRecord, parse_ndjson
 from services.ingest.checks import nesting_problem
 
 __all__ = ["Incoming", "decode_payload", "error_report", "errors_topic"]

@@ -22,7 +22,7 @@ from services.alerts.engine.evaluate import Outcome
 from services.alerts.engine.lifecycle import fingerprint
 from services.alerts.runtime.loop import AlertEngine
 from services.alerts.runtime.metrics import EngineMetrics
-from services.alerts.runtime.state_db import load_alerts
+from services.alerts.snapshot.alert_state import load_alerts
 from services.alerts.snapshot.universe import Universe, load_universe
 from services.cli import main
 from services.indicators.catalogue import load_catalogue

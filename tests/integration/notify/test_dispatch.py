@@ -366,7 +366,7 @@ async def test_actions_wait_for_an_evaluation_in_progress(pool: AsyncConnectionP
     """The engine rewrites whole alert rows under its lock: an ack waits for it, not lost."""
     import asyncio
 
-    from services.alerts.runtime.state_db import lock as engine_lock
+    from services.alerts.snapshot.alert_state import lock as engine_lock
 
     run, clock = new_run(), Clock()
     a = snapshot(fingerprint(), run)

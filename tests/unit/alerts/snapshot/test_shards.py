@@ -6,7 +6,7 @@ import pytest
 
 from services.alerts.rules import DEFAULT_RULES_PATH, load_rules
 from services.alerts.runtime.leader import LEADER_KEY
-from services.alerts.runtime.state_db import LOCK_KEY
+from services.alerts.snapshot.alert_state import LOCK_KEY
 from services.alerts.snapshot.shards import WHOLE, Shard, ShardError, check_rules
 from services.alerts.snapshot.universe import load_universe
 from services.settings import Settings

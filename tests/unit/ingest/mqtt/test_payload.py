@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.api.bodies import RawRecord
+from services.ingest.bodies import RawRecord
 from services.ingest.mqtt.payload import decode_payload, error_report, errors_topic
 
 

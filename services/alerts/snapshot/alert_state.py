@@ -17,7 +17,7 @@ import orjson
 from psycopg import AsyncConnection
 
 from services.alerts.engine import AlertRecord, AlertState, Outcome, State, TargetStatus, Transition
-from services.alerts.snapshot import WHOLE, Shard
+from services.alerts.snapshot.shards import WHOLE, Shard
 
 __all__ = ["LOCK_KEY", "count_alerts", "load_alerts", "lock", "save", "stored_subjects"]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.api.bodies import BodyError, RawRecord, parse_body
+from services.ingest.bodies import BodyError, RawRecord, parse_body
 
 R = {
     "indicator": "air.pm25",
