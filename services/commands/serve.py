@@ -51,14 +51,12 @@ def api(settings: Settings, host: str, port: int) -> None:
 @click.pass_obj
 def worker(settings: Settings, web_port: int) -> None:
     """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more)."""
-    import faust
-
-    from services.ingest.stream import create_stream_app
+    from services.ingest.stream import create_stream_app, run_worker
     from services.ingest.topics import ensure_topics
 
     ensure_topics(settings)
     app = create_stream_app(settings, web_port=web_port)
-    faust.Worker(app, loglevel="info").execute_from_commandline()
+    run_worker(app)
 
 
 @click.command("run")

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import faust
 import orjson
 import psycopg
-from faust.exceptions import ConsumerNotStarted
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.indicators.catalogue import load_catalogue
-from services.ingest.stream.batching import committed_batches
 from services.ingest.stream.derive import refresh_air_quality
+from services.ingest.stream.faust_adapter import App, assigned_offsets, committed_batches
 from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
-from services.ingest.stream.transport import App
 from services.settings import Settings
 from services.storage import (
     ObservationWriter,
@@ -42,7 +39,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _faust_app(settings: Settings, web_port: int) -> faust.App:
+def _faust_app(settings: Settings, web_port: int) -> App:
     app = App(
         settings.consumer_group,
         broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
@@ -108,28 +105,12 @@ class _MeteredWriter(ObservationWriter):
         return changes
 
 
-def _partition_offsets(app: faust.App, topic: str) -> list[PartitionOffsets]:
+def _partition_offsets(app: App, topic: str) -> list[PartitionOffsets]:
     """Log end and committed offsets of the partitions of ``topic`` this worker is assigned."""
-    consumer = app.consumer
-    try:
-        assigned = consumer.assignment()
-    except ConsumerNotStarted:
-        return []
-    # Faust keeps, per partition, the offset it last committed (the next one to read).
-    committed: Mapping[Any, int | None] = getattr(consumer, "_committed_offset", {})
-    out = []
-    for tp in assigned:
-        if tp.topic != topic:
-            continue  # Faust's own topics (the assignor's leader topic)
-        try:
-            end = consumer.highwater(tp)
-        except AssertionError:  # aiokafka: the partition was revoked since assignment()
-            continue
-        out.append(PartitionOffsets(tp.topic, tp.partition, end, committed.get(tp)))
-    return out
+    return [PartitionOffsets(topic, p, end, done) for p, end, done in assigned_offsets(app, topic)]
 
 
-def create_stream_app(settings: Settings, *, web_port: int | None = None) -> faust.App:
+def create_stream_app(settings: Settings, *, web_port: int | None = None) -> App:
     app = _faust_app(settings, web_port or settings.worker_web_port)
     catalogue = load_catalogue(settings.catalogue_path)
     metrics = StreamMetrics.create(CollectorRegistry())
