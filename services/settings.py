@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     # the previous one was stored, so a short wait costs no throughput (docs/performance.md).
     batch_within_seconds: float = 0.1
 
-    calendar_tz: str = "Asia/Shanghai"
     raw_retention_days: int = 1100
     retention_check_seconds: float = 3600.0
 

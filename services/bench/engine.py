@@ -76,7 +76,7 @@ class EngineRunner:
 
     async def start(self) -> None:
         s = self.settings
-        universe = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path, s.calendar_tz)
+        universe = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
         metrics = EngineMetrics.create(CollectorRegistry())
         self._pool = await open_pool(s.dsn, max_size=2, name="ontrack-bench-alerts")
         engine = AlertEngine(universe, self._pool, metrics)

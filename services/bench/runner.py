@@ -269,7 +269,7 @@ def _baselines_and_pipeline(
 
     done = _phase(say, f"alert engine: {z.evaluations:,} target×region evaluations (pure)")
     s = env.base
-    u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path, s.calendar_tz)
+    u = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
     one = time_evaluations(u, z.evaluations)
     say(f"  one engine: {one.seconds:.2f} s; now {z.engine_shards} shards, one process each")
     sharded = time_evaluations(u, z.evaluations, shards=z.engine_shards, settings=s)

@@ -77,9 +77,7 @@ def alerts(
     from services.alerts.snapshot import Shard, check_rules
 
     try:
-        universe = load_universe(
-            settings.plans_dir, settings.rules_dir, settings.catalogue_path, settings.calendar_tz
-        )
+        universe = load_universe(settings.plans_dir, settings.rules_dir, settings.catalogue_path)
         check_rules(universe.rules, Shard.parse(settings.alerts_shard))
     except OntrackError as exc:
         raise click.ClickException(str(exc)) from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models.dashboard import Dashboard, DashboardLinkType
 
+from services.indicators.city import CITY_TZ_NAME
+
 __all__ = ["TAG", "finish", "new_dashboard"]
 
 TAG = "ontrack"
@@ -19,7 +21,7 @@ def new_dashboard(
         .uid(uid)
         .description(description)
         .tags([TAG])
-        .timezone("Asia/Shanghai")
+        .timezone(CITY_TZ_NAME)
         .time(*time)
         .refresh(refresh)
         .readonly()

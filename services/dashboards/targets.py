@@ -22,6 +22,7 @@ from services.alerts.engine import Bucket
 from services.alerts.snapshot import AQI_FLAGS, flag_data, target_data
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
+from services.indicators.city import CITY_TZ_NAME
 from services.indicators.plans import CITY_TZ, Plan, Target
 from services.indicators.target_data import Point, TargetData
 from services.indicators.trajectory import expected_at
@@ -72,7 +73,7 @@ def trajectory_points(target: Target, start: datetime) -> list[Point]:
 
 
 async def load_target_data(
-    conn: AsyncConnection[tuple[object, ...]], target: Target, tz: str = "Asia/Shanghai"
+    conn: AsyncConnection[tuple[object, ...]], target: Target, tz: str = CITY_TZ_NAME
 ) -> TargetData:
     """The city data a target is judged on, shaped as the alert engine shapes it."""
     flag = AQI_FLAGS.get(target.indicator)

@@ -181,7 +181,7 @@ async def run_demo(base: Settings, opts: DemoOptions, say: Say) -> tuple[Setting
     try:
         services.wait_ready()
         clients = {p: IngestClient(services.url, tok) for p, tok in tokens.items()}
-        universe = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path, s.calendar_tz)
+        universe = load_universe(s.plans_dir, s.rules_dir, s.catalogue_path)
         pool = await open_pool(s.dsn, max_size=3, name="ontrack-demo")
         engine = AlertEngine(universe, pool, EngineMetrics.create(CollectorRegistry()))
         try:

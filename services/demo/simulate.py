@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.indicators.city import CITY_TZ_NAME
+
 __all__ = ["PROVIDERS", "SCENARIO", "Feed", "readings_between"]
 
-CST = ZoneInfo("Asia/Shanghai")
+CST = ZoneInfo(CITY_TZ_NAME)
 START = datetime(2023, 1, 1, tzinfo=CST)
 
 STATIONS = {  # station → relative level (coastal stations cleaner than inland ones)

@@ -12,6 +12,7 @@ import psycopg
 
 from services.demo.report import AlertLine, ReportData, TargetSection, markers_for
 from services.demo.svg import Chart
+from services.indicators.city import CITY_TZ_NAME
 from services.indicators.plans import Target, load_plans, targets_of
 from services.indicators.trajectory import expected_at
 from services.settings import Settings
@@ -120,7 +121,7 @@ def episodes(rows: Sequence[Sequence[Any]]) -> list[AlertLine]:
 def collect(s: Settings, until: datetime) -> Outcome:
     targets = {t.id: t for t in targets_of(load_plans(s.plans_dir))}
     with psycopg.connect(s.dsn) as conn:
-        conn.execute("SET TimeZone = 'Asia/Shanghai'")
+        conn.execute("SELECT set_config('TimeZone', %s, false)", [CITY_TZ_NAME])
         status_rows = conn.execute(_STATUS).fetchall()
         alert_rows = conn.execute(_EPISODES).fetchall()
         indicators = sorted({t.indicator for t in targets.values()})

@@ -17,6 +17,7 @@ import orjson
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from services.indicators.city import CITY_TZ_NAME
 from services.indicators.readings import Reading
 from services.storage import rollups
 from services.storage.errors import StorageError, StorageUnavailable
@@ -85,7 +86,7 @@ SELECT indicator, source, count(*), min(ts), max(ts) FROM changed_keys GROUP BY 
 class ObservationWriter:
     """Writes batches of readings, and their rollups, in one transaction each."""
 
-    def __init__(self, pool: AsyncConnectionPool, *, calendar_tz: str = "Asia/Shanghai") -> None:
+    def __init__(self, pool: AsyncConnectionPool, *, calendar_tz: str = CITY_TZ_NAME) -> None:
         self.pool = pool
         self.calendar_tz = calendar_tz
 

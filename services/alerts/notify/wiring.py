@@ -19,6 +19,7 @@ from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import ChartSource, SmtpServer
 from services.alerts.notify.routing import RouteConfig
+from services.indicators.city import CITY_TZ_NAME
 from services.settings import Settings
 
 __all__ = ["database_charts", "dispatcher_for", "smtp_server"]
@@ -73,7 +74,7 @@ def dispatcher_for(
         alertmanager_url=settings.alertmanager_url,
         base_url=settings.public_url,
         charts=database_charts(pool),
-        tz=ZoneInfo(settings.calendar_tz),
+        tz=ZoneInfo(CITY_TZ_NAME),
         hold_unconfigured=settings.notify_hold_unconfigured,
     )
     held = [s for s in senders.values() if isinstance(s, HeldSender)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from services.alerts.rules import Rule, load_rules
 from services.indicators.catalogue import Catalogue, Indicator, load_catalogue
+from services.indicators.city import CITY_TZ_NAME
 from services.indicators.plans import Target, load_plans, targets_of
 
 __all__ = ["History", "Universe", "load_universe"]
@@ -33,7 +34,7 @@ class Universe:
     targets: Sequence[Target]
     catalogue: Catalogue
     rules: Sequence[Rule]
-    tz: str = "Asia/Shanghai"
+    tz: str = CITY_TZ_NAME
     history: History = field(default_factory=History)
 
     def indicator(self, target: Target) -> Indicator | None:
@@ -41,7 +42,7 @@ class Universe:
 
 
 def load_universe(
-    plans_dir: Path, rules_dir: Path, catalogue_path: Path, tz: str = "Asia/Shanghai"
+    plans_dir: Path, rules_dir: Path, catalogue_path: Path, tz: str = CITY_TZ_NAME
 ) -> Universe:
     """Load and check everything; raises the loaders' errors (each lists every problem)."""
     catalogue = load_catalogue(catalogue_path)

@@ -8,10 +8,12 @@ yearly flow or annual mean is the local calendar year.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+
+from services.indicators.city import CITY_TZ
 
 __all__ = [
     "CITY_TZ",
@@ -29,7 +31,6 @@ __all__ = [
     "year_bounds",
 ]
 
-CITY_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 Kind = Literal["level-mean", "ratio", "flow", "stock", "capacity", "growth"]
 KINDS: tuple[Kind, ...] = ("level-mean", "ratio", "flow", "stock", "capacity", "growth")

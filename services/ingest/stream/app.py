@@ -13,6 +13,7 @@ import psycopg
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.indicators.catalogue import load_catalogue
+from services.indicators.city import CITY_TZ_NAME
 from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.faust_adapter import App, assigned_offsets, committed_batches
 from services.ingest.stream.handler import BatchHandler, DeadLetter
@@ -139,8 +140,8 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> App
     async def store(stream: Any) -> None:
         pool = pools["db"] = await open_pool(settings.dsn, max_size=2, name="ontrack-stream")
         await sync_catalogue(pool, catalogue)
-        writer = _MeteredWriter(pool, metrics, calendar_tz=settings.calendar_tz)
-        air_quality = partial(refresh_air_quality, pool, tz=settings.calendar_tz)
+        writer = _MeteredWriter(pool, metrics, calendar_tz=CITY_TZ_NAME)
+        air_quality = partial(refresh_air_quality, pool, tz=CITY_TZ_NAME)
 
         async def derive(changes: Sequence[SeriesChange]) -> int:
             return await metrics.timed_write("air_quality", lambda: air_quality(changes))

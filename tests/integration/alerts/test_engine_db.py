@@ -26,6 +26,7 @@ from services.alerts.snapshot.alert_state import load_alerts
 from services.alerts.snapshot.universe import Universe, load_universe
 from services.cli import main
 from services.indicators.catalogue import load_catalogue
+from services.indicators.city import CITY_TZ_NAME
 from services.indicators.readings import Reading, validate_record
 from services.ingest.stream.derive import refresh_air_quality
 from services.settings import Settings
@@ -211,7 +212,7 @@ def store(s: Settings, batch: list[Received]) -> None:
         try:
             await sync_catalogue(pool, CATALOGUE)
             changes = await ObservationWriter(pool).write(batch)
-            await refresh_air_quality(pool, changes, s.calendar_tz)
+            await refresh_air_quality(pool, changes, CITY_TZ_NAME)
         finally:
             await pool.close()
 
