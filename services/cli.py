@@ -9,6 +9,7 @@ import click
 
 from services.commands import (
     alerts,
+    backtest,
     bench,
     dashboards,
     db,
@@ -17,6 +18,7 @@ from services.commands import (
     ingest,
     keys,
     oncall,
+    scenarios,
     serve,
     stack,
 )
@@ -59,6 +61,9 @@ def main(
     ctx.obj = Settings(**overrides)
 
 
-for module in (stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo, bench, deploy):
+for module in (
+    stack, db, serve, keys, ingest, alerts, dashboards, oncall, demo, backtest, scenarios,
+    bench, deploy,
+):  # fmt: skip
     for command in module.COMMANDS:
         main.add_command(command)

@@ -173,7 +173,11 @@ class BatchHandler:
         dead = [d for g in groups for d in g.dead]
         if dead:
             await self.dead_letter(dead)
-        batch = ReceivedBatch(groups)
+        return await self.store(ReceivedBatch(groups))
+
+    async def store(self, batch: Sequence[Received]) -> list[SeriesChange]:
+        """Store checked readings (each with when it was received) and what derives from
+        them; what the database refuses is dead-lettered reading by reading."""
         if not batch:
             return []
         try:
