@@ -85,3 +85,18 @@ def test_processes_started_beside_this_one_hold_the_same_keys(tmp_path: Path) ->
     assert env["ONTRACK_BATCH_KEYS"] == f"k1:{SECRET}"
     assert env["ONTRACK_STACK_DIR"] == str(tmp_path)
     assert "ONTRACK_BATCH_KEYS" not in process_env(settings(tmp_path))
+
+
+@pytest.mark.parametrize("command", ["api", "worker", "run"])
+def test_the_commands_refuse_to_start_without_a_key_in_one_line(
+    command: str, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    env = {"ONTRACK_STACK_DIR": str(tmp_path), "ONTRACK_BATCH_KEYS": None}
+    result = CliRunner().invoke(main, [command], env=env)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: no batch key: set ONTRACK_BATCH_KEYS=")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
