@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1884
 
+    # Keys that sign and verify the API's batches on the readings topic, "id:base64,id:base64"
+    # (the first signs, all verify; docs/operations.md). Unset: the embedded stack's own key
+    # file, written by `ontrack stack up`; without either, the API and workers do not start.
+    batch_keys: SecretStr | None = None
+
     topic_readings: str = "readings"
     topic_dlq: str = "readings.dlq"
     topic_aggregates: str = "aggregates"
@@ -96,8 +101,9 @@ class Settings(BaseSettings):
 
 def process_env(s: Settings, **extra: str) -> dict[str, str]:
     """The environment of an ontrack process started beside this one on the same stack:
-    this environment without its ``ONTRACK_*`` variables, then the addresses, topics and
-    consumer groups of ``s``, then ``extra`` (``ONTRACK_...`` names to values)."""
+    this environment without its ``ONTRACK_*`` variables, then the addresses, topics,
+    consumer groups, stack directory and batch keys of ``s``, then ``extra`` (``ONTRACK_...``
+    names to values)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONTRACK_")}
     env.update(
         {
@@ -111,7 +117,10 @@ def process_env(s: Settings, **extra: str) -> dict[str, str]:
             "ONTRACK_TOPIC_PARTITIONS": str(s.topic_partitions),
             "ONTRACK_CONSUMER_GROUP": s.consumer_group,
             "ONTRACK_ALERTS_CONSUMER_GROUP": s.alerts_consumer_group,
+            "ONTRACK_STACK_DIR": str(s.stack_dir),
         }
     )
+    if s.batch_keys is not None:
+        env["ONTRACK_BATCH_KEYS"] = s.batch_keys.get_secret_value()
     env.update(extra)
     return env

@@ -21,7 +21,9 @@ from services.api.problems import FastJSON, install_problem_handlers
 from services.api.state import ApiState
 from services.auth import AuthError, RateLimiter
 from services.indicators.catalogue import load_catalogue
+from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
+from services.ingest.signing import BatchKeys
 from services.settings import REPO_ROOT, Settings
 from services.storage import open_pool
 
@@ -32,12 +34,18 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    now: Callable[[], datetime] = _utcnow,
+    batch_keys: BatchKeys | None = None,
+) -> FastAPI:
     """The API; every write needs an API key (there is no anonymous mode).
 
     Readings in (role ``ingest``), series, targets and alerts out (no key, so that the
     links in notifications open, unless ``public_reads`` is off: then any valid key), ack,
-    resolve and silences (role ``operator`` or ``admin``).
+    resolve and silences (role ``operator`` or ``admin``). The batches it produces are
+    signed with ``batch_keys`` (by default ``load_batch_keys``, at start-up).
     """
     state = ApiState(
         settings=settings,
@@ -50,7 +58,11 @@ def create_app(settings: Settings, *, now: Callable[[], datetime] = _utcnow) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.producer = ReadingsProducer(settings.kafka_bootstrap, settings.topic_readings)
+        state.producer = ReadingsProducer(
+            settings.kafka_bootstrap,
+            settings.topic_readings,
+            keys=batch_keys or load_batch_keys(settings),
+        )
         state.pool = await open_pool(settings.dsn, name="ontrack-api")
         try:
             yield

@@ -23,6 +23,7 @@ from services.bench.load import Hammered, body_of, hammer, hourly_records, stead
 from services.bench.watch import AggregatesWatcher, latencies
 from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
+from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
 from services.storage import insert_key
@@ -102,7 +103,7 @@ def _readings(prefix: str, stations: int, hours: int, start: datetime) -> list[R
 
 def produce(s: Settings, readings: list[Reading], per_send: int = 10_000) -> None:
     async def run() -> None:
-        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
         try:
             for i in range(0, len(readings), per_send):
                 await producer.send(readings[i : i + per_send], datetime.now(UTC))

@@ -32,7 +32,9 @@ def bench(settings: Settings, quick: bool, out_path: Path) -> None:
     """
     from services.bench.figures import format_table, to_json
     from services.bench.runner import FULL, QUICK, run_bench
+    from services.commands.serve import batch_keys_or_exit
 
+    batch_keys_or_exit(settings)  # it produces batches, and its API and workers need them
     result = run_bench(settings, QUICK if quick else FULL, lambda m: click.echo(m, err=True))
     figures = result.pop("figures")
     click.echo(format_table(figures))

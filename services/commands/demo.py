@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from services.commands.serve import batch_keys_or_exit
 from services.demo.report import write_report
 from services.demo.runner import DemoOptions, run_demo
 from services.demo.simulate import CST
@@ -50,6 +51,7 @@ def demo(
 
         click.echo("starting the embedded stack", err=True)
         stack.up(settings, lambda m: click.echo(f"  {m}", err=True))
+    batch_keys_or_exit(settings)  # the API and worker it starts need them
     # Up to the end of --until's day, or up to this hour: never past now, since readings
     # stamped in the future are (rightly) refused by the API.
     now = datetime.now(CST).replace(minute=0, second=0, microsecond=0)

@@ -9,12 +9,16 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from services.settings import Settings
 
-__all__ = ["COMMANDS"]
+if TYPE_CHECKING:
+    from services.ingest.signing import BatchKeys
+
+__all__ = ["COMMANDS", "batch_keys_or_exit"]
 
 
 @click.command("api")
@@ -22,15 +26,20 @@ __all__ = ["COMMANDS"]
 @click.option("--port", envvar="ONTRACK_API_PORT", show_envvar=True, default=8080, type=int)
 @click.pass_obj
 def api(settings: Settings, host: str, port: int) -> None:
-    """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs)."""
+    """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs).
+
+    Its batches to Kafka are signed with the first key of ONTRACK_BATCH_KEYS (without it, the
+    embedded stack's key; docs/operations.md).
+    """
     import uvicorn
 
     from services.api import create_app
     from services.ingest.topics import ensure_topics
 
+    keys = batch_keys_or_exit(settings)
     ensure_topics(settings)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, batch_keys=keys),
         host=host,
         port=port,
         log_level="info",
@@ -50,19 +59,36 @@ def api(settings: Settings, host: str, port: int) -> None:
 )
 @click.pass_obj
 def worker(settings: Settings, web_port: int) -> None:
-    """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more)."""
+    """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more).
+
+    It stores the API's batches only when they are signed with a key of ONTRACK_BATCH_KEYS
+    (without it, the embedded stack's key; docs/operations.md).
+    """
     from services.ingest.stream import create_stream_app, run_worker
     from services.ingest.topics import ensure_topics
 
+    keys = batch_keys_or_exit(settings)
     ensure_topics(settings)
-    app = create_stream_app(settings, web_port=web_port)
+    app = create_stream_app(settings, web_port=web_port, batch_keys=keys)
     run_worker(app)
+
+
+def batch_keys_or_exit(settings: Settings) -> BatchKeys:
+    """The keys that sign and verify batches; a one-line error when there are none."""
+    from services.ingest.errors import BatchKeyError
+    from services.ingest.keyring import load_batch_keys
+
+    try:
+        return load_batch_keys(settings)
+    except BatchKeyError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("run")
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the API, a stream worker, the alert engine and the notifier in the foreground; Ctrl-C stops them."""
+    batch_keys_or_exit(ctx.obj)  # refuse before starting anything
     base = [sys.executable, "-m", "services"]
     if ctx.parent is not None:
         for name, flag in (("kafka_bootstrap", "--kafka"), ("database_url", "--database-url")):

@@ -5,9 +5,11 @@ ontrack's own ingest writes batches of readings it has already validated and nor
     {"v": 1, "received_at": "...", "readings": [{"indicator", "source", "ts", "value", "unit",
      "region", "labels", "id", "raw_value", "raw_unit"}, ...]}
 
-with the header ``ontrack-format: batch.v1``. Anything else on the topic (a Kafka-native
-producer's single reading or ``{"readings": [...]}``) is validated by the stream like any
-HTTP body, and what fails goes to ``readings.dlq`` with the reason.
+with the header ``ontrack-format: batch.v1``, signed (``services.ingest.signing``): the stream
+takes such a batch as it is only when its signature verifies, and dead-letters it otherwise.
+Anything else on the topic (a Kafka-native producer's single reading or
+``{"readings": [...]}``, without that header) is validated by the stream like any HTTP body,
+and what fails goes to ``readings.dlq`` with the reason.
 """
 
 from __future__ import annotations

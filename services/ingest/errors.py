@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.errors import OntrackError
 
-__all__ = ["BrokerUnavailable", "IngestError"]
+__all__ = ["BatchKeyError", "BrokerUnavailable", "IngestError"]
 
 
 class IngestError(OntrackError):
@@ -15,3 +15,7 @@ class BrokerUnavailable(IngestError):
     """Kafka did not acknowledge a write; the client should retry later (HTTP 503)."""
 
     retriable = True
+
+
+class BatchKeyError(IngestError):
+    """No batch key, or a malformed one: the API and the stream worker refuse to start."""

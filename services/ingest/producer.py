@@ -5,6 +5,8 @@ the broker, so an HTTP 202 is never answered for a reading that is not in Kafka.
 most ``ack_timeout`` seconds: with the broker unreachable the API answers 503 then, not
 after the producer's own delivery timeout (30 s, past many clients' patience). A batch given
 up on may still reach Kafka later; the provider's retry of it is stored once all the same.
+Every message is signed with the process's batch key (``services.ingest.signing``): the
+stream stores only batches whose signature it can verify.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
 from services.indicators.readings import Reading
-from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, encode_batch
+from services.ingest.codec import TRUSTED_FORMAT, encode_batch
 from services.ingest.errors import BrokerUnavailable
+from services.ingest.signing import BatchKeys, sign_batch
 
 __all__ = ["ReadingsProducer"]
 
@@ -36,10 +39,12 @@ class ReadingsProducer:
         bootstrap: str,
         topic: str,
         *,
+        keys: BatchKeys,
         client_id: str = "ontrack-ingest",
         ack_timeout: float = 10.0,
     ) -> None:
         self.topic = topic
+        self.keys = keys
         self.ack_timeout = ack_timeout
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap.split(","),
@@ -123,9 +128,8 @@ class ReadingsProducer:
         def fail(exc: BaseException) -> None:
             loop.call_soon_threadsafe(_settle, done, None, exc)
 
-        fut = self._producer.send(
-            self.topic, value=payload, partition=part, headers=[(FORMAT_HEADER, TRUSTED_FORMAT)]
-        )
+        headers = sign_batch(self.keys, TRUSTED_FORMAT, payload)
+        fut = self._producer.send(self.topic, value=payload, partition=part, headers=headers)
         fut.add_callback(ok)
         fut.add_errback(fail)
         return done

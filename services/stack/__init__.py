@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from services.ingest.keyring import make_stack_key, stack_key_path
 from services.ingest.topics import ensure_topics, topic_names
 from services.settings import Settings
 from services.stack.base import Component, Report, Status
@@ -37,6 +38,8 @@ def up(settings: Settings, report: Report) -> list[Status]:
         comp.install(report)
         comp.start(report)
     ensure_topics(settings)
+    if make_stack_key(settings.stack_dir):
+        report(f"batch key: made {stack_key_path(settings.stack_dir)} (docs/operations.md)")
     return status(settings)
 
 

@@ -31,6 +31,7 @@ from pydantic import SecretStr
 from services.alerts.engine.lifecycle import fingerprint
 from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
+from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
 from tests.fixtures.procs import kill_in_transaction
@@ -179,7 +180,7 @@ async def test_engine_killed_again_and_again_fires_each_alert_once(
     start_service(spawn, "worker", ["worker"], env)
     spawn("notify", ["notify", "--web-port", str(free_port())], env)
     engines = [start_service(spawn, "alerts-0", ["alerts"], env)]
-    producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+    producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
     kills: list[str] = []
     in_transaction: list[bool] = []
 

@@ -14,6 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from services.indicators.catalogue import load_catalogue
 from services.indicators.city import CITY_TZ_NAME
+from services.ingest.keyring import load_batch_keys
+from services.ingest.signing import BatchKeys
 from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.faust_adapter import App, assigned_offsets, committed_batches
 from services.ingest.stream.handler import BatchHandler, DeadLetter
@@ -111,7 +113,11 @@ def _partition_offsets(app: App, topic: str) -> list[PartitionOffsets]:
     return [PartitionOffsets(topic, p, end, done) for p, end, done in assigned_offsets(app, topic)]
 
 
-def create_stream_app(settings: Settings, *, web_port: int | None = None) -> App:
+def create_stream_app(
+    settings: Settings, *, web_port: int | None = None, batch_keys: BatchKeys | None = None
+) -> App:
+    """The worker; ``batch_keys`` verify the API's batches (by default ``load_batch_keys``)."""
+    keys = batch_keys or load_batch_keys(settings)
     app = _faust_app(settings, web_port or settings.worker_web_port)
     catalogue = load_catalogue(settings.catalogue_path)
     metrics = StreamMetrics.create(CollectorRegistry())
@@ -146,7 +152,7 @@ def create_stream_app(settings: Settings, *, web_port: int | None = None) -> App
         async def derive(changes: Sequence[SeriesChange]) -> int:
             return await metrics.timed_write("air_quality", lambda: air_quality(changes))
 
-        handler = BatchHandler(writer, catalogue, dead_letter, _utcnow, derive=derive)
+        handler = BatchHandler(writer, catalogue, dead_letter, _utcnow, keys=keys, derive=derive)
         async for events in committed_batches(
             stream, settings.batch_max, settings.batch_within_seconds
         ):

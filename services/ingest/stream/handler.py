@@ -17,6 +17,7 @@ from services.indicators.catalogue import Catalogue
 from services.indicators.readings import Reading
 from services.ingest.checks import check_record
 from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
+from services.ingest.signing import KEY_HEADER, MAC_HEADER, BatchKeys, verify_batch
 from services.storage import (
     ObservationWriter,
     Received,
@@ -59,26 +60,20 @@ def _header(headers: object, name: str) -> bytes | None:
     return None
 
 
-def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decoded:
-    """Decode one Kafka message: our own batches directly, anything else validated record by record."""
+def decode_event(message: object, catalogue: Catalogue, now: datetime, keys: BatchKeys) -> Decoded:
+    """Decode one Kafka message: our own signed batches directly, anything else validated
+    record by record."""
     payload: bytes = getattr(message, "value", b"") or b""
     where = (
         str(getattr(message, "topic", "")),
         int(getattr(message, "partition", -1)),
         int(getattr(message, "offset", -1)),
     )
+    headers = getattr(message, "headers", None)
+    fmt = _header(headers, FORMAT_HEADER)
+    if fmt is not None:
+        return _decode_batch(payload, fmt, headers, keys, where, now)
     out = Decoded(now)
-    if _header(getattr(message, "headers", None), FORMAT_HEADER) == TRUSTED_FORMAT:
-        try:
-            received_at, readings = decode_trusted(payload)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            reason = (
-                f"header {FORMAT_HEADER}={TRUSTED_FORMAT.decode()} on a payload that is not "
-                f"such a batch ({exc!r}); Kafka-native producers must not set that header"
-            )
-            out.dead.append(DeadLetter(*where, reason, payload))
-            return out
-        return Decoded(received_at, list(readings))
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -95,6 +90,44 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime) -> Decode
             reason = "; ".join(f"{e.field or 'record'}: {e.message}" for e in result)
             out.dead.append(DeadLetter(*where, f"record {i}: {reason}", _encoded(raw, payload)))
     return out
+
+
+def _decode_batch(
+    payload: bytes,
+    fmt: bytes,
+    headers: object,
+    keys: BatchKeys,
+    where: tuple[str, int, int],
+    now: datetime,
+) -> Decoded:
+    """A message that says it is one of our batches: stored as it is if its signature
+    verifies, dead-lettered whole otherwise (never validated as a provider's message)."""
+    out = Decoded(now)
+    if fmt != TRUSTED_FORMAT:
+        shown = fmt[:40].decode("utf-8", "replace")
+        reason = (
+            f"header {FORMAT_HEADER}={shown} is not a format this worker reads "
+            f"({TRUSTED_FORMAT.decode()}); nothing of it was stored. Kafka-native producers "
+            "send their readings without that header (docs/providers.md, section 9)"
+        )
+        out.dead.append(DeadLetter(*where, reason, payload))
+        return out
+    refused = verify_batch(
+        keys, fmt, payload, _header(headers, KEY_HEADER), _header(headers, MAC_HEADER)
+    )
+    if refused is not None:
+        out.dead.append(DeadLetter(*where, refused, payload))
+        return out
+    try:
+        received_at, readings = decode_trusted(payload)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = (
+            f"header {FORMAT_HEADER}={TRUSTED_FORMAT.decode()} on a signed payload that is not "
+            f"such a batch ({exc!r}); is an API of another version signing with this key?"
+        )
+        out.dead.append(DeadLetter(*where, reason, payload))
+        return out
+    return Decoded(received_at, list(readings))
 
 
 def _encoded(record: object, payload: bytes) -> bytes:
@@ -157,6 +190,7 @@ class BatchHandler:
         dead_letter: Callable[[Sequence[DeadLetter]], Awaitable[None]],
         now: Callable[[], datetime],
         *,
+        keys: BatchKeys,
         derive: Callable[[Sequence[SeriesChange]], Awaitable[object]] | None = None,
         max_backoff: float = 30.0,
     ) -> None:
@@ -165,11 +199,12 @@ class BatchHandler:
         self.catalogue = catalogue
         self.dead_letter = dead_letter
         self.now = now
+        self.keys = keys
         self.max_backoff = max_backoff
 
     async def handle(self, messages: Sequence[object]) -> list[SeriesChange]:
         now = self.now()
-        groups = [decode_event(m, self.catalogue, now) for m in messages]
+        groups = [decode_event(m, self.catalogue, now, self.keys) for m in messages]
         dead = [d for g in groups for d in g.dead]
         if dead:
             await self.dead_letter(dead)

@@ -32,7 +32,13 @@ __all__ = [
 T = TypeVar("T")
 
 DB_OPS: Final = ("observations", "air_quality")
-DEAD_LETTER_REASONS: Final = ("not_json", "not_a_batch", "invalid_record", "refused_by_database")
+DEAD_LETTER_REASONS: Final = (
+    "not_json",
+    "not_a_batch",
+    "unauthenticated_batch",
+    "invalid_record",
+    "refused_by_database",
+)
 
 
 def dead_letter_reason(message: str) -> str:
@@ -41,6 +47,8 @@ def dead_letter_reason(message: str) -> str:
         return "not_json"
     if message.startswith("header "):
         return "not_a_batch"
+    if message.startswith("batch "):  # services.ingest.signing.verify_batch
+        return "unauthenticated_batch"
     if message.startswith("refused by the database"):
         return "refused_by_database"
     return "invalid_record"

@@ -18,6 +18,7 @@ from services.indicators.catalogue import load_catalogue
 from services.indicators.plans.load import load_plans, targets_of
 from services.indicators.readings import Reading, validate_record
 from services.indicators.trajectory import expected_at
+from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
 from tests.fixtures.services import Proc, service_env, start_service, wait_for
@@ -88,7 +89,7 @@ def test_an_alert_goes_pending_firing_resolved_through_the_pipeline(
     )
     start(spawn, "worker", ["worker"], env)
     engine = start(spawn, "alerts", ["alerts"], env)
-    producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+    producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
     fp = fingerprint("it-off-trajectory", {"target": TARGET_ID}, ["target"])
 
     def send(*readings: Reading) -> datetime:

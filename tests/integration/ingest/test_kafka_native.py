@@ -80,7 +80,7 @@ def test_valid_records_are_stored_and_invalid_ones_dead_lettered(
         "ts: ts ",
         'source: source "@SUM(A1)" starts with "@"',
         "not JSON",
-        "Kafka-native producers must not set that header",
+        "batch without signature: header ontrack-format=batch.v1",
     ]
     for words in expected:
         assert any(words in r for r in reasons), (words, reasons)

@@ -14,6 +14,7 @@ from kafka import KafkaConsumer
 
 from services.indicators.catalogue import load_catalogue
 from services.indicators.readings import Reading, validate_record
+from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.settings import Settings
 from tests.fixtures.services import Proc, service_env, start_service, wait_for
@@ -68,7 +69,7 @@ def test_kill_one_of_two_workers_mid_stream(
     data = {src: readings(src, per_source, start) for src in sources}
 
     async def produce() -> None:
-        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
         try:
             for b in range(batches):
                 batch = [r for src in sources for r in data[src][b * step : (b + 1) * step]]
@@ -97,7 +98,7 @@ def test_aggregates_announce_what_changed(
     batch = readings("agg-1", 5, datetime(2025, 6, 1, tzinfo=UTC))
 
     async def produce() -> None:
-        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+        producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
         try:
             await producer.send(batch, datetime.now(UTC))
         finally:

@@ -1,20 +1,28 @@
-"""Decoding a Kafka-native message: what cannot be stored is dead-lettered, never raised."""
+"""Decoding a message of the readings topic: what cannot be stored is dead-lettered, never
+raised; a batch is taken as it is only when its signature verifies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import orjson
 import pytest
 
 from services.indicators.catalogue import load_catalogue
+from services.indicators.readings import Reading
+from services.ingest.checks import check_record
+from services.ingest.codec import TRUSTED_FORMAT, encode_batch
+from services.ingest.signing import parse_batch_keys, sign_batch
 from services.ingest.stream.handler import decode_event
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 GOOD = {"indicator": "air.pm25", "ts": "2026-11-20T08:00:00Z", "value": 3, "unit": "µg/m³",
         "source": "qd-1"}  # fmt: skip
+KEYS = parse_batch_keys(f"k1:{base64.b64encode(b'k' * 32).decode()}")
+OTHER = parse_batch_keys(f"k1:{base64.b64encode(b'o' * 32).decode()}")
 DEEP = b'{"a":' * 300 + b"1" + b"}" * 300  # past orjson's limit of 254 levels to encode
 
 
@@ -41,10 +49,58 @@ class Message:
 def test_decode_event(
     payload: bytes, stored: int, dead: int, reason: str | None, dead_payload: object
 ) -> None:
-    got = decode_event(Message(payload), CATALOGUE, NOW)
+    got = decode_event(Message(payload), CATALOGUE, NOW, KEYS)
     assert (len(got.readings), len(got.dead)) == (stored, dead)
     if dead:
         letter = got.dead[0]
         assert (letter.topic, letter.partition, letter.offset) == ("readings", 2, 7)
         assert reason is not None and reason in letter.reason
         assert letter.payload == (payload if dead_payload == "message" else dead_payload)
+
+
+def _batch(value: float) -> bytes:
+    reading = check_record(GOOD, 0, CATALOGUE, NOW)
+    assert isinstance(reading, Reading)
+    return encode_batch([replace(reading, value=value)], NOW)
+
+
+BATCH = _batch(3.0)
+SIGNED = tuple(sign_batch(KEYS, TRUSTED_FORMAT, BATCH))
+FORMAT_ONLY = (("ontrack-format", TRUSTED_FORMAT),)
+
+
+@pytest.mark.parametrize(
+    ("payload", "headers", "stored", "reason"),
+    [
+        (BATCH, SIGNED, 1, None),
+        (BATCH, FORMAT_ONLY, 0, "batch without signature"),
+        (BATCH, tuple(sign_batch(OTHER, TRUSTED_FORMAT, BATCH)), 0, "batch signature does not match"),
+        (_batch(-5e9), SIGNED, 0, "batch signature does not match"),  # one value changed
+        (BATCH, (SIGNED[0], ("ontrack-batch-key", b"k9"), SIGNED[2]), 0, "unknown key k9"),
+        # a reading a provider could send, claiming to be a batch: not validated and stored either
+        (orjson.dumps(GOOD), FORMAT_ONLY, 0, "batch without signature"),
+        (orjson.dumps(GOOD), (("ontrack-format", b"batch.v2"),), 0, "is not a format this worker reads"),
+        # signed, but not a batch: said so, not raised
+        (b"[]", tuple(sign_batch(KEYS, TRUSTED_FORMAT, b"[]")), 0, "on a signed payload that is not"),
+        # a provider's message carrying our key headers but no format: validated as any other
+        (orjson.dumps(GOOD), SIGNED[1:], 1, None),
+    ],
+)  # fmt: skip
+def test_decode_batch(
+    payload: bytes, headers: tuple[tuple[str, bytes], ...], stored: int, reason: str | None
+) -> None:
+    got = decode_event(Message(payload, headers=headers), CATALOGUE, NOW, KEYS)
+    assert len(got.readings) == stored
+    if reason is None:
+        assert got.dead == []
+    else:
+        (letter,) = got.dead
+        assert reason in letter.reason and letter.payload == payload
+        assert (letter.topic, letter.partition, letter.offset) == ("readings", 2, 7)
+
+
+def test_a_verified_batch_is_taken_as_it_was_sent() -> None:
+    got = decode_event(Message(BATCH, headers=SIGNED), CATALOGUE, NOW, KEYS)
+    (reading,) = got.readings
+    assert (reading.indicator, reading.source, reading.value) == ("air.pm25", "qd-1", 3.0)
+    assert got.received_at == NOW

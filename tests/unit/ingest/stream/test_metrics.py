@@ -121,6 +121,10 @@ def test_a_stored_batch_counts_rows_per_indicator_and_the_delay_of_each_message(
             "header content-format=ontrack-batch on a payload that is not such a batch",
             "not_a_batch",
         ),
+        ("batch without signature: header ontrack-format=batch.v1 but no", "unauthenticated_batch"),
+        ("batch signed with unknown key k9 (this worker holds k1)", "unauthenticated_batch"),
+        ("batch signature does not match (key k1): the message was", "unauthenticated_batch"),
+        ("header ontrack-format=batch.v2 is not a format this worker reads", "not_a_batch"),
     ],
 )
 def test_dead_letter_reasons(message: str, reason: str) -> None:
