@@ -21,6 +21,7 @@ from services.alerts.runtime import AlertEngine, EngineMetrics
 from services.alerts.snapshot import Universe
 from services.backtest.history import Arrival
 from services.indicators.city import CITY_TZ, CITY_TZ_NAME
+from services.ingest.signing import BatchKeys
 from services.ingest.stream import BatchHandler, DeadLetter, refresh_air_quality
 from services.storage import ObservationWriter, open_pool, sync_catalogue
 
@@ -28,6 +29,7 @@ __all__ = ["Clock", "replay", "steps"]
 
 Say = Callable[[str], None]
 CHUNK = 5000  # readings per transaction, as a stream worker's batches
+NO_BATCH_KEYS = BatchKeys(signer="", secrets={})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ async def replay(
             universe.catalogue,
             _refused,
             lambda: clock.start,
+            keys=NO_BATCH_KEYS,  # it stores checked readings; it decodes no Kafka message
             derive=partial(refresh_air_quality, pool, tz=CITY_TZ_NAME),
         )
         engine = AlertEngine(universe, pool, EngineMetrics.create(CollectorRegistry()))
