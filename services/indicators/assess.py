@@ -6,9 +6,13 @@ first (services.indicators.baseline).
 Status, in order:
 
 - ``no_data``: nothing to measure (a target the plan reports as met is still ``met``);
+- ``insufficient_data``: after the deadline, the deadline year's data does not meet its
+  coverage (services.indicators.coverage: GB 3095 validity for air, every month of a
+  flow) or a stock's final value is stale, and the outcome is not already decided;
 - ``met`` / ``missed``: after the deadline, by the final value. Before it, ``met`` when
-  the plan reports the target reached, when a stock or capacity has reached it, or when
-  the deadline year's flow already adds up to it;
+  the plan reports the target reached, when a stock or capacity is at it now, or when
+  the deadline year's flow already adds up to it; ``missed`` when the deadline year's
+  flow already exceeds a ceiling (no later value can mend it);
 - ``off_track``: probability of meeting it below ``off_track_probability`` or shortfall
   against the trajectory above ``off_track_shortfall_pct``;
 - ``at_risk``: the same with the ``at_risk_*`` thresholds;
@@ -20,19 +24,17 @@ A target already met is never ``off_track``: a target the plan reports as reache
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import repeat
 from typing import Literal
 
 from services.indicators.baseline import resolve_baseline
-from services.indicators.measure import Measure, measure
+from services.indicators.coverage import YearCoverage, final_is_recent, year_coverage
+from services.indicators.measure import Measure, measure, period_end, period_year
 from services.indicators.pace import pace
 from services.indicators.plans import Target
 from services.indicators.projection import Projection, probability_met, project
-from services.indicators.target_data import Point, TargetData, between
+from services.indicators.target_data import TargetData
 
 __all__ = [
     "STATUSES",
@@ -45,8 +47,18 @@ __all__ = [
     "assess_resolved",
 ]
 
-Status = Literal["on_track", "at_risk", "off_track", "met", "missed", "no_data"]
-STATUSES: tuple[Status, ...] = ("on_track", "at_risk", "off_track", "met", "missed", "no_data")
+Status = Literal[
+    "on_track", "at_risk", "off_track", "met", "missed", "no_data", "insufficient_data"
+]
+STATUSES: tuple[Status, ...] = (
+    "on_track",
+    "at_risk",
+    "off_track",
+    "met",
+    "missed",
+    "no_data",
+    "insufficient_data",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +131,11 @@ def assess_resolved(
     m = measure(target, data, now)
     if m is None:
         status: Status = "met" if target.reported_met is not None else "no_data"
-        return Assessment(target.id, status, days_left=days_left, as_of=data.last_seen)
+        basis = "no data" if data.empty else f"no data in {period_year(target, now)}"
+        return Assessment(target.id, status, days_left=days_left, basis=basis, as_of=data.last_seen)
+    covered = _coverage(target, data, now, m)
+    if covered is not None:
+        m = replace(m, basis=f"{m.basis}; {covered.text}")
     gap, shortfall, shortfall_pct = _shortfall(target, m)
     projection = project(target, data, now, m)
     probability = None
@@ -128,7 +144,7 @@ def assess_resolved(
         # mostly a guess about the season: no probability until half a year is seen.
         needed = thresholds.min_months if _yearly(target, data) else thresholds.min_points
         probability = probability_met(target, projection, needed, thresholds.tolerance_pct)
-    status = _status(target, data, now, m, shortfall_pct, probability, thresholds)
+    status = _status(target, data, now, m, shortfall_pct, probability, thresholds, covered)
     step = pace(target, data, now, m)
     return Assessment(
         target_id=target.id,
@@ -165,6 +181,13 @@ def _require_aware(now: datetime) -> None:
         raise ValueError(f"now={now.isoformat()} has no time zone; pass an aware datetime")
 
 
+def _coverage(target: Target, data: TargetData, now: datetime, m: Measure) -> YearCoverage | None:
+    """How the judged year's data stands against its coverage, for the yearly kinds."""
+    if data.coverage is None or not _yearly(target, data):
+        return None
+    return year_coverage(data.coverage, data, m.year, period_end(target, now))
+
+
 def _status(
     target: Target,
     data: TargetData,
@@ -173,11 +196,21 @@ def _status(
     shortfall_pct: float,
     probability: float | None,
     th: Thresholds,
+    covered: YearCoverage | None,
 ) -> Status:
     if target.reported_met is not None:
         reached = now >= target.deadline_at or target.satisfied_by(m.actual)
         return "met" if reached else "at_risk"
+    decided = _decided(target, m)
+    if decided is not None:
+        return decided
     if now >= target.deadline_at:
+        if covered is not None and not covered.complete:
+            return "insufficient_data"
+        if not _yearly(target, data) and not final_is_recent(
+            m.as_of, target.deadline_at, data.cadence
+        ):
+            return "insufficient_data"
         return "met" if target.satisfied_by(m.actual) else "missed"
     if _met_early(target, data, m):
         return "met"
@@ -195,24 +228,19 @@ def _yearly(target: Target, data: TargetData) -> bool:
     return target.kind in ("flow", "level-mean") or (target.kind == "ratio" and data.daily_flags)
 
 
+def _decided(target: Target, m: Measure) -> Status | None:
+    """An outcome no later value can change: the deadline year's flow already past a floor
+    (met) or a ceiling (missed), whatever the rest of the year brings or lacks."""
+    if target.kind != "flow" or m.year != target.deadline.year:
+        return None
+    if target.comparator == ">=" and m.actual >= target.value:
+        return "met"
+    if target.comparator == "<=" and m.actual > target.value:
+        return "missed"
+    return None
+
+
 def _met_early(target: Target, data: TargetData, m: Measure) -> bool:
-    """Reached before the deadline, for good: a stock or capacity, or a yearly flow's total."""
-    if target.kind in ("stock", "capacity"):
-        if target.satisfied_by(m.actual):
-            return True
-        end = target.deadline_at
-        meets = operator.ge if target.comparator == ">=" else operator.le  # as satisfied_by
-        return any(
-            any(map(meets, map(_value, _before(series, end)), repeat(target.value)))
-            for series in (data.monthly, data.daily)
-        )
-    if target.kind == "flow" and target.comparator == ">=":
-        return m.year == target.deadline.year and m.actual >= target.value
-    return False
-
-
-_value = operator.itemgetter(1)  # a point's value
-
-
-def _before(series: Sequence[Point], end: datetime) -> Sequence[Point]:
-    return between(series, series[0][0], end) if series else ()
+    """A stock or capacity at its target now, before the deadline. One that reached it and
+    fell back is judged on where it is: the fall shows, it is not hidden as met."""
+    return target.kind in ("stock", "capacity") and target.satisfied_by(m.actual)

@@ -13,6 +13,7 @@ instant their data describes, so a port that reports monthly is not "behind" on 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +28,13 @@ from services.indicators.target_data import (
     month_start,
     month_table,
 )
-from services.indicators.trajectory import expected_at, level_factor_of, milestone
+from services.indicators.trajectory import (
+    expected_annual,
+    expected_at,
+    level_factor_of,
+    milestone,
+    month_weights,
+)
 
 __all__ = ["MIN_DAYS", "Measure", "latest_effective", "measure", "period_end", "period_year"]
 
@@ -105,17 +112,54 @@ def _level_at(target: Target, end: datetime, factor: float = 1.0) -> float:
     return min(level, 100.0) if target.kind == "ratio" and target.unit == "%" else level
 
 
-def _flow(target: Target, data: TargetData, now: datetime) -> Measure:
+def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     year, end = period_year(target, now), period_end(target, now)
     table = month_table(data, year_bounds(year)[0], end, "sum")
+    if not table and now >= target.deadline_at:
+        return None  # the deadline year passed without a single value: nothing to judge
     total = sum(table.values())
     as_of = latest_effective(data, end)
-    basis = f"sum of {year} so far ({len(table)} month(s) with data)"
     when = as_of[0] if as_of is not None else end
-    # Compared with what was expected by the end of the period the data covers: a port that
-    # reports monthly is not behind on the 27th for a month it has not reported yet.
     covered = min(max(when, year_bounds(year)[0]), end)
-    return Measure(total, expected_at(target, covered), basis, year, when, len(table))
+    # Compared with what the trajectory expects of the months the data covers: a port that
+    # reports monthly is not behind on the 27th for a month it has not reported yet, nor
+    # behind all year for the one month it never reported (that month is named instead).
+    expected, unreported = _expected_of_months(target, year, table, covered)
+    missing = (
+        f"; {', '.join(calendar.month_abbr[m] for m in unreported)} not reported"
+        if unreported
+        else ""
+    )
+    basis = f"sum of {year} so far ({len(table)} month(s) with data{missing})"
+    return Measure(total, expected, basis, year, when, len(table))
+
+
+def _expected_of_months(
+    target: Target, year: int, table: dict[int, float], covered: datetime
+) -> tuple[float, list[int]]:
+    """What the trajectory expects of the months in ``table`` (the month of ``covered``
+    pro rata), and the earlier months of the year that have no data."""
+    upto = month_index(covered)
+    if covered >= year_bounds(year)[1]:
+        upto = year * 12 + 12
+    elif covered == month_start(upto):
+        upto -= 1  # the instant a month ends belongs to that month
+    full_year = expected_at(target, year_bounds(year)[1] - timedelta(microseconds=1))
+    annual = expected_annual(target, year) if covered < target.deadline_at else full_year
+    weights = month_weights(target, year)
+    expected = 0.0
+    unreported = []
+    for m in range(year * 12, min(upto, year * 12 + 11) + 1):
+        share = weights[m % 12]
+        if m == upto and covered < month_start(m + 1):
+            share *= (covered - month_start(m)) / (month_start(m + 1) - month_start(m))
+        if m in table:
+            expected += annual * share
+        elif m < upto:
+            unreported.append(m % 12 + 1)
+    if not unreported and upto >= year * 12:
+        return expected_at(target, covered), []  # the trajectory's own year-to-date share
+    return expected, unreported
 
 
 def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:

@@ -5,12 +5,9 @@
   the pairwise slopes and of the residuals.
 - Growth rates: the median of the recent values (a rate is not extrapolated).
 - Flows, level-means and ratios counted in days: the deadline year's total (or mean) is
-  what is already observed plus the rest of the year forecast month by month. Each past
-  month is deseasonalised by the target's monthly profile (or its share of days), a
-  Theil–Sen line is fitted to those annualised rates, and each remaining month gets its
-  share of the fitted rate — a seasonal-naive forecast with a robust drift. (From a few
-  months the drift is mostly the season the profile failed to remove: assess gives no
-  probability before ``Thresholds.min_months`` of history.)
+  what is already observed plus the rest of the year forecast month by month from the
+  seasons the data shows (services.indicators.seasonal). Assess gives no probability
+  before ``Thresholds.min_months`` of history.
 
 ``probability_met`` reads the interval as a two-piece normal distribution (10th and 90th
 percentiles at low and high) and returns the chance of meeting the target.
@@ -24,17 +21,15 @@ from datetime import datetime, timedelta
 
 from services.indicators.measure import Measure
 from services.indicators.plans import Target
+from services.indicators.seasonal import forecast_year
 from services.indicators.target_data import (
     TargetData,
     between,
-    days_in_month,
     month_index,
     month_start,
-    month_table,
     months,
 )
-from services.indicators.trajectory import level_factors, month_weights
-from services.indicators.trend import Trend, flat, theil_sen
+from services.indicators.trend import flat, theil_sen
 
 __all__ = ["Projection", "final", "probability_met", "project"]
 
@@ -64,11 +59,11 @@ def project(target: Target, data: TargetData, now: datetime, m: Measure) -> Proj
     if now >= target.deadline_at:
         return final(target, m)
     if target.kind == "flow":
-        return _annual(target, data, now, m, "sum", 1.0)
+        return _annual(target, data, now, "sum", 1.0)
     if target.kind == "level-mean":
-        return _annual(target, data, now, m, "mean", 1.0)
+        return _annual(target, data, now, "mean", 1.0)
     if target.kind == "ratio" and data.daily_flags:
-        return _annual(target, data, now, m, "mean", 100.0)
+        return _annual(target, data, now, "mean", 100.0)
     return _points(target, data, now, m)
 
 
@@ -99,77 +94,14 @@ def _points(target: Target, data: TargetData, now: datetime, m: Measure) -> Proj
 
 
 def _annual(
-    target: Target, data: TargetData, now: datetime, m: Measure, how: str, scale: float
+    target: Target, data: TargetData, now: datetime, how: str, scale: float
 ) -> Projection | None:
-    cur = month_index(now)
-    table = month_table(data, month_start(cur - 24), now, "sum" if how == "sum" else "mean")
-    units = {k: _units(how, k, v * scale, cur, now) for k, v in table.items()}
-    hist = [(k, u / w) for k, u in sorted(units.items()) if k < cur and (w := _weight(target, k))]
-    trend = theil_sen([float(k) for k, _ in hist], [r for _, r in hist])
-    if trend is None:
+    found = forecast_year(target, data, now, how, scale)
+    if found is None:
         return None
-    year = target.deadline.year
-    observed, value, low, high = _fill_year(target, trend, units, cur, _elapsed(now, cur), year)
-    if how == "mean":
-        days = sum(days_in_month(year * 12 + i) for i in range(12))
-        observed, value, low, high = observed / days, value / days, low / days, high / days
-    lo = observed + max(0.0, low)
-    hi = observed + max(0.0, high)
-    total = observed + max(0.0, value)
-    method = "seasonal-naive" if target.trajectory.monthly_profile else "theil-sen"
-    return Projection(total, min(lo, total), max(hi, total), target.deadline_at, method, trend.n)
-
-
-def _fill_year(
-    target: Target, trend: Trend, units: dict[int, float], cur: int, cur_frac: float, year: int
-) -> tuple[float, float, float, float]:
-    """Observed amount of ``year`` and the forecast of the rest (mid, low, high)."""
-    observed = mid = low = high = weight = 0.0
-    k = 0
-    for month in range(year * 12, year * 12 + 12):
-        share = 1.0
-        if month < cur and month in units:
-            observed += units[month]
-            continue
-        if month == cur and month in units:
-            observed += units[month]
-            share = 1.0 - cur_frac
-        if share <= 0.0:
-            continue
-        w = _weight(target, month) * share
-        x = float(month)
-        mid += w * max(0.0, trend.at(x))
-        low += w * max(0.0, trend.level + trend.slope_low * (x - trend.x_ref))
-        high += w * max(0.0, trend.level + trend.slope_high * (x - trend.x_ref))
-        weight += w
-        k += 1
-    if k:
-        low += trend.resid_low * weight / math.sqrt(k)
-        high += trend.resid_high * weight / math.sqrt(k)
-    return observed, mid, low, high
-
-
-def _units(how: str, month: int, value: float, cur: int, now: datetime) -> float:
-    """A month's amount: its total for flows; its mean times the days it covers for levels."""
-    if how == "sum":
-        return value
-    days = days_in_month(month)
-    return value * (days * _elapsed(now, cur) if month == cur else days)
-
-
-def _elapsed(now: datetime, cur: int) -> float:
-    start = month_start(cur)
-    return (now - start).total_seconds() / (days_in_month(cur) * 86400.0)
-
-
-def _weight(target: Target, month: int) -> float:
-    """Share of the year's total (flows) or of the year's day-sum (levels) in ``month``."""
-    year, i = divmod(month, 12)
-    if target.kind == "flow":
-        return month_weights(target, year)[i]
-    factor = level_factors(target, year)[i]
-    days_year = 366 if days_in_month(year * 12 + 1) == 29 else 365
-    return factor * days_in_month(month) / days_year
+    return Projection(
+        found.value, found.low, found.high, target.deadline_at, found.method, found.months
+    )
 
 
 def probability_met(

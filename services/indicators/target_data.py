@@ -12,12 +12,15 @@ import calendar
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import itemgetter
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from services.indicators.plans import CITY_TZ
+
+if TYPE_CHECKING:
+    from services.indicators.coverage import Coverage
 
 __all__ = [
     "MONTH_SECONDS",
@@ -47,7 +50,10 @@ class TargetData:
     as good-air days). ``monthly``: one value per local month — the month's total for
     flows, the month-end value for stocks and capacities, the monthly mean for levels and
     ratios. ``latest``: the latest city-wide value of a stock, capacity or reported ratio.
-    ``last_seen``: when the feed last delivered anything.
+    ``last_seen``: when the feed last delivered anything. ``daily`` holds valid days only
+    (air: days with at least 20 hourly values). ``coverage``: what a year of this data
+    must hold to be judged (services.indicators.coverage); ``cadence``: how often the
+    indicator reports.
     """
 
     daily: Sequence[Point] = ()
@@ -55,6 +61,8 @@ class TargetData:
     latest: Point | None = None
     last_seen: datetime | None = None
     daily_flags: bool = False
+    coverage: Coverage | None = None
+    cadence: timedelta | None = None
 
     @property
     def empty(self) -> bool:

@@ -15,12 +15,22 @@ from services.indicators.aqi import DAILY_BREAKPOINTS, DailyAqi
 __all__ = ["DayInputs", "day_inputs", "store_days"]
 
 POLLUTANTS = tuple(DAILY_BREAKPOINTS)
+MIN_HOURS = 20
 
+# A station's daily mean counts with at least MIN_HOURS hourly values (GB 3095-2012); the
+# city's is the mean of its stations' valid daily means (HJ 663-2013), not of every reading.
 _DAY_MEANS = """
 SELECT source, (bucket AT TIME ZONE %(tz)s)::date AS day, indicator, mean
 FROM rollups
 WHERE width = 'day' AND indicator = ANY(%(pollutants)s) AND source = ANY(%(sources)s)
+  AND source <> '*' AND count >= %(min_hours)s
   AND bucket >= %(start)s AND bucket < %(end)s
+UNION ALL
+SELECT '*', (bucket AT TIME ZONE %(tz)s)::date, indicator, avg(mean)
+FROM rollups
+WHERE %(city)s AND width = 'day' AND indicator = ANY(%(pollutants)s) AND source <> '*'
+  AND count >= %(min_hours)s AND bucket >= %(start)s AND bucket < %(end)s
+GROUP BY bucket, indicator
 """
 
 _O3_HOURS = """
@@ -65,6 +75,8 @@ async def day_inputs(
         "sources": list(sources),
         "start": start,
         "end": end,
+        "min_hours": MIN_HOURS,
+        "city": "*" in sources,
     }
     out: dict[tuple[str, date], DayInputs] = defaultdict(DayInputs)
     cur = await conn.execute(_DAY_MEANS, params)

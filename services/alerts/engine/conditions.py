@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 from services.alerts.rules import (
     BurnRateRule,
+    NoDataRule,
     OffTrajectoryRule,
     ProjectedMissRule,
     Rule,
@@ -31,6 +32,7 @@ from services.alerts.rules import (
 __all__ = [
     "MET",
     "BurnRateInput",
+    "NoDataInput",
     "ConditionInput",
     "OffTrajectoryInput",
     "ProjectedMissInput",
@@ -39,6 +41,7 @@ __all__ = [
     "ThresholdInput",
     "burn_rate",
     "check_burn_rate",
+    "check_no_data",
     "check_off_trajectory",
     "check_projected_miss",
     "check_stale_feed",
@@ -236,6 +239,35 @@ def check_stale_feed(rule: StaleFeedRule, data: StaleFeedInput) -> Signal:
     if silence > limit:
         return _breach(seconds, said)
     return _recovered(seconds, f"last data {format_duration(silence)} ago")
+
+
+@dataclass(frozen=True)
+class NoDataInput:
+    """Whether a target's indicator has any data at all, since when it is watched, and
+    how often its feed should report."""
+
+    has_data: bool
+    watched_since: datetime | None
+    cadence: timedelta | None
+    now: datetime
+
+
+def check_no_data(rule: NoDataRule, data: NoDataInput) -> Signal:
+    """Breach when nothing at all has arrived ``intervals`` reporting intervals after the
+    target began to be watched; recovered as soon as anything arrives."""
+    if data.has_data:
+        return _recovered(0.0, "data has arrived")
+    if data.watched_since is None or data.cadence is None:
+        return _band(None, "no data, and no reporting interval to wait for")
+    wait = data.cadence * rule.intervals
+    silent = data.now - data.watched_since
+    said = (
+        f"no data at all {format_duration(silent)} after it began to be watched "
+        f"(feed expected every {format_duration(data.cadence)}): the feed was never connected"
+    )
+    if silent > wait:
+        return _breach(silent.total_seconds(), said)
+    return _band(silent.total_seconds(), f"no data yet; waiting {format_duration(wait)}")
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ class TargetInput:
     windows. ``sources``: per-source daily buckets of the sources that make up the value
     (stations, terminals, operators, districts), for the top contributors. ``cadence``:
     how often the indicator's series report; ``last_seen`` is in ``data``.
+    ``watched_since``: the later of the plan's start and the target's first evaluation
+    (a feed never connected is reported some reporting intervals after it).
     """
 
     target: Target
@@ -64,6 +66,7 @@ class TargetInput:
     combine: str = "single"
     hourly: Sequence[Point] = ()
     sources: Mapping[str, Sequence[Bucket]] = field(default_factory=_no_sources)
+    watched_since: datetime | None = None
 
 
 def _no_buckets() -> Mapping[str, Bucket]:

@@ -17,12 +17,14 @@ from functools import lru_cache
 from services.alerts.engine.burn import burn_input
 from services.alerts.engine.conditions import (
     MET,
+    NoDataInput,
     OffTrajectoryInput,
     ProjectedMissInput,
     Signal,
     StaleFeedInput,
     ThresholdInput,
     check_burn_rate,
+    check_no_data,
     check_off_trajectory,
     check_projected_miss,
     check_stale_feed,
@@ -31,6 +33,7 @@ from services.alerts.engine.conditions import (
 from services.alerts.engine.inputs import SeriesInput, TargetInput
 from services.alerts.rules import (
     BurnRateRule,
+    NoDataRule,
     OffTrajectoryRule,
     ProjectedMissRule,
     Rule,
@@ -52,10 +55,11 @@ __all__ = [
     "target_signal",
 ]
 
-TARGET_KINDS = frozenset({"off_trajectory", "projected_miss", "burn_rate"})
+TARGET_KINDS = frozenset({"off_trajectory", "projected_miss", "burn_rate", "no_data"})
 SERIES_KINDS = frozenset({"stale_feed", "threshold"})
 BUCKET_WIDTHS: dict[timedelta, str] = {timedelta(hours=1): "hour", timedelta(days=1): "day"}
-CLOSED = frozenset({"met", "missed"})  # statuses of targets whose alerts recover at once
+# statuses of targets whose alerts recover at once: decided, or past the deadline
+CLOSED = frozenset({"met", "missed", "insufficient_data"})
 
 
 def bucket_width(rule: ThresholdRule) -> str | None:
@@ -67,8 +71,22 @@ def target_signal(
     rule: Rule, inp: TargetInput, a: Assessment, now: datetime
 ) -> tuple[Signal, Rule]:
     """The signal of a target rule (without labels), and the rule to step it with."""
+    if isinstance(rule, NoDataRule):
+        watched = NoDataInput(
+            not inp.data.empty or inp.data.last_seen is not None,
+            inp.watched_since,
+            inp.cadence,
+            now,
+        )
+        return check_no_data(rule, watched), rule
     if a.status in CLOSED:
         return _closed(rule, inp, a), rule.without_recovery_delay
+    left = inp.target.deadline_at - now
+    if isinstance(rule, OffTrajectoryRule | ProjectedMissRule | BurnRateRule) and rule.waits(left):
+        assert rule.deadline_within is not None
+        days = rule.deadline_within.days
+        reason = f"the deadline is more than {days} days away: left to the ticket rules"
+        return Signal(False, False, None, reason), rule
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
         known = a.actual is not None and a.expected is not None and _has_trajectory(inp)
@@ -93,9 +111,16 @@ def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:
     if a.status == MET:
         return Signal(False, True, value, "target met")
     t = inp.target
+    if a.status == "insufficient_data":
+        reason = (
+            f"deadline {t.deadline} passed without enough valid data to judge ({a.basis}); "
+            "see the target's status"
+        )
+        return Signal(False, True, value, reason)
     final = fmt(a.actual) if a.actual is not None else "no data"
+    when = f"deadline {t.deadline} passed" if a.days_left <= 0 else "decided before the deadline"
     reason = (
-        f"deadline {t.deadline} passed: target missed ({final} against {t.comparator} "
+        f"{when}: target missed ({final} against {t.comparator} "
         f"{fmt(t.value)} {t.unit}); see the target's status"
     )
     return Signal(False, True, value, reason)

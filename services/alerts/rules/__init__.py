@@ -21,6 +21,7 @@ from services.alerts.rules.loader import (
 )
 from services.alerts.rules.model import (
     BurnRateRule,
+    NoDataRule,
     OffTrajectoryRule,
     ProjectedMissRule,
     Rule,
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_RULES_PATH",
     "DurationError",
     "InvalidRule",
+    "NoDataRule",
     "OffTrajectoryRule",
     "Problem",
     "ProjectedMissRule",

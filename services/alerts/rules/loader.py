@@ -247,7 +247,9 @@ def _duplicate_keys(doc: _Doc, node: yaml.Node) -> Iterator[Problem]:
 
 
 _KEYWORDS = {"for": "for_", "except": "except_"}  # YAML keys that are Python keywords
-_DURATION_KEYS = frozenset({"for", "recover_for", "short", "long", "after", "bucket"})
+_DURATION_KEYS = frozenset(
+    {"for", "recover_for", "short", "long", "after", "bucket", "deadline_within"}
+)
 
 
 def _build(item: Mapping[str, Any], source: RuleSource) -> Rule:

@@ -23,6 +23,7 @@ from services.alerts.rules.errors import InvalidRule
 __all__ = [
     "KINDS",
     "BurnRateRule",
+    "NoDataRule",
     "OffTrajectoryRule",
     "ProjectedMissRule",
     "Rule",
@@ -124,7 +125,25 @@ class _RuleBase:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OffTrajectoryRule(_RuleBase):
+class _TargetRule(_RuleBase):
+    """A rule about targets. ``deadline_within``: judge only targets whose deadline is at
+    most this far away — a page means somebody must act this week, so a page rule leaves
+    risks years ahead to the ticket rules."""
+
+    deadline_within: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.deadline_within is not None and self.deadline_within <= timedelta(0):
+            raise InvalidRule(["deadline_within"], "`deadline_within` is not positive", "e.g. 183d")
+
+    def waits(self, left: timedelta) -> bool:
+        """Whether a target with ``left`` until its deadline is too far off for this rule."""
+        return self.deadline_within is not None and left > self.deadline_within
+
+
+@dataclass(frozen=True, kw_only=True)
+class OffTrajectoryRule(_TargetRule):
     """Shortfall versus the trajectory above ``tolerance_pct``; recovers below ``recover_pct``."""
 
     kind: ClassVar[str] = "off_trajectory"
@@ -143,7 +162,7 @@ class OffTrajectoryRule(_RuleBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectedMissRule(_RuleBase):
+class ProjectedMissRule(_TargetRule):
     """Probability of meeting the target under ``below``; recovers above ``recover_above``."""
 
     kind: ClassVar[str] = "projected_miss"
@@ -164,7 +183,7 @@ _WINDOWS_FIX = "make short shorter than long, e.g. short: 7d and long: 30d"
 
 
 @dataclass(frozen=True, kw_only=True)
-class BurnRateRule(_RuleBase):
+class BurnRateRule(_TargetRule):
     """Burn rate at least ``factor`` in both windows; recovers when the short one drops.
 
     See :func:`services.alerts.engine.conditions.burn_rate` for the definition of burn rate.
@@ -246,12 +265,39 @@ class ThresholdRule(_RuleBase):
                 raise InvalidRule(["recover_above"], "recover_above is below `below`", "raise it")
 
 
+@dataclass(frozen=True, kw_only=True)
+class NoDataRule(_RuleBase):
+    """A target whose indicator has no data at all ``intervals`` reporting intervals after
+    the later of its plan's start and its first evaluation: the feed was never connected."""
+
+    kind: ClassVar[str] = "no_data"
+    severity: Severity = Severity.TICKET
+    intervals: float = 2.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.intervals <= 0:
+            raise InvalidRule(["intervals"], "intervals is not positive", "e.g. intervals: 2")
+
+
 Rule: TypeAlias = (
-    OffTrajectoryRule | ProjectedMissRule | BurnRateRule | StaleFeedRule | ThresholdRule
+    OffTrajectoryRule
+    | ProjectedMissRule
+    | BurnRateRule
+    | StaleFeedRule
+    | ThresholdRule
+    | NoDataRule
 )
 KINDS: dict[str, type[Rule]] = {
     cls.kind: cls
-    for cls in (OffTrajectoryRule, ProjectedMissRule, BurnRateRule, StaleFeedRule, ThresholdRule)
+    for cls in (
+        OffTrajectoryRule,
+        ProjectedMissRule,
+        BurnRateRule,
+        StaleFeedRule,
+        ThresholdRule,
+        NoDataRule,
+    )
 }
 
 # --- annotations -----------------------------------------------------------------------

@@ -74,9 +74,9 @@ INSERT INTO target_status (target_id, scope, plan_id, indicator, family, kind, c
     target_value, unit, deadline, status, actual, expected, gap, gap_pct, shortfall_pct,
     projection_value, projection_low, projection_high, projection_at, projection_method,
     probability_met, pace_needed, pace_recent, pace_text, days_left, basis, as_of, last_seen,
-    stale, evaluated_at, status_since, explanation)
+    stale, evaluated_at, status_since, explanation, first_evaluated_at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)
 ON CONFLICT (target_id, scope) DO UPDATE SET
     plan_id = EXCLUDED.plan_id, indicator = EXCLUDED.indicator, family = EXCLUDED.family,
     kind = EXCLUDED.kind, comparator = EXCLUDED.comparator,
@@ -93,7 +93,8 @@ ON CONFLICT (target_id, scope) DO UPDATE SET
     evaluated_at = EXCLUDED.evaluated_at,
     status_since = CASE WHEN target_status.status = EXCLUDED.status
                         THEN target_status.status_since ELSE EXCLUDED.evaluated_at END,
-    explanation = EXCLUDED.explanation
+    explanation = EXCLUDED.explanation,
+    first_evaluated_at = coalesce(target_status.first_evaluated_at, EXCLUDED.first_evaluated_at)
 WHERE target_status.evaluated_at <= EXCLUDED.evaluated_at
 """
 
@@ -257,6 +258,7 @@ def _status_row(s: TargetStatus) -> tuple[object, ...]:
         s.evaluated_at,
         s.evaluated_at,
         _json(s.explanation),
+        s.evaluated_at,
     )
 
 

@@ -17,14 +17,15 @@ the city's: mean of stations, sum of flows, carried-forward sum of stock totals.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.alerts.engine import Bucket
+from services.indicators.coverage import Coverage
 from services.indicators.plans import Target
 from services.indicators.target_data import Point, TargetData
 
-__all__ = ["AQI_FLAGS", "combine_sources", "flag_data", "target_data"]
+__all__ = ["AQI_FLAGS", "combine_sources", "flag_data", "target_data", "valid_days"]
 
 # Indicators derived from the daily AQI, and the air_quality_days flag each counts.
 AQI_FLAGS: Mapping[str, str] = {
@@ -38,16 +39,20 @@ def target_data(
     day: Sequence[Bucket],
     month: Sequence[Bucket],
     last_seen: datetime | None,
+    *,
+    cadence: timedelta | None = None,
+    coverage: Coverage | None = None,
 ) -> TargetData:
     """The data of a target from its indicator's day and month buckets (oldest first)."""
     if target.kind == "level-mean":
-        return TargetData(_pts(day, "mean"), _pts(month, "mean"), None, last_seen)
-    if target.kind == "flow":
-        return TargetData(_pts(day, "sum"), _pts(month, "sum"), None, last_seen)
-    if target.kind in ("stock", "capacity"):
-        latest = _newest(day, month)
-        return TargetData(_pts(day, "last"), _pts(month, "last"), latest, last_seen)
-    return TargetData((), _pts(month, "last"), _newest(day, month), last_seen)
+        daily, monthly, latest = _pts(day, "mean"), _pts(month, "mean"), None
+    elif target.kind == "flow":
+        daily, monthly, latest = _pts(day, "sum"), _pts(month, "sum"), None
+    elif target.kind in ("stock", "capacity"):
+        daily, monthly, latest = _pts(day, "last"), _pts(month, "last"), _newest(day, month)
+    else:
+        daily, monthly, latest = (), _pts(month, "last"), _newest(day, month)
+    return TargetData(daily, monthly, latest, last_seen, cadence=cadence, coverage=coverage)
 
 
 def flag_data(
@@ -55,13 +60,33 @@ def flag_data(
     days: Iterable[tuple[date, bool]],
     tz: str,
     last_seen: datetime | None,
+    *,
+    cadence: timedelta | None = None,
+    coverage: Coverage | None = None,
 ) -> TargetData:
     """A target counted in days (good-air ratio, heavy days) from (local day, flag) rows."""
     zone = ZoneInfo(tz)
     pts = tuple(
         (datetime.combine(d, time(), zone), 1.0 if flag else 0.0) for d, flag in sorted(days)
     )
-    return TargetData(daily=pts, last_seen=last_seen, daily_flags=target.kind == "ratio")
+    return TargetData(
+        daily=pts,
+        last_seen=last_seen,
+        daily_flags=target.kind == "ratio",
+        cadence=cadence,
+        coverage=coverage,
+    )
+
+
+def valid_days(per_source: Mapping[str, Sequence[Bucket]], min_hours: int) -> list[Bucket]:
+    """The city's daily means from its stations' valid days only (at least ``min_hours``
+    hourly values, GB 3095-2012): each day the mean of the stations valid that day."""
+    by_day: dict[datetime, list[Bucket]] = {}
+    for buckets in per_source.values():
+        for b in buckets:
+            if b.count >= min_hours:
+                by_day.setdefault(b.at, []).append(b)
+    return [_merge(t, by_day[t], mean=True) for t in sorted(by_day)]
 
 
 def _pts(buckets: Sequence[Bucket], field: str) -> tuple[Point, ...]:

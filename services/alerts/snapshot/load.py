@@ -12,20 +12,28 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
 from services.alerts.engine import Bucket, Snapshot, TargetInput, bucket_width, target_labels
-from services.alerts.rules import BurnRateRule, Rule, ThresholdRule, matches
-from services.alerts.snapshot.buckets import AQI_FLAGS, combine_sources, flag_data, target_data
+from services.alerts.rules import BurnRateRule, NoDataRule, Rule, ThresholdRule, matches
+from services.alerts.snapshot.buckets import (
+    AQI_FLAGS,
+    combine_sources,
+    flag_data,
+    target_data,
+    valid_days,
+)
 from services.alerts.snapshot.columns import SeriesKind
 from services.alerts.snapshot.shards import WHOLE, Shard
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.snapshot.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
-from services.indicators.plans import CITY_TZ, Target, year_bounds
+from services.indicators.coverage import DAILY_FLOW, GB3095, MONTHLY, Coverage
+from services.indicators.plans import CITY_TZ, Target, end_of_day, year_bounds
 from services.indicators.target_data import Point
 
 __all__ = ["affected", "load_snapshot"]
@@ -56,6 +64,25 @@ def _raw_ancestors(catalogue: Catalogue, indicator: str) -> set[str]:
 
 
 # --- what to read ------------------------------------------------------------------------
+
+
+MIN_HOURS = 20  # GB 3095-2012: a daily mean needs at least 20 hourly values
+_HOUR = timedelta(hours=1)
+
+
+def _hourly_monitored(ind: Indicator) -> bool:
+    """Measured every hour (air pollutants): its daily means follow GB 3095's validity."""
+    return ind.cadence_max is not None and ind.cadence_max <= _HOUR
+
+
+def coverage_of(target: Target, ind: Indicator) -> Coverage | None:
+    """What a year of the target's data must hold to be judged (services.indicators.coverage)."""
+    if ind.family == "air" and target.kind in ("level-mean", "ratio", "flow"):
+        return GB3095
+    if target.kind in ("flow", "level-mean"):
+        daily = ind.cadence_max is not None and ind.cadence_max <= timedelta(days=1)
+        return DAILY_FLOW if daily else MONTHLY
+    return None
 
 
 def _contrib_since(target: Target, now: datetime, history: History) -> datetime:
@@ -99,8 +126,11 @@ def _plan(
             plan.regional.add(t.indicator)
             for span in ("day", "month"):
                 plan.need_sources(t.indicator, span, now - u.history.city)
+        elif t.kind == "level-mean" and _hourly_monitored(ind):
+            plan.need_sources(t.indicator, "day", now - u.history.city)  # valid days
         elif ind.combine != "single":
             plan.need_sources(t.indicator, "day", _contrib_since(t, now, u.history))
+    plan.first_judged = any(isinstance(r, NoDataRule) for r in u.rules)
     for rule in u.rules:
         width = bucket_width(rule) if isinstance(rule, ThresholdRule) else None
         if width is not None:
@@ -155,7 +185,7 @@ async def load_snapshot(
         _describer(u, wanted),
         None if shard.whole else shard.owns,
     )
-    inputs = [i for t in targets if (i := _target_input(t, u, rows)) is not None]
+    inputs = [i for t in targets if (i := _target_input(t, u, rows, now)) is not None]
     return Snapshot(now, tuple(inputs), rows.series, complete=wanted is None)
 
 
@@ -169,32 +199,48 @@ def _last_seen(u: Universe, rows: Rows, indicator: str, sources: Iterable[str]) 
     return max(seen) if seen else None
 
 
-def _target_input(t: Target, u: Universe, rows: Rows) -> TargetInput | None:
+def _watched_since(t: Target, rows: Rows, now: datetime) -> datetime:
+    """The later of the plan's start and the target's first evaluation (this one, if none)."""
+    first = rows.first_judged.get(t.id, now)
+    start = end_of_day(t.plan_start) if t.plan_start is not None else first
+    return max(first, start)
+
+
+def _target_input(t: Target, u: Universe, rows: Rows, now: datetime) -> TargetInput | None:
     ind = u.indicator(t)
     if ind is None:
         return None
     if t.indicator in AQI_FLAGS:
-        return _aqi_input(t, ind, u, rows)
+        return replace(_aqi_input(t, ind, u, rows), watched_since=_watched_since(t, rows, now))
     day = rows.city.get((t.indicator, "day"), [])
     month = rows.city.get((t.indicator, "month"), [])
     sources: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "day"), {})
+    if t.kind == "level-mean" and _hourly_monitored(ind) and t.region is None:
+        day = valid_days(sources, MIN_HOURS)
     seen = _last_seen(u, rows, t.indicator, ("*",))
     if t.region is not None:
         members = {s for (i, s), r in rows.regions.items() if i == t.indicator and r == t.region}
         sources = {s: sources[s] for s in sources if s in members}
         by_month: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "month"), {})
         months = {s: by_month[s] for s in by_month if s in members}
-        day = combine_sources(sources, combine=ind.combine, cumulative=ind.cumulative)
+        day = (
+            valid_days(sources, MIN_HOURS)
+            if t.kind == "level-mean" and _hourly_monitored(ind)
+            else combine_sources(sources, combine=ind.combine, cumulative=ind.cumulative)
+        )
         month = combine_sources(months, combine=ind.combine, cumulative=ind.cumulative)
         seen = _last_seen(u, rows, t.indicator, members)
     return TargetInput(
         t,
         family=ind.family,
-        data=target_data(t, day, month, seen),
+        data=target_data(
+            t, day, month, seen, cadence=ind.cadence_max, coverage=coverage_of(t, ind)
+        ),
         cadence=ind.cadence_max,
         combine=ind.combine,
         hourly=_hourly(t, rows.hourly.get(t.indicator, [])),
         sources=sources,
+        watched_since=_watched_since(t, rows, now),
     )
 
 
@@ -202,7 +248,14 @@ def _aqi_input(t: Target, ind: Indicator, u: Universe, rows: Rows) -> TargetInpu
     """Good-air share or heavy-pollution days: daily flags of the city, per station too."""
     pick = 0 if AQI_FLAGS[t.indicator] == "good" else 1
     seen = _last_seen(u, rows, t.indicator, ("*",))
-    data = flag_data(t, [(d, flags[pick]) for d, *flags in rows.aqi_city], u.tz, seen)
+    data = flag_data(
+        t,
+        [(d, flags[pick]) for d, *flags in rows.aqi_city],
+        u.tz,
+        seen,
+        cadence=ind.cadence_max,
+        coverage=coverage_of(t, ind),
+    )
     stations = rows.aqi_stations.buckets(AQI_FLAGS[t.indicator], ZoneInfo(u.tz))
     return TargetInput(
         t, family=ind.family, data=data, cadence=ind.cadence_max, combine="mean", sources=stations

@@ -81,6 +81,10 @@ WHERE indicator = ANY(%(indicators)s) AND width = ANY(%(widths)s) AND source <> 
 ORDER BY indicator, source, width, bucket DESC
 """
 
+_FIRST_JUDGED: LiteralString = """
+SELECT target_id, min(first_evaluated_at) FROM target_status GROUP BY target_id
+"""
+
 _REGIONS: LiteralString = """
 SELECT DISTINCT ON (indicator, source) indicator, source, region FROM observations
 WHERE indicator = ANY(%(indicators)s) AND ts >= %(since)s
@@ -146,6 +150,7 @@ class ReadPlan:
     aqi: bool = False
     aqi_stations_since: date | None = None
     latest: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    first_judged: bool = False  # when each target was first judged (for no_data rules)
 
     def need_city(self, indicator: str, width: str, since: datetime) -> None:
         key = (indicator, width)
@@ -179,6 +184,7 @@ class Rows:
     aqi_stations: FlagDays = field(default_factory=FlagDays)
     series: SeriesColumns = field(default_factory=SeriesColumns)
     regions: dict[tuple[str, str], str] = field(default_factory=dict)
+    first_judged: dict[str, datetime] = field(default_factory=dict)
 
 
 async def read_rows(
@@ -212,6 +218,8 @@ async def read_rows(
     for width, indicators in plan.latest.items():
         params = {"indicators": sorted(indicators), "widths": [width], "since": now - h.threshold}
         queries.append(("latest", _LATEST, params))
+    if plan.first_judged:
+        queries.append(("first_judged", _FIRST_JUDGED, {}))
     rows = Rows()
     same = _Shared()
     # One query at a time, each streamed a few thousand rows at a time: neither libpq nor
@@ -269,6 +277,8 @@ def _take(
             rows.series.add_newest(n(r[0]), n(r[1]), n(r[2]), _bucket(r[3:], same))
         elif name == "regions" and r[2] is not None:
             rows.regions[(n(r[0]), n(r[1]))] = n(r[2])
+        elif name == "first_judged" and r[1] is not None:
+            rows.first_judged[n(r[0])] = r[1]
 
 
 def _take_fresh(

@@ -32,7 +32,8 @@ __all__ = ["SCENARIOS"]
 FLAT = (1 / 12,) * 12
 START_23 = local(date(2023, 1, 1))
 START_AIR = local(date(2024, 4, 1))
-AFTER_2025 = local(date(2026, 1, 8))
+AFTER_2025 = local(date(2026, 2, 20))  # December's reports are in by then
+DATA_END = date(2026, 3, 1)  # feeds go on after the deadline, as they do
 PAGE_FROM_2025 = date(2025, 7, 1)  # within half a year of a 2025 deadline a page can be due
 AIR_STATIONS = {"st-shinan": 1.05, "st-licang": 0.95, "st-huangdao": 1.0}
 
@@ -104,7 +105,7 @@ def _pm25(
             rng,
             stations=stations or AIR_STATIONS,
             start=date(2024, 1, 1),
-            end=date(2026, 1, 1),
+            end=DATA_END,
             level=level,
             silent=silent or (lambda _s, _t: False),
         )
@@ -169,7 +170,7 @@ AIR: list[Scenario] = [
         "PM2.5 rises by 40 % from May 2025 (a new industrial source)",
         ("level-mean", "drift"),
         PM25_PLAN,
-        _pm25(_drift_from(date(2025, 5, 1), 26.0, 36.4)),
+        _pm25(_drift_from(date(2025, 5, 1), 26.0, 44.0)),
         START_AIR,
         AFTER_2025,
         (TargetTruth("air.pm25.2025", "catch", "missed", date(2025, 5, 1), PAGE_FROM_2025),),
@@ -186,7 +187,7 @@ AIR: list[Scenario] = [
         START_AIR,
         AFTER_2025,
         (TargetTruth("air.pm25.2025", "quiet", "insufficient_data"),),
-        feeds=tuple(FeedTruth(f"air.pm25/{s}", date(2025, 2, 4)) for s in AIR_STATIONS),
+        feeds=tuple(FeedTruth(f"air.pm25/{s}", date(2025, 2, 11)) for s in AIR_STATIONS),
     ),
     Scenario(
         "pm25-silent-station",
@@ -200,7 +201,7 @@ AIR: list[Scenario] = [
         START_AIR,
         AFTER_2025,
         (TargetTruth("air.pm25.2025", "quiet", "met"),),
-        feeds=(FeedTruth("air.pm25/st-licang", date(2025, 3, 11)),),
+        feeds=(FeedTruth("air.pm25/st-licang", date(2025, 3, 18)),),
     ),
     Scenario(
         "pm25-new-station",
@@ -260,7 +261,7 @@ AIR += [
         "from June 2025 the air worsens: many more polluted days",
         ("ratio", "drift"),
         GOOD_PLAN,
-        _pm25(_drift_from(date(2025, 6, 1), 25.0, 62.0)),
+        _pm25(_drift_from(date(2025, 6, 1), 25.0, 110.0)),
         START_AIR,
         AFTER_2025,
         (
@@ -307,7 +308,7 @@ AIR += [
         START_AIR,
         AFTER_2025,
         (TargetTruth("air.heavy_pollution_days.2025", "quiet", "no_data"),),
-        feeds=tuple(FeedTruth(f"air.pm25/{s}", date(2025, 1, 2)) for s in AIR_STATIONS),
+        feeds=tuple(FeedTruth(f"air.pm25/{s}", date(2025, 1, 9)) for s in AIR_STATIONS),
     ),
 ]
 
@@ -339,7 +340,7 @@ def _teu(
             unit="TEU",
             source="qdport",
             start=date(2023, 1, 1),
-            end=date(2026, 1, 1),
+            end=DATA_END,
             annual=lambda y: _teu_expected(y) * ahead,
             season=TEU_SEASON,
             factor=factor,
@@ -491,7 +492,7 @@ def _rail(
             unit="TEU",
             source="qdport-rail",
             start=date(2023, 1, 1),
-            end=date(2026, 1, 1),
+            end=DATA_END,
             annual=lambda y: _rail_expected(y) * ahead,
             season=TEU_SEASON,
             factor=factor,
@@ -553,7 +554,7 @@ FLOWS += [
         "June 2025 is never reported; without it the year is short of the target",
         ("flow", "gaps", "validity"),
         RAIL_PLAN,
-        _rail(1.0, final=2_250_000.0, missing=lambda d: d == date(2025, 6, 1)),
+        _rail(1.0, final=2_150_000.0, missing=lambda d: d == date(2025, 6, 1)),
         START_23,
         AFTER_2025,
         (TargetTruth("port.sea_rail_teu.2025", "near", "insufficient_data"),),
@@ -613,7 +614,7 @@ def _g5(
                 unit="stations",
                 source=op,
                 start=date(2023, 1, 1),
-                end=date(2026, 1, 1),
+                end=DATA_END,
                 value=value,
                 noise=noise,
                 missing=partial(missing, op),
@@ -758,7 +759,7 @@ def _renew(path: Callable[[date], float]) -> Callable[[Random], Sequence[Record]
             unit="kW",
             source="sgcc-qd",
             start=date(2023, 1, 1),
-            end=date(2026, 1, 1),
+            end=DATA_END,
             value=path,
             noise=0.002,
             lag=timedelta(days=12),
@@ -844,7 +845,7 @@ def _coverage(path: Callable[[date], float]) -> Callable[[Random], Sequence[Reco
             unit="%",
             source="miit-qd",
             start=date(2023, 1, 1),
-            end=date(2026, 1, 1),
+            end=DATA_END,
             value=lambda d: min(100.0, path(d)),
             lag=timedelta(days=7),
         )

@@ -8,7 +8,7 @@ indicator's kind, and trajectories that cannot apply — each reported at its li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -69,17 +69,18 @@ class _Builder:
         data: dict[str, Any] = self.doc.data
         self._unique(seen.plans, data["id"], ["id"], "plan id")
         targets = []
+        start = self.day(["date"], data["date"]) or date.min
         for i, raw in enumerate(data["targets"]):
             self._unique(seen.targets, raw["id"], ["targets", i, "id"], "target id")
             target = self.target(i, raw, data["id"], data["source"])
             if target is not None:
-                targets.append(target)
+                targets.append(replace(target, plan_start=start))
         return Plan(
             id=data["id"],
             title=data["title"].strip(),
             title_zh=data["title_zh"],
             issuer=data["issuer"],
-            date=self.day(["date"], data["date"]) or date.min,
+            date=start,
             source=data["source"],
             file=self.doc.file,
             targets=tuple(targets),

@@ -114,6 +114,7 @@ class Target:
     stated: str = ""
     reported_met: ReportedMet | None = None
     note: str = ""
+    plan_start: date | None = None  # the date of the plan that sets it
 
     @property
     def scope(self) -> str:

@@ -99,8 +99,16 @@ def test_format_duration(delta: timedelta, text: str) -> None:
 def test_default_rules_load() -> None:
     rules = load_rules(DEFAULT_RULES_PATH)
     kinds = {rule.kind for rule in rules}
-    assert kinds == {"off_trajectory", "projected_miss", "burn_rate", "stale_feed", "threshold"}
+    assert kinds == {
+        "off_trajectory", "projected_miss", "burn_rate", "stale_feed", "threshold", "no_data"
+    }  # fmt: skip
     assert len({rule.id for rule in rules}) == len(rules)
+    pages = [
+        r
+        for r in rules
+        if r.severity == "page" and r.kind in ("off_trajectory", "projected_miss", "burn_rate")
+    ]
+    assert pages and all(r.deadline_within is not None for r in pages)  # type: ignore[union-attr]
     assert all("summary" in rule.annotations for rule in rules)
     assert all(rule.source is not None and rule.source.line > 0 for rule in rules)
 

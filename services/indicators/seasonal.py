@@ -1,0 +1,259 @@
+"""A yearly total or mean projected with the seasons the data itself shows.
+
+The deadline year's value is what has been observed plus a forecast of the rest, month by
+month, from the same months of the year before scaled by how this year compares with last
+year so far — recent months weighing most (half-life of ``HALF_LIFE_MONTHS``), so that a
+change point moves the forecast within weeks, not at the end of the year. A month without
+a year-earlier value falls back on the plan's monthly profile. The seasons come from the
+data, not from the plan's profile: a city whose every day is good is not expected to
+lose good days in winter because the plan drew a winter dip.
+
+Before the deadline year the projection is the last twelve months carried forward (with
+half of their year-on-year growth, for flows), its uncertainty growing with the years
+left.
+
+How sure it is comes from how much history there is: the dispersion of this year's months
+against last year's (a prior for a young series), the number of months compared, and the
+months still to come. ``method`` says which history the projection rests on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.indicators.plans import Target
+from services.indicators.target_data import (
+    TargetData,
+    days_in_month,
+    month_index,
+    month_start,
+)
+from services.indicators.trajectory import level_factors, month_weights
+
+__all__ = ["HALF_LIFE_MONTHS", "YearForecast", "forecast_year"]
+
+HALF_LIFE_MONTHS = 1.5
+# Month-to-month dispersion of a year-on-year ratio when too few months show it, by kind
+# of value: totals of a flow, daily means of a level, shares of flagged days.
+_PRIOR = {"sum": 0.05, "mean": 0.10, "flags": 0.20}
+_YEAR_PRIOR = {"sum": 0.05, "mean": 0.08, "flags": 0.06}
+_Z90 = 1.2815515655446004
+
+
+@dataclass(frozen=True, slots=True)
+class YearForecast:
+    """The deadline year's value: median, a 10–90 % interval, and what it rests on."""
+
+    value: float
+    low: float
+    high: float
+    months: int  # months of data the projection rests on
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Month:
+    amount: float  # a flow's total; a level's sum of daily values
+    days: float  # a level's days with a value (a flow's: its days)
+
+
+def _months(data: TargetData, how: str, first: int, now: datetime) -> dict[int, _Month]:
+    """Per local month from ``first`` up to ``now``: the amount and the days it covers."""
+    out: dict[int, list[float]] = {}
+    for t, v in data.daily:
+        if t >= now:
+            break
+        m = month_index(t)
+        if m >= first:
+            acc = out.setdefault(m, [0.0, 0.0])
+            acc[0] += v
+            acc[1] += 1.0
+    months = {m: _Month(a, d) for m, (a, d) in out.items()}
+    for t, v in data.monthly:
+        m = month_index(t)
+        if m < first or t >= now or m in months:
+            continue
+        days = float(days_in_month(m))
+        months[m] = _Month(v if how == "sum" else v * days, days)
+    return months
+
+
+def forecast_year(
+    target: Target, data: TargetData, now: datetime, how: str, scale: float
+) -> YearForecast | None:
+    """The deadline year's total (``how="sum"``) or mean (``"mean"``, × ``scale``)."""
+    year = target.deadline.year
+    cur = month_index(now)
+    kind = "flags" if data.daily_flags else how
+    months = _months(data, how, (year - 2) * 12, now)
+    if not months:
+        return None
+    if cur < year * 12:
+        return _ahead(target, months, cur, now, how, kind, scale)
+    return _in_year(target, months, cur, now, how, kind, scale)
+
+
+def _elapsed(now: datetime, cur: int) -> float:
+    start = month_start(cur)
+    return (now - start).total_seconds() / (days_in_month(cur) * 86400.0)
+
+
+def _in_year(
+    target: Target,
+    months: Mapping[int, _Month],
+    cur: int,
+    now: datetime,
+    how: str,
+    kind: str,
+    scale: float,
+) -> YearForecast:
+    year = target.deadline.year
+    this_year = range(year * 12, year * 12 + 12)
+    seen = {m: v for m, v in months.items() if m in this_year}
+    # How this year compares with last year, month by month (a month's mean for levels,
+    # its total pro rata of the days seen for flows), recent months weighing most.
+    ratios: list[tuple[float, float]] = []
+    for m, v in seen.items():
+        before = months.get(m - 12)
+        if before is None or before.amount <= 0 or v.days <= 0:
+            continue
+        mine = v.amount / v.days
+        theirs = before.amount / before.days
+        if theirs <= 0:
+            continue
+        share = min(1.0, v.days / days_in_month(m))
+        age = max(0.0, cur - m + (0.5 if m < cur else 0.0))
+        weight = share * 0.5 ** (age / HALF_LIFE_MONTHS)
+        ratios.append((mine / theirs, weight))
+    k = _weighted_ratio(ratios)
+    spread = _spread(ratios, kind)
+    observed = sum(v.amount for v in seen.values())
+    observed_days = sum(v.days for v in seen.values())
+    fallback = _fallback_rate(target, seen, months, cur, how)
+    rest: list[tuple[float, float]] = []  # (amount, days) of each month still to come
+    for m in this_year:
+        have = seen.get(m)
+        full_days = float(days_in_month(m))
+        if have is not None and (m < cur or have.days >= full_days):
+            continue
+        left = full_days - (have.days if have is not None else 0.0)
+        if left <= 0:
+            continue
+        before = months.get(m - 12)
+        if before is not None and before.days > 0:
+            per_day = before.amount / before.days * k
+        else:
+            per_day = fallback(m)
+        rest.append((per_day * left, left))
+    forecast = sum(a for a, _ in rest)
+    # Each month to come varies on its own; the level they share is known from the months
+    # seen this year, and last year's counts as two more (it sets the seasons).
+    known = len(ratios) + 2.0
+    sigma = math.sqrt(sum((a * spread) ** 2 for a, _ in rest) + (forecast * spread) ** 2 / known)
+    total_days = observed_days + sum(d for _, d in rest)
+    value, low, high = _bounded(
+        observed + forecast, sigma, how, total_days, scale, target.unit == "%"
+    )
+    told = len([m for m in seen if m < cur]) + (1 if cur in seen else 0)
+    last_year = len([m for m in range((year - 1) * 12, year * 12) if m in months])
+    method = (
+        f"{year}'s months so far ({told}) and {year - 1}'s seasons ({last_year} months)"
+        if last_year
+        else f"{year}'s months so far ({told}), the plan's monthly profile for the rest"
+    )
+    return YearForecast(value, low, high, told + last_year, method)
+
+
+def _weighted_ratio(ratios: list[tuple[float, float]]) -> float:
+    """The weighted mean of the year-on-year ratios (1 when none)."""
+    total = sum(w for _, w in ratios)
+    if total <= 0:
+        return 1.0
+    return sum(r * w for r, w in ratios) / total
+
+
+def _spread(ratios: list[tuple[float, float]], kind: str) -> float:
+    """Month-to-month dispersion of the ratios (log scale), the prior while few are known."""
+    prior = _PRIOR[kind]
+    logs = [math.log(r) for r, _ in ratios if r > 0]
+    if len(logs) < 3:
+        return prior
+    mean = sum(logs) / len(logs)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1))
+    weight = len(logs) / (len(logs) + 3.0)  # shrink toward the prior while months are few
+    return max(prior * 0.4, weight * sd + (1 - weight) * prior)
+
+
+def _fallback_rate(
+    target: Target, seen: Mapping[int, _Month], months: Mapping[int, _Month], cur: int, how: str
+) -> Callable[[int], float]:
+    """Per-day amount of a month without a year-earlier value: this year's (or the last
+    twelve months') rate, shaped by the plan's monthly profile."""
+    year = target.deadline.year
+    base = dict(seen) if seen else {m: v for m, v in months.items() if cur - 12 <= m < cur}
+    if how == "sum":
+        weights = month_weights(target, year)
+        used = sum(weights[m % 12] for m in base) or 1.0
+        annual = sum(v.amount for v in base.values()) / used
+        return lambda m: annual * weights[m % 12] / days_in_month(m)
+    factors = level_factors(target, year)
+    days = sum(v.days for v in base.values()) or 1.0
+    level = sum(v.amount for v in base.values()) / days
+    mean_factor = sum(factors[m % 12] * v.days for m, v in base.items()) / days or 1.0
+    return lambda m: level * factors[m % 12] / mean_factor
+
+
+def _ahead(
+    target: Target,
+    months: Mapping[int, _Month],
+    cur: int,
+    now: datetime,
+    how: str,
+    kind: str,
+    scale: float,
+) -> YearForecast:
+    """Before the deadline year: the last twelve months, carried to the deadline year."""
+    year = target.deadline.year
+    last12 = {m: v for m, v in months.items() if cur - 12 <= m < cur}
+    before12 = {m: v for m, v in months.items() if cur - 24 <= m < cur - 12}
+    if not last12:
+        last12 = {m: v for m, v in months.items() if m <= cur}
+    if how == "sum":
+        weights = month_weights(target, year)
+        covered = sum(weights[m % 12] for m in last12) or 1.0
+        base = sum(v.amount for v in last12.values()) / covered
+        growth = 0.0
+        if len(last12) >= 10 and len(before12) >= 10:
+            prior_total = sum(v.amount for v in before12.values())
+            if prior_total > 0:
+                growth = 0.5 * (sum(v.amount for v in last12.values()) / prior_total - 1.0)
+        years = (year * 12 + 6 - (cur - 6)) / 12.0
+        value = base * (1.0 + growth) ** years
+        days = 365.0
+    else:
+        days_seen = sum(v.days for v in last12.values()) or 1.0
+        value = sum(v.amount for v in last12.values()) / days_seen * 365.0
+        years = (year * 12 + 6 - (cur - 6)) / 12.0
+        days = 365.0
+    spread = _YEAR_PRIOR[kind] * math.sqrt(max(years, 0.5)) * math.sqrt(12.0 / max(len(last12), 1))
+    low_n = len(last12)
+    value, low, high = _bounded(value, abs(value) * spread, how, days, scale, target.unit == "%")
+    method = f"the last {low_n} months carried to {year}"
+    return YearForecast(value, low, high, low_n + len(before12), method)
+
+
+def _bounded(
+    amount: float, sigma: float, how: str, days: float, scale: float, percent: bool
+) -> tuple[float, float, float]:
+    """Median and 10/90 % bounds in the target's terms: a total, or a mean × ``scale``."""
+    if how == "mean":
+        per = scale / days if days > 0 else 0.0
+        amount, sigma = amount * per, sigma * per
+    low, high = amount - _Z90 * sigma, amount + _Z90 * sigma
+    out = [max(0.0, x) for x in (amount, low, high)]
+    if percent:
+        out = [min(100.0, x) for x in out]
+    return out[0], out[1], out[2]
