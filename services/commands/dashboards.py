@@ -15,7 +15,8 @@ __all__ = ["COMMANDS"]
 
 @click.group("dashboards")
 def dashboards_group() -> None:
-    """Grafana dashboards generated from code (services/dashboards) into dashboards/*.json."""
+    """Grafana dashboards generated from code (services/dashboards) into dashboards/<lang>/*.json,
+    in English (en) and Chinese (zh-CN)."""
 
 
 @dashboards_group.command("build")
@@ -26,33 +27,40 @@ def dashboards_group() -> None:
     help="Directory to write to  [default: dashboards/ of the repository]",
 )
 def build_cmd(out: Path | None) -> None:
-    """Write every dashboard's JSON (and delete JSON files no dashboard makes any more)."""
-    from services.dashboards import DASHBOARDS_DIR, build_all
+    """Write every dashboard's JSON in every language (and delete JSON files no dashboard
+    makes any more)."""
+    from services.dashboards import DASHBOARDS_DIR
 
     directory = out or DASHBOARDS_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    built = build_all()
+    built = _built()
     for name, text in built.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    for extra in sorted(p for p in directory.glob("*.json") if p.name not in built):
-        extra.unlink()
-        click.echo(f"  removed {extra}", err=True)
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for extra in sorted(directory.glob("**/*.json")):
+        if extra.relative_to(directory).as_posix() not in built:
+            extra.unlink()
+            click.echo(f"  removed {extra}", err=True)
     click.echo(f"wrote {len(built)} dashboards to {directory}", err=True)
 
 
 @dashboards_group.command("check")
 def check_cmd() -> None:
-    """Exit 1 if dashboards/*.json differ from what the code builds (run `build` to fix)."""
+    """Exit 1 if dashboards/<lang>/*.json differ from what the code builds (run `build` to fix)."""
     from services.dashboards import DASHBOARDS_DIR, stale_files
+    from services.dashboards.i18n import MissingText
 
-    stale = stale_files()
+    try:
+        stale = stale_files()
+    except MissingText as exc:
+        raise click.ClickException(str(exc)) from None
     if stale:
         for name in stale:
             click.echo(f"  {DASHBOARDS_DIR / name}", err=True)
         raise click.ClickException(
             f"{len(stale)} dashboard file(s) do not match the code: run `ontrack dashboards build`"
         )
-    click.echo("dashboards/*.json match the code", err=True)
+    click.echo("dashboards/<lang>/*.json match the code", err=True)
 
 
 @dashboards_group.command("publish")
@@ -75,13 +83,12 @@ def verify_cmd(settings: Settings) -> None:
     """Run every panel's SQL against the database, as Grafana would; exit 1 on an error."""
     import psycopg
 
-    from services.dashboards import build_all
     from services.dashboards.verify import run_dashboard
 
     failed = 0
     now = datetime.now(UTC)
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
-        for name, text in build_all().items():
+        for name, text in _built().items():
             for run in run_dashboard(conn, name, text, now):
                 where = f"{name} · {run.query.panel} · {run.query.ref_id}"
                 if run.error is not None:
@@ -91,6 +98,17 @@ def verify_cmd(settings: Settings) -> None:
                     click.echo(f"{len(run.rows):>6} rows  {where}")
     if failed:
         raise click.ClickException(f"{failed} panel queries failed")
+
+
+def _built() -> dict[str, str]:
+    """Every dashboard's JSON; a text without its translation is a clear error."""
+    from services.dashboards import build_all
+    from services.dashboards.i18n import MissingText
+
+    try:
+        return build_all()
+    except MissingText as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 COMMANDS = [dashboards_group]

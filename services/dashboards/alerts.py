@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
+from services.dashboards import alert_sql
 from services.dashboards.common import finish, new_dashboard
+from services.dashboards.family import alert_annotations
+from services.dashboards.i18n import Speech
 from services.dashboards.panels import stat_panel, table_panel, thresholds, timeseries_panel
 from services.dashboards.sql import Sql
 
@@ -12,74 +15,61 @@ __all__ = ["UID", "alert_history"]
 
 UID = "ontrack-alerts"
 
-_OPEN = """
-SELECT coalesce(fired_at, active_at, since) AS "since", severity, state, subject, rule_id AS "rule",
-       annotations->>'summary' AS "summary", last_value AS "value",
-       acked_by AS "acknowledged by", acked_at AS "acknowledged at"
-FROM v_alerts_open
-ORDER BY severity, since
-"""
-
-_HISTORY = """
-SELECT at AS "time", subject, rule_id AS "rule", severity,
-       from_state || ' → ' || to_state AS "transition", value, reason, actor, note
-FROM v_alert_events
-WHERE $__timeFilter(at)
-ORDER BY at DESC, subject
-LIMIT 1000
-"""
-
-_TIMELINE = """
-SELECT "time", severity || ' ' || state AS metric, alerts AS value
-FROM alert_timeline($__timeFrom(), $__timeTo(), '$__interval')
-"""
+_COUNTS = (
+    ("Firing now", "SELECT count(*) FROM v_alerts_open WHERE state = 'firing'", "red"),
+    ("Pending now", "SELECT count(*) FROM v_alerts_open WHERE state = 'pending'", "orange"),
+    (
+        "Fired in range",
+        "SELECT count(*) FROM v_alert_events WHERE to_state = 'firing' AND $__timeFilter(at)",
+        "purple",
+    ),
+    (
+        "Resolved in range",
+        "SELECT count(*) FROM v_alert_events WHERE to_state = 'resolved' AND $__timeFilter(at)",
+        "green",
+    ),
+)
 
 
-def alert_history() -> Dashboard:
+def alert_history(t: Speech) -> Dashboard:
     board = new_dashboard(
+        t,
         UID,
-        "ontrack · alert history",
-        "Alerts on plan targets and feeds: open now, open over time, and every lifecycle "
-        "transition (pending, firing, resolved, acknowledged) with its reason.",
+        t("ontrack · alert history"),
+        t(
+            "Alerts on plan targets and feeds: open now, open over time, and every lifecycle "
+            "transition (pending, firing, resolved, acknowledged) with its reason."
+        ),
         time=("now-30d", "now"),
         refresh="5m",
     )
-    counts = (
-        ("Firing now", "SELECT count(*) FROM v_alerts_open WHERE state = 'firing'", "red"),
-        ("Pending now", "SELECT count(*) FROM v_alerts_open WHERE state = 'pending'", "orange"),
-        (
-            "Fired in range",
-            "SELECT count(*) FROM v_alert_events WHERE to_state = 'firing' AND $__timeFilter(at)",
-            "purple",
-        ),
-        (
-            "Resolved in range",
-            "SELECT count(*) FROM v_alert_events WHERE to_state = 'resolved' AND $__timeFilter(at)",
-            "green",
-        ),
-    )
-    for title, query, colour in counts:
+    for title, query, colour in _COUNTS:
         board = board.with_panel(
             stat_panel(
-                title, Sql(query).table(), steps=thresholds((None, colour)), decimals=0, span=6
+                t(title), Sql(query).table(), steps=thresholds((None, colour)), decimals=0, span=6
             )
         )
     board = board.with_panel(
         timeseries_panel(
-            "Open alerts over time",
-            Sql(_TIMELINE),
-            description="Alerts pending or firing at each moment, by severity.",
+            t("Open alerts over time"),
+            Sql(alert_sql.timeline(t)),
+            description=t(
+                "Alerts pending or firing at each moment, by severity; alerts on targets that "
+                "fired and resolved are marked."
+            ),
             stacked=True,
             span=24,
         )
     )
-    board = board.with_panel(table_panel("Open now", Sql(_OPEN).table(), height=8))
+    board = board.with_panel(
+        table_panel(t("Open now"), Sql(alert_sql.open_alerts(t)).table(), height=8)
+    )
     board = board.with_panel(
         table_panel(
-            "Every transition",
-            Sql(_HISTORY).table(),
-            description="Newest first: what changed, the value that made it change, and why.",
+            t("Every transition"),
+            Sql(alert_sql.history(t)).table(),
+            description=t("Newest first: what changed, the value that made it change, and why."),
             height=14,
         )
     )
-    return finish(board)
+    return finish(board, alert_annotations(t, None))

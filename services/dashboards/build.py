@@ -1,4 +1,5 @@
-"""Build every dashboard, render it as stable JSON, and compare with the committed files."""
+"""Build every dashboard in every language, render it as stable JSON, and compare with the
+committed files: ``dashboards/<lang>/<name>.json`` (``en/air.json``, ``zh-CN/air.json``)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from services.dashboards.alerts import alert_history
 from services.dashboards.family import FAMILIES, family_dashboard
 from services.dashboards.feeds import feed_health
+from services.dashboards.i18n import Speech
 from services.dashboards.overview import overview
 from services.dashboards.pipeline import pipeline
+from services.dashboards.words import LANGS
+from services.indicators.catalogue import Catalogue, load_catalogue
 from services.settings import REPO_ROOT
 
-__all__ = ["DASHBOARDS_DIR", "build_all", "render", "stale_files"]
+__all__ = ["DASHBOARDS_DIR", "build_all", "build_language", "render", "stale_files"]
 
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 
 
-def _builders() -> dict[str, Callable[[], Dashboard]]:
-    boards: dict[str, Callable[[], Dashboard]] = {"overview.json": overview}
+def _builders(catalogue: Catalogue) -> dict[str, Callable[[Speech], Dashboard]]:
+    boards: dict[str, Callable[[Speech], Dashboard]] = {"overview.json": overview}
     for family in FAMILIES:
-        boards[f"{family.slug}.json"] = lambda f=family: family_dashboard(f)  # type: ignore[misc]
+        boards[f"{family.slug}.json"] = lambda t, f=family: family_dashboard(f, t, catalogue)  # type: ignore[misc]
     boards["alerts.json"] = alert_history
     boards["feeds.json"] = feed_health
     boards["pipeline.json"] = pipeline
@@ -36,15 +40,32 @@ def render(board: Dashboard) -> str:
     return json.dumps(board, cls=JSONEncoder, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def build_all() -> dict[str, str]:
-    """Every dashboard's JSON text, by file name."""
-    return {name: render(make()) for name, make in _builders().items()}
+def build_language(speech: Speech, catalogue: Catalogue | None = None) -> dict[str, str]:
+    """Every dashboard's JSON text in ``speech``'s language, by file name."""
+    catalogue = catalogue or load_catalogue()
+    return {name: render(make(speech)) for name, make in _builders(catalogue).items()}
+
+
+def build_all(catalogue: Catalogue | None = None) -> dict[str, str]:
+    """Every dashboard's JSON text in every language, by path under dashboards/
+    (``en/air.json``)."""
+    catalogue = catalogue or load_catalogue()
+    built: dict[str, str] = {}
+    for lang in LANGS:
+        for name, text in build_language(Speech(lang), catalogue).items():
+            built[f"{lang}/{name}"] = text
+    return built
 
 
 def stale_files(directory: Path = DASHBOARDS_DIR) -> list[str]:
-    """File names in ``directory`` that differ from the code, are missing, or are extra."""
+    """Paths under ``directory`` that differ from the code, are missing, or are extra
+    (JSON files of a language's directory, or left at the top from before languages)."""
     built = build_all()
-    found = {p.name for p in directory.glob("*.json")} if directory.is_dir() else set()
+    found = (
+        {p.relative_to(directory).as_posix() for p in directory.glob("**/*.json")}
+        if directory.is_dir()
+        else set()
+    )
     stale = [
         name
         for name, text in built.items()

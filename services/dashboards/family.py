@@ -1,5 +1,12 @@
-"""One dashboard per indicator family (air, port, power, 5G): each target of the family drawn
-against its trajectory, its target and the projection, then the family's own data.
+"""One dashboard per indicator family of the catalogue, in a language: where each of its
+targets stands and on what data, each target against its trajectory, target line and
+projection band, the sources pulling it off, the plans' words, then the family's own data;
+alerts that fired and resolved are marked on every chart.
+
+One dashboard per family (rather than one with a family variable): each family has data
+of its own to show below its targets (the daily AQI, containers by terminal), a link to
+its dashboard names the family, and a family's targets, alerts and contributors are
+filtered by a fixed family in the SQL, so a panel never mixes families.
 
 The chart of a target is one call, ``target_chart($target, from, to)`` (migration 0005),
 repeated for every target the ``target`` variable selects.
@@ -7,281 +14,184 @@ repeated for every target the ``target`` variable selects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import LiteralString
 
 from grafana_foundation_sdk.builders import dashboard as dash
-from grafana_foundation_sdk.builders.dashboard import FieldColor
-from grafana_foundation_sdk.cog import builder as cogbuilder
-from grafana_foundation_sdk.models import dashboard as model
-from grafana_foundation_sdk.models.dashboard import Dashboard, FieldColorModeId
+from grafana_foundation_sdk.models.dashboard import AnnotationQuery, Dashboard
 
+from services.dashboards import target_sql
 from services.dashboards.common import finish, new_dashboard
+from services.dashboards.family_data import PanelBuilder, family_panels
+from services.dashboards.i18n import Speech
 from services.dashboards.panels import (
+    band,
     dashed,
     sql_variable,
-    stat_panel,
     status_mappings,
     table_panel,
-    thresholds,
     timeseries_panel,
+    unit_of,
 )
-from services.dashboards.sql import Sql, compose
+from services.dashboards.sql import Sql, annotation
+from services.dashboards.words import CHART_SERIES, family_name, word
+from services.indicators.catalogue import FAMILIES as CATALOGUE_FAMILIES
+from services.indicators.catalogue import Catalogue, Indicator
 
-__all__ = ["FAMILIES", "Family", "family_dashboard"]
-
-PanelBuilder = cogbuilder.Builder[model.Panel]
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "alert_annotations",
+    "clauses_panel",
+    "contributors_panel",
+    "family_dashboard",
+    "target_status_panels",
+]
 
 
 @dataclass(frozen=True)
 class Family:
     key: str  # the catalogue's family (indicators.family)
     slug: str  # file name and uid suffix
-    title: str
-    description: str
-    panels: Callable[[], Sequence[PanelBuilder]]
+    description: str  # in English, translated with the dashboard
 
 
-_BY_INTERVAL: LiteralString = "rollup_width($__interval_ms)"
-_MONTHLY: LiteralString = "'month'"
+_DESCRIPTIONS = {
+    "air": "PM2.5, good-air days and heavily polluted days.",
+    "water": "Near-shore sea area with good water quality.",
+    "port": "Cargo, containers, sea-rail, transshipment, routes and trains.",
+    "airport": "Passengers and cargo and mail.",
+    "power": "Installed and renewable capacity, grid supply and charging piles.",
+    "energy": "LNG receiving capacity.",
+    "telecom": "5G base stations and village coverage.",
+    "economy": "R&D intensity, foreign trade, high-tech enterprises and GDP growth.",
+    "people": "The talent pool.",
+    "industry": "The AI industry.",
+    "green": "Green factories and green supply-chain firms.",
+}
+_SLUGS = {"telecom": "5g"}
+
+FAMILIES = tuple(Family(f, _SLUGS.get(f, f), _DESCRIPTIONS[f]) for f in CATALOGUE_FAMILIES)
 
 
-def _city(where: LiteralString, width: LiteralString = _BY_INTERVAL) -> str:
-    """City values of the indicators ``where`` selects, one series per indicator."""
-    return compose(
-        """
-        SELECT bucket AS "time", name AS metric, value
-        FROM city_rollups
-        WHERE {where} AND width = {width} AND $__timeFilter(bucket)
-        ORDER BY 1, 2
-        """,
-        where=where,
-        width=width,
+def _can_have_contributors(indicator: Indicator) -> bool:
+    """Several sources make the city value of a level, flow, stock or capacity
+    (services/alerts/engine/contributors.py)."""
+    return indicator.combine != "single" and indicator.kind in (
+        "level",
+        "flow",
+        "stock",
+        "capacity",
     )
 
 
-def _by_source(indicator: str, width: LiteralString = _BY_INTERVAL) -> str:
-    """One series per source (station, terminal, district...) of ``indicator``."""
-    return compose(
-        """
-        SELECT bucket AS "time", source AS metric, value
-        FROM source_rollups
-        WHERE indicator = {indicator} AND width = {width} AND $__timeFilter(bucket)
-        ORDER BY 1, 2
-        """,
-        literals={"indicator": indicator},
-        width=width,
-    )
-
-
-def _air() -> list[PanelBuilder]:
-    aqi_steps = thresholds(
-        (None, "green"), (51, "yellow"), (101, "orange"), (151, "red"), (201, "purple"),
-        (301, "dark-red"),
-    )  # fmt: skip
-    return [
-        timeseries_panel(
-            "PM2.5, city mean",
-            Sql(_city("indicator = 'air.pm25'")),
-            unit="suffix: µg/m³",
-            description="Mean of the stations' concentrations, per hour, day or month.",
-        ),
-        timeseries_panel(
-            "PM2.5 by station",
-            Sql(_by_source("air.pm25")),
-            unit="suffix: µg/m³",
-        ),
-        timeseries_panel(
-            "Daily AQI, city",
-            Sql("""
-                SELECT day AS "time", aqi AS "AQI"
-                FROM air_quality_city WHERE $__timeFilter(day) ORDER BY 1
-            """),
-            bars=True,
-            description="HJ 633-2012 daily AQI from the city's mean concentrations.",
-            span=12,
-        )
-        .thresholds(aqi_steps)
-        .color_scheme(FieldColor().mode(FieldColorModeId.THRESHOLDS)),
-        stat_panel(
-            "Good-air days",
-            Sql("SELECT good_ratio FROM air_quality_summary($__timeFrom(), $__timeTo())").table(),
-            unit="percent",
-            description="Share of days in the time range with an AQI of 100 or less.",
-            steps=thresholds((None, "red"), (80, "orange"), (88.8, "green")),
-            decimals=1,
-            span=4,
-            height=8,
-        ),
-        stat_panel(
-            "Heavily polluted days",
-            Sql("SELECT heavy_days FROM air_quality_summary($__timeFrom(), $__timeTo())").table(),
-            description="Days in the time range with an AQI above 200.",
-            steps=thresholds((None, "green"), (1, "red")),
-            decimals=0,
-            span=4,
-            height=8,
-        ),
-        stat_panel(
-            "Days measured",
-            Sql("SELECT days FROM air_quality_summary($__timeFrom(), $__timeTo())").table(),
-            steps=thresholds((None, "blue")),
-            decimals=0,
-            span=4,
-            height=8,
-        ),
-    ]
-
-
-def _port() -> list[PanelBuilder]:
-    return [
-        timeseries_panel(
-            "Container throughput per month",
-            Sql(_city("family = 'port' AND kind = 'flow' AND unit = 'TEU'", _MONTHLY)),
-            unit="suffix: TEU",
-            bars=True,
-        ),
-        timeseries_panel(
-            "Cargo throughput per month",
-            Sql(_city("indicator = 'port.cargo_tonnes'", _MONTHLY)),
-            unit="suffix: t",
-            bars=True,
-        ),
-        timeseries_panel(
-            "Containers by terminal",
-            Sql(_by_source("port.container_teu", _MONTHLY)),
-            unit="suffix: TEU",
-            bars=True,
-            stacked=True,
-        ),
-        timeseries_panel(
-            "Container routes",
-            Sql(_city("indicator = 'port.container_routes'", _MONTHLY)),
-            description="Direct and international container routes in service.",
-        ),
-    ]
-
-
-def _power() -> list[PanelBuilder]:
-    return [
-        timeseries_panel(
-            "Installed capacity",
-            Sql(_city("family = 'power' AND kind = 'capacity'", _MONTHLY)),
-            unit="suffix: kW",
-            description="Month-end installed capacity, summed over the companies reporting it.",
-        ),
-        timeseries_panel(
-            "Renewable capacity by source",
-            Sql(_by_source("power.renewable_capacity", _MONTHLY)),
-            unit="suffix: kW",
-            stacked=True,
-        ),
-        timeseries_panel(
-            "New-energy share of installed capacity",
-            Sql(_city("indicator = 'power.new_energy_share'", _MONTHLY)),
-            unit="percent",
-        ),
-    ]
-
-
-def _telecom() -> list[PanelBuilder]:
-    return [
-        timeseries_panel(
-            "5G base stations, city",
-            Sql(_city("indicator = 'telecom.5g_base_stations'", _MONTHLY)),
-            description="Cumulative base stations built, summed over districts and operators.",
-        ),
-        timeseries_panel(
-            "5G base stations by reporting source",
-            Sql(_by_source("telecom.5g_base_stations", _MONTHLY)),
-            stacked=True,
-        ),
-        timeseries_panel(
-            "Administrative villages with 5G",
-            Sql(_city("indicator = 'telecom.5g_village_coverage'", _MONTHLY)),
-            unit="percent",
-        ),
-    ]
-
-
-FAMILIES = (
-    Family("air", "air", "Air", "PM2.5, good-air days and heavily polluted days.", _air),
-    Family("port", "port", "Port", "Cargo, containers, sea-rail and transshipment.", _port),
-    Family("power", "power", "Power", "Installed and renewable capacity.", _power),
-    Family("telecom", "5g", "5G", "5G base stations and village coverage.", _telecom),
-)
-
-_TARGETS = """
-SELECT target_id AS "target", name AS "indicator", status, actual, expected,
-       gap_pct AS "gap %", comparator AS "goal", target_value AS "target", unit, deadline,
-       days_left AS "days left", projection_value AS "projected",
-       100 * probability_met AS "chance of meeting it %", pace_text AS "what it takes"
-FROM target_overview
-WHERE family = {family}
-ORDER BY deadline, target_id
-"""
-
-_OPTIONS = """
-SELECT id AS __value, id || ' · ' || name AS __text FROM plan_targets
-WHERE family = {family} AND scope = 'city' ORDER BY deadline, id
-"""
-
-_CHART = """
-SELECT "time", metric, value
-FROM target_chart($target, $__timeFrom(), $__timeTo())
-"""
-
-
-def _target_chart() -> PanelBuilder:
+def _target_chart(t: Speech) -> PanelBuilder:
+    series = {key: word(CHART_SERIES, key, t.lang) for key in CHART_SERIES}
     chart = timeseries_panel(
-        "$target",
-        Sql(_CHART),
-        description=(
+        "${target:text}",
+        Sql(target_sql.target_chart(t)),
+        description=t(
             "actual: the indicator in the target's sense (year-to-date for yearly flows, the "
             "annual mean so far for levels, the latest value for stocks); trajectory: where it "
             "should be on the way from the baseline; target: the plan's value until the "
             "deadline; projection: recent data carried to the deadline, with its 10–90 % "
-            "interval."
+            "interval shaded. Alerts that fired and resolved are marked."
         ),
         span=24,
         height=9,
     )
-    for name in ("trajectory", "target"):
-        chart = chart.override_by_name(*dashed(name))
-    for name in ("projection", "projection low", "projection high"):
-        chart = chart.override_by_name(*dashed(name))
+    for key in ("trajectory", "target", "projection", "projection low", "projection high"):
+        chart = chart.override_by_name(*dashed(series[key]))
+    chart = chart.override_by_name(*band(series["projection high"], series["projection low"]))
     return chart.repeat("target").repeat_direction("h").max_per_row(2)
 
 
-def family_dashboard(family: Family) -> Dashboard:
+def target_status_panels(t: Speech, family: str | None) -> list[PanelBuilder]:
+    """The status table (and the data it rests on) of ``family``'s targets, or of all."""
+    return [
+        table_panel(
+            t("Where each target stands"),
+            Sql(target_sql.targets_table(t, family)).table(),
+            description=t(
+                "The alert engine's judgement of each target at its last evaluation: actual "
+                "against what the trajectory expects today (year-to-date for yearly flows, "
+                "the annual mean so far for levels, the latest value for stocks), the "
+                "projection to the deadline with its interval, and the data the judgement "
+                "rests on — how the actual was taken, from how many values, as of when. "
+                "Values are in the unit of the target's row."
+            ),
+            height=9 if family else 18,
+            mappings=status_mappings(t.lang),
+        )
+        .override_by_name(*unit_of(t("gap %"), "percent"))
+        .override_by_name(*unit_of(t("chance of meeting it %"), "percent"))
+    ]
+
+
+def alert_annotations(t: Speech, family: str | None) -> list[AnnotationQuery]:
+    """Alerts that fired (red) and were resolved (green), from alert_events."""
+    return [
+        annotation(t("Alerts fired"), "red", target_sql.alert_marks(t, "firing", family)),
+        annotation(t("Alerts resolved"), "green", target_sql.alert_marks(t, "resolved", family)),
+    ]
+
+
+def family_dashboard(family: Family, t: Speech, catalogue: Catalogue) -> Dashboard:
+    name = family_name(family.key, t.lang)
     board = new_dashboard(
+        t,
         f"ontrack-{family.slug}",
-        f"ontrack · {family.title}",
-        f"{family.title} targets against their trajectories. {family.description}",
+        t("ontrack · {family}", family=name),
+        t(
+            "{family} targets against their trajectories. {what}",
+            family=name,
+            what=t(family.description),
+        ),
         time=("now-2y", "now+1y"),
         refresh="15m",
     ).with_variable(
         sql_variable(
             "target",
-            "Target",
-            compose(_OPTIONS, literals={"family": family.key}),
+            t("Target"),
+            target_sql.target_options(t, family.key),
             multi=True,
             include_all=True,
         )
     )
-    board = board.with_panel(
-        table_panel(
-            f"{family.title} targets",
-            Sql(compose(_TARGETS, literals={"family": family.key})).table(),
-            description="The alert engine's judgement of each target at its last evaluation.",
-            height=7,
-            mappings=status_mappings(),
-        )
-    )
-    board = board.with_row(dash.Row("Each target against its path"))
-    board = board.with_panel(_target_chart())
-    board = board.with_row(dash.Row(f"{family.title} data"))
-    for panel in family.panels():
+    for panel in target_status_panels(t, family.key):
         board = board.with_panel(panel)
-    return finish(board)
+    board = board.with_row(dash.Row(t("Each target against its path")))
+    board = board.with_panel(_target_chart(t))
+    if any(_can_have_contributors(i) for i in catalogue if i.family == family.key):
+        board = board.with_row(dash.Row(t("Which sources pull each target off")))
+        board = board.with_panel(contributors_panel(t, family.key))
+    board = board.with_row(dash.Row(t("What the plans say")))
+    board = board.with_panel(clauses_panel(t, family.key))
+    board = board.with_row(dash.Row(t("{family} data", family=name)))
+    for panel in family_panels(family.key)(t, catalogue):
+        board = board.with_panel(panel)
+    return finish(board, alert_annotations(t, family.key))
+
+
+def contributors_panel(t: Speech, family: str | None) -> PanelBuilder:
+    return table_panel(
+        t("Sources pulling the targets off") if family is None else t("Contributors"),
+        Sql(target_sql.contributors_table(t, family)).table(),
+        description=t(
+            "From the alert engine's last evaluation, the stations, terminals, companies, "
+            "operators or districts that pull each target hardest, worst first. Effect is in "
+            "the target's unit, negative when it pulls the target off: for levels, how much "
+            "the source moves the city mean; for yearly totals, its change against the same "
+            "days of last year (for a ceiling, all it added); for stocks and capacities, its "
+            "change over 90 days less its share of the change the trajectory expects."
+        ),
+        height=9,
+    ).override_by_name(*unit_of(t("share %"), "percent"))
+
+
+def clauses_panel(t: Speech, family: str | None) -> PanelBuilder:
+    return table_panel(
+        t("The clause each target encodes"),
+        Sql(target_sql.clauses_table(t, family)).table(),
+        description=t("The plan's title and clause, and the plan's own sentence."),
+        height=8,
+    )

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.models.dashboard import Dashboard, DynamicConfigValue, ValueMap
-from grafana_foundation_sdk.models.dashboard import ValueMappingResult as Shown
+from grafana_foundation_sdk.models.dashboard import Dashboard
+from psycopg import sql
 
 from services.dashboards.common import finish, new_dashboard
+from services.dashboards.i18n import Speech
 from services.dashboards.panels import (
     prom,
     stat_panel,
     table_panel,
     thresholds,
     timeseries_panel,
+    unit_of,
+    word_mappings,
 )
 from services.dashboards.sql import Sql, compose
+from services.dashboards.words import FEED_STATES, word
 
 __all__ = ["UID", "feed_health"]
 
 UID = "ontrack-feeds"
 
 _SERIES = """
-SELECT indicator, source, state, last_ts AS "newest reading", age_seconds AS "age",
-       cadence::text AS "cadence", stored_at AS "last stored"
-FROM feed_freshness
-ORDER BY CASE state WHEN 'silent' THEN 1 WHEN 'late' THEN 2 ELSE 3 END, age_seconds DESC
+SELECT f.indicator AS {indicator}, {name} AS {h_name}, f.source AS {source}, f.state AS {state},
+       f.last_ts AS {newest}, f.age_seconds AS {age}, f.cadence::text AS {cadence},
+       f.stored_at AS {stored}
+FROM feed_freshness f
+LEFT JOIN indicators i ON i.id = f.indicator
+ORDER BY CASE f.state WHEN 'silent' THEN 1 WHEN 'late' THEN 2 ELSE 3 END, f.age_seconds DESC
 """
 
 _VOLUME = """
@@ -33,6 +39,20 @@ WHERE width = rollup_width($__interval_ms) AND $__timeFilter(bucket)
 ORDER BY 1, 2
 """
 
+
+def _series(t: Speech) -> str:
+    headers: dict[str, sql.Composable] = {
+        key: sql.Identifier(t(header))
+        for key, header in (
+            ("indicator", "indicator"), ("h_name", "name"), ("source", "source"),
+            ("state", "state"), ("newest", "newest reading"), ("age", "age"),
+            ("cadence", "cadence"), ("stored", "last stored"),
+        )
+    }  # fmt: skip
+    name = "coalesce(nullif(i.name_zh, ''), i.name)" if t.zh else "i.name"
+    return compose(_SERIES, literals=None, name=name, **headers)
+
+
 _STATES = (
     ("silent", "red", "Series silent for more than three times their cadence."),
     ("late", "orange", "Series late by 1.5 to 3 times their cadence."),
@@ -40,50 +60,51 @@ _STATES = (
 )
 
 
-def feed_health() -> Dashboard:
+def feed_health(t: Speech) -> Dashboard:
     board = new_dashboard(
+        t,
         UID,
-        "ontrack · feed health",
-        "Is every provider still reporting, and is what they send accepted? Freshness comes "
-        "from the stored data; accepted and refused readings from the services' metrics.",
+        t("ontrack · feed health"),
+        t(
+            "Is every provider still reporting, and is what they send accepted? Freshness "
+            "comes from the stored data; accepted and refused readings from the services' "
+            "metrics."
+        ),
         time=("now-7d", "now"),
         refresh="1m",
     )
     for state, colour, description in _STATES:
         board = board.with_panel(
             stat_panel(
-                f"{state.capitalize()} series",
+                t(f"{state.capitalize()} series"),
                 Sql(
                     compose(
                         "SELECT count(*) FROM feed_freshness WHERE state = {state}",
                         literals={"state": state},
                     )
                 ).table(),
-                description=description,
+                description=t(description),
                 steps=thresholds((None, colour)),
                 decimals=0,
                 span=8,
             )
         )
     series = table_panel(
-        "Every series",
-        Sql(_SERIES).table(),
-        description="Newest reading of each (indicator, source) and its age against the "
-        "indicator's cadence; the worst first.",
+        t("Every series"),
+        Sql(_series(t)).table(),
+        description=t(
+            "Newest reading of each (indicator, source) and its age against the indicator's "
+            "cadence; the worst first."
+        ),
         height=12,
-        mappings=[
-            ValueMap(
-                options={
-                    state: Shown(text=state, color=colour, index=i)
-                    for i, (state, colour, _) in enumerate(_STATES)
-                }
-            )
-        ],
-    ).override_by_name("age", [DynamicConfigValue(id_val="unit", value="s")])
+        mappings=word_mappings(
+            {state: (word(FEED_STATES, state, t.lang), colour) for state, colour, _ in _STATES}
+        ),
+    ).override_by_name(*unit_of(t("age"), "s"))
     board = board.with_panel(series)
     board = board.with_panel(
         timeseries_panel(
-            "Readings stored, by indicator",
+            t("Readings stored, by indicator"),
             Sql(_VOLUME),
             bars=True,
             stacked=True,
@@ -92,7 +113,7 @@ def feed_health() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Readings accepted by the API, by provider",
+            t("Readings accepted by the API, by provider"),
             prom(
                 "sum by (provider) (rate(ontrack_readings_accepted_total[$__rate_interval]))",
                 "{{provider}}",
@@ -102,7 +123,7 @@ def feed_health() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Readings refused, by provider and reason",
+            t("Readings refused, by provider and reason"),
             prom(
                 "sum by (provider, reason) "
                 "(rate(ontrack_readings_rejected_total[$__rate_interval]))",
@@ -110,40 +131,46 @@ def feed_health() -> Dashboard:
             ),
             prom(
                 "sum by (reason) (rate(ontrack_stream_dead_lettered_total[$__rate_interval]))",
-                "stream dead-letter: {{reason}}",
+                t("stream dead-letter: {{reason}}"),
             ),
             unit="reqps",
-            description="Refused by the API (per record), and records the stream sent to "
-            "readings.dlq (Kafka-native producers, or refused by the database).",
+            description=t(
+                "Refused by the API (per record), and records the stream sent to "
+                "readings.dlq (Kafka-native producers, or refused by the database)."
+            ),
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Late and silent series, by indicator",
+            t("Late and silent series, by indicator"),
             prom(
                 'max by (indicator, state) (ontrack_feed_series{state!="fresh"})',
                 "{{indicator}}: {{state}}",
             ),
-            description="As the alert engine sees them: late past 1.5 times the "
-            "indicator's cadence, silent past three (OntrackFeedSilent fires). Which "
-            "series: the table above.",
+            description=t(
+                "As the alert engine sees them: late past 1.5 times the "
+                "indicator's cadence, silent past three (OntrackFeedSilent fires). Which "
+                "series: the table above."
+            ),
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Longest silence, by indicator",
+            t("Longest silence, by indicator"),
             prom(
                 "max by (indicator) (ontrack_feed_oldest_silence_seconds)",
                 "{{indicator}}",
             ),
             unit="s",
-            description="Age of the newest reading of each indicator's longest-silent "
-            "series, as the alert engine sees it.",
+            description=t(
+                "Age of the newest reading of each indicator's longest-silent "
+                "series, as the alert engine sees it."
+            ),
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Requests refused for their API key",
+            t("Requests refused for their API key"),
             prom(
                 "sum by (reason) (rate(ontrack_http_auth_failures_total[$__rate_interval]))",
                 "{{reason}}",

@@ -1,90 +1,90 @@
-"""City overview: every target with its status, actual against expected, and days left."""
+"""City overview: every target with its status and the data it rests on, the sources pulling
+targets off, open alerts, and alerts over time with their firings and resolutions marked."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import stat
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
+from services.dashboards import alert_sql
 from services.dashboards.common import finish, new_dashboard
+from services.dashboards.family import (
+    alert_annotations,
+    contributors_panel,
+    target_status_panels,
+)
+from services.dashboards.i18n import Speech
 from services.dashboards.panels import (
     STATUS_COLOURS,
     stat_panel,
-    status_mappings,
     table_panel,
     thresholds,
+    timeseries_panel,
 )
 from services.dashboards.sql import Sql, compose
+from services.dashboards.words import STATUS_WORDS
 
 __all__ = ["UID", "overview"]
 
 UID = "ontrack-overview"
 
-_TARGETS = """
-SELECT target_id AS "target", family, name AS "indicator", status,
-       actual, expected, gap_pct AS "gap %", comparator AS "goal", target_value AS "target",
-       unit, deadline, days_left AS "days left",
-       100 * probability_met AS "chance of meeting it %", pace_text AS "what it takes",
-       open_alerts AS "open alerts", as_of AS "as of"
-FROM target_overview
-ORDER BY severity_rank, deadline, target_id
-"""
 
-_OPEN_ALERTS = """
-SELECT coalesce(fired_at, active_at, since) AS "since", severity, state, subject,
-       annotations->>'summary' AS "summary", acked_by AS "acknowledged by"
-FROM v_alerts_open
-ORDER BY severity, since
-"""
-
-
-def _status_stat(status: str) -> stat.Panel:
-    text, colour = STATUS_COLOURS[status]
+def _status_stat(t: Speech, status: str) -> stat.Panel:
+    text = STATUS_WORDS[status][t.lang]
     return stat_panel(
-        text.capitalize(),
+        text[:1].upper() + text[1:],
         Sql(
             compose(
                 "SELECT targets FROM target_status_counts WHERE status = {status}",
                 literals={"status": status},
             )
         ).table(),
-        description=f"Targets whose status is {text} at the alert engine's last evaluation.",
-        steps=thresholds((None, colour)),
+        description=t(
+            "Targets whose status is “{status}” at the alert engine's last evaluation.",
+            status=text,
+        ),
+        steps=thresholds((None, STATUS_COLOURS[status])),
         span=4,
         decimals=0,
     )
 
 
-def overview() -> Dashboard:
+def overview(t: Speech) -> Dashboard:
     board = new_dashboard(
+        t,
         UID,
-        "ontrack · city overview",
-        "Every plan target: where it stands (status), actual against what its trajectory "
-        "expects today, and the days left to its deadline.",
-        time=("now-7d", "now"),
+        t("ontrack · city overview"),
+        t(
+            "Every plan target: where it stands (status) and on what data, actual against "
+            "what its trajectory expects today, the days left to its deadline, and the "
+            "sources pulling targets off."
+        ),
+        time=("now-90d", "now"),
         refresh="5m",
     )
     for status in STATUS_COLOURS:
-        board = board.with_panel(_status_stat(status))
+        board = board.with_panel(_status_stat(t, status))
+    for panel in target_status_panels(t, None):
+        board = board.with_panel(panel)
+    board = board.with_panel(contributors_panel(t, None))
     board = board.with_panel(
-        table_panel(
-            "Every target",
-            Sql(_TARGETS).table(),
-            description=(
-                "Worst first. Actual and expected are in the target's sense: year-to-date for "
-                "yearly flows, the annual mean so far for levels, the latest value for stocks. "
-                "Gap % is actual against expected; the chance of meeting it comes from the "
-                "projection of recent data to the deadline."
+        timeseries_panel(
+            t("Open alerts over time"),
+            Sql(alert_sql.timeline(t)),
+            description=t(
+                "Alerts pending or firing at each moment, by severity; alerts on targets that "
+                "fired and resolved are marked."
             ),
-            height=18,
-            mappings=status_mappings(),
+            stacked=True,
+            span=24,
         )
     )
     board = board.with_panel(
         table_panel(
-            "Open alerts",
-            Sql(_OPEN_ALERTS).table(),
-            description="Alerts pending or firing now (details in the alert history dashboard).",
+            t("Open alerts"),
+            Sql(alert_sql.open_alerts(t, brief=True)).table(),
+            description=t("Alerts pending or firing now (details in the alert history dashboard)."),
             height=8,
         )
     )
-    return finish(board)
+    return finish(board, alert_annotations(t, None))

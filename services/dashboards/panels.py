@@ -32,12 +32,15 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from services.dashboards.sql import TIMESCALEDB, Sql
+from services.dashboards.words import NOT_EVALUATED, STATUS_WORDS, Lang
 
 __all__ = [
     "PROMETHEUS",
     "STATUS_COLOURS",
     "Query",
+    "band",
     "dashed",
+    "decimals_of",
     "prom",
     "sql_variable",
     "stat_panel",
@@ -45,19 +48,21 @@ __all__ = [
     "table_panel",
     "thresholds",
     "timeseries_panel",
+    "unit_of",
+    "word_mappings",
 ]
 
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid="ontrack-prometheus")
 
 Query = cogbuilder.Builder[cogvariants.Dataquery]
 
-STATUS_COLOURS: Mapping[str, tuple[str, str]] = {
-    "on_track": ("on track", "green"),
-    "met": ("met", "blue"),
-    "at_risk": ("at risk", "orange"),
-    "off_track": ("off track", "red"),
-    "missed": ("missed", "dark-red"),
-    "no_data": ("no data", "text"),
+STATUS_COLOURS: Mapping[str, str] = {
+    "on_track": "green",
+    "met": "blue",
+    "at_risk": "orange",
+    "off_track": "red",
+    "missed": "dark-red",
+    "no_data": "text",
 }
 
 
@@ -190,21 +195,34 @@ def thresholds(*steps: tuple[float | None, str]) -> dash.ThresholdsConfig:
     )
 
 
-def status_mappings() -> list[ValueMapping]:
-    """Target statuses shown as words in their colour; no status yet as "not evaluated"."""
+def status_mappings(lang: Lang) -> list[ValueMapping]:
+    """Target statuses shown as words of ``lang`` in their colour; no status yet as "not
+    evaluated"."""
     return [
         ValueMap(
             options={
-                key: ValueMappingResult(text=text, color=colour, index=i)
-                for i, (key, (text, colour)) in enumerate(STATUS_COLOURS.items())
+                key: ValueMappingResult(text=STATUS_WORDS[key][lang], color=colour, index=i)
+                for i, (key, colour) in enumerate(STATUS_COLOURS.items())
             }
         ),
         SpecialValueMap(
             options=DashboardSpecialValueMapOptions(
                 match=SpecialValueMatch.NULL,
-                result=ValueMappingResult(text="not evaluated", color="text"),
+                result=ValueMappingResult(text=NOT_EVALUATED[lang], color="text"),
             )
         ),
+    ]
+
+
+def word_mappings(words: Mapping[str, tuple[str, str]]) -> list[ValueMapping]:
+    """Values shown as other words in a colour: ``{value: (word, colour)}``."""
+    return [
+        ValueMap(
+            options={
+                value: ValueMappingResult(text=word, color=colour, index=i)
+                for i, (value, (word, colour)) in enumerate(words.items())
+            }
+        )
     ]
 
 
@@ -214,6 +232,23 @@ def dashed(name: str) -> tuple[str, list[DynamicConfigValue]]:
         DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}),
         DynamicConfigValue(id_val="custom.fillOpacity", value=0),
     ]
+
+
+def band(high: str, low: str) -> tuple[str, list[DynamicConfigValue]]:
+    """An override filling the area between the series ``high`` and ``low`` (an interval)."""
+    return high, [
+        DynamicConfigValue(id_val="custom.fillBelowTo", value=low),
+        DynamicConfigValue(id_val="custom.fillOpacity", value=15),
+    ]
+
+
+def unit_of(column: str, unit: str) -> tuple[str, list[DynamicConfigValue]]:
+    """An override giving the table column ``column`` a Grafana unit (``s``, ``percent``)."""
+    return column, [DynamicConfigValue(id_val="unit", value=unit)]
+
+
+def decimals_of(column: str, decimals: int) -> tuple[str, list[DynamicConfigValue]]:
+    return column, [DynamicConfigValue(id_val="decimals", value=decimals)]
 
 
 def sql_variable(

@@ -6,6 +6,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from services.dashboards.common import finish, new_dashboard
+from services.dashboards.i18n import Speech
 from services.dashboards.panels import Query, prom, stat_panel, thresholds, timeseries_panel
 
 __all__ = ["UID", "pipeline"]
@@ -28,48 +29,53 @@ def _quantiles(metric: str, by: str = "") -> list[Query]:
     ]
 
 
-def pipeline() -> Dashboard:
+def pipeline(t: Speech) -> Dashboard:
     board = new_dashboard(
+        t,
         UID,
-        "ontrack · pipeline",
-        "Readings from the API through Kafka and the stream workers into TimescaleDB, and "
-        "the alert engine after them: throughput, lag, latency and errors.",
+        t("ontrack · pipeline"),
+        t(
+            "Readings from the API through Kafka and the stream workers into TimescaleDB, and "
+            "the alert engine after them: throughput, lag, latency and errors."
+        ),
         time=("now-3h", "now"),
         refresh="30s",
     )
     board = board.with_panel(
         stat_panel(
-            "Services up",
+            t("Services up"),
             prom('sum by (job) (up{job=~"ontrack-.*"})', "{{job}}"),
-            description="Instances of each ontrack service Prometheus can scrape.",
+            description=t("Instances of each ontrack service Prometheus can scrape."),
             steps=thresholds((None, "red"), (1, "green")),
             span=24,
         )
     )
-    board = board.with_row(dash.Row("Throughput and lag"))
+    board = board.with_row(dash.Row(t("Throughput and lag")))
     board = board.with_panel(
         timeseries_panel(
-            "Readings per second",
-            prom(f"sum(rate(ontrack_readings_accepted_total{RATE}))", "accepted by the API"),
-            prom(f"sum(rate(ontrack_stream_batch_size_sum{RATE}))", "messages handled"),
-            prom(f"sum(rate(ontrack_stream_rows_changed_total{RATE}))", "rows stored"),
+            t("Readings per second"),
+            prom(f"sum(rate(ontrack_readings_accepted_total{RATE}))", t("accepted by the API")),
+            prom(f"sum(rate(ontrack_stream_batch_size_sum{RATE}))", t("messages handled")),
+            prom(f"sum(rate(ontrack_stream_rows_changed_total{RATE}))", t("rows stored")),
             unit="reqps",
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Consumer lag per partition",
+            t("Consumer lag per partition"),
             prom(
                 "sum by (topic, partition) (ontrack_stream_consumer_lag)",
                 "{{topic}}/{{partition}}",
             ),
-            description="Messages after the last committed offset (committed only once "
-            "stored). Growing for 15 minutes fires OntrackConsumerLagGrowing.",
+            description=t(
+                "Messages after the last committed offset (committed only once "
+                "stored). Growing for 15 minutes fires OntrackConsumerLagGrowing."
+            ),
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Rows stored per second, by indicator",
+            t("Rows stored per second, by indicator"),
             prom(
                 f"sum by (indicator) (rate(ontrack_stream_rows_changed_total{RATE}))",
                 "{{indicator}}",
@@ -80,31 +86,33 @@ def pipeline() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Rollup lag",
+            t("Rollup lag"),
             prom("max by (instance) (ontrack_rollup_lag_seconds)", "{{instance}}"),
             unit="s",
-            description="Seconds since each worker last refreshed rollups.",
+            description=t("Seconds since each worker last refreshed rollups."),
         )
     )
-    board = board.with_row(dash.Row("Latency"))
+    board = board.with_row(dash.Row(t("Latency")))
     board = board.with_panel(
         timeseries_panel(
-            "From Kafka to stored",
+            t("From Kafka to stored"),
             *_quantiles("ontrack_stream_delay_seconds"),
             unit="s",
-            description="From a message's append to Kafka to its readings and rollups committed.",
+            description=t(
+                "From a message's append to Kafka to its readings and rollups committed."
+            ),
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Database write latency",
+            t("Database write latency"),
             *_quantiles("ontrack_db_write_seconds", "op"),
             unit="s",
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "HTTP latency p95, by route",
+            t("HTTP latency p95, by route"),
             prom(
                 "histogram_quantile(0.95, sum by (le, route) "
                 f"(rate(ontrack_http_request_duration_seconds_bucket{RATE})))",
@@ -115,15 +123,15 @@ def pipeline() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Batch size",
+            t("Batch size"),
             *_quantiles("ontrack_stream_batch_size"),
-            description="Kafka messages per batch the stream stores in one transaction.",
+            description=t("Kafka messages per batch the stream stores in one transaction."),
         )
     )
-    board = board.with_row(dash.Row("Errors"))
+    board = board.with_row(dash.Row(t("Errors")))
     board = board.with_panel(
         timeseries_panel(
-            "Database write errors",
+            t("Database write errors"),
             prom(
                 f"sum by (op, error) (rate(ontrack_db_write_errors_total{RATE}))",
                 "{{op}}: {{error}}",
@@ -133,19 +141,19 @@ def pipeline() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "HTTP responses and Kafka produce errors",
+            t("HTTP responses and Kafka produce errors"),
             prom(
                 f"sum by (status) (rate(ontrack_http_request_duration_seconds_count{RATE}))",
-                "HTTP {{status}}",
+                t("HTTP {{status}}"),
             ),
-            prom(f"sum(rate(ontrack_kafka_produce_errors_total{RATE}))", "produce errors"),
+            prom(f"sum(rate(ontrack_kafka_produce_errors_total{RATE}))", t("produce errors")),
             unit="reqps",
         )
     )
-    board = board.with_row(dash.Row("Alert engine and notifications"))
+    board = board.with_row(dash.Row(t("Alert engine and notifications")))
     board = board.with_panel(
         timeseries_panel(
-            "Rule evaluation duration",
+            t("Rule evaluation duration"),
             *_quantiles("ontrack_rule_evaluation_duration_seconds"),
             unit="s",
             span=8,
@@ -153,21 +161,21 @@ def pipeline() -> Dashboard:
     )
     board = board.with_panel(
         timeseries_panel(
-            "Alerts by state",
+            t("Alerts by state"),
             prom("sum by (state) (ontrack_alerts)", "{{state}}"),
             span=8,
         )
     )
     board = board.with_panel(
         timeseries_panel(
-            "Notifications",
+            t("Notifications"),
             prom(
                 f"sum by (receiver, result) (rate(ontrack_notifications_total{RATE}))",
                 "{{receiver}}: {{result}}",
             ),
-            prom("max(ontrack_outbox_depth)", "outbox depth"),
+            prom("max(ontrack_outbox_depth)", t("outbox depth")),
             span=8,
-            description="Sent and failed per receiver, and notifications waiting in the outbox.",
+            description=t("Sent and failed per receiver, and notifications waiting in the outbox."),
         )
     )
     return finish(board)

@@ -9,14 +9,26 @@ the way Grafana does, so tests can run every query.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from string import Formatter
 from typing import Literal, LiteralString
 
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog import variants as cogvariants
-from grafana_foundation_sdk.models.dashboard import DataSourceRef
+from grafana_foundation_sdk.models.dashboard import AnnotationQuery, AnnotationTarget, DataSourceRef
 from psycopg import sql
 
-__all__ = ["TIMESCALEDB", "Format", "Sql", "SqlQuery", "compose"]
+__all__ = [
+    "TIMESCALEDB",
+    "Format",
+    "Sql",
+    "SqlAnnotation",
+    "SqlQuery",
+    "annotation",
+    "compose",
+    "sentence",
+    "words_case",
+]
 
 Format = Literal["time_series", "table"]
 
@@ -60,6 +72,31 @@ class Sql(cogbuilder.Builder[SqlQuery]):
         return self
 
 
+class SqlAnnotation(AnnotationTarget):
+    """The SQL of an annotation query: rows of ``time`` (and ``timeend``), ``text`` and
+    ``tags`` become markers on the dashboard's time series panels."""
+
+    def __init__(self, raw_sql: str) -> None:
+        super().__init__()
+        self.raw_sql = _tidy(raw_sql)
+
+    def to_json(self) -> dict[str, object]:
+        return SqlQuery(self.raw_sql, "table", "Anno").to_json()
+
+
+def annotation(name: str, colour: str, raw_sql: str) -> AnnotationQuery:
+    """An annotation query on TimescaleDB, shown (and toggled) under ``name``."""
+    return AnnotationQuery(
+        name=name,
+        datasource=TIMESCALEDB,
+        enable=True,
+        hide=False,
+        icon_color=colour,
+        target=SqlAnnotation(raw_sql),
+        built_in=None,
+    )
+
+
 def _tidy(raw_sql: str) -> str:
     """The query without the indentation of the Python source it was written in."""
     lines = [line.rstrip() for line in raw_sql.strip("\n").splitlines()]
@@ -68,10 +105,39 @@ def _tidy(raw_sql: str) -> str:
 
 
 def compose(
-    template: LiteralString, *, literals: dict[str, str] | None = None, **fragments: LiteralString
+    template: LiteralString,
+    *,
+    literals: dict[str, str] | None = None,
+    **fragments: LiteralString | sql.Composable,
 ) -> str:
     """``template`` with ``{name}`` filled: ``literals`` quoted as SQL strings, ``fragments``
-    as SQL text (psycopg.sql does the quoting, as for any query we run)."""
-    parts: dict[str, sql.Composable] = {k: sql.SQL(v) for k, v in fragments.items()}
+    as SQL text or composed SQL (psycopg.sql does the quoting, as for any query we run)."""
+    parts: dict[str, sql.Composable] = {
+        k: v if isinstance(v, sql.Composable) else sql.SQL(v) for k, v in fragments.items()
+    }
     parts.update({k: sql.Literal(v) for k, v in (literals or {}).items()})
     return sql.SQL(template).format(**parts).as_string(None)
+
+
+def sentence(template: str, **fields: sql.Composable) -> sql.Composed:
+    """``template``'s ``{field}`` filled with SQL expressions, as one SQL ``concat(...)``:
+    ``sentence("{name} fired", name=expr)`` → ``concat(expr, ' fired')``."""
+    parts: list[sql.Composable] = []
+    for text, field, _, _ in Formatter().parse(template):
+        if text:
+            parts.append(sql.Literal(text))
+        if field is not None:
+            parts.append(fields[field])
+    return sql.SQL("concat({})").format(sql.SQL(", ").join(parts))
+
+
+def words_case(
+    expr: LiteralString, words: Mapping[str, str], default: sql.Composable
+) -> sql.Composed:
+    """``CASE expr WHEN 'key' THEN 'word' … ELSE default END``: values shown as words."""
+    whens = [
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(k), sql.Literal(v)) for k, v in words.items()
+    ]
+    return sql.SQL("CASE {} {} ELSE {} END").format(
+        sql.SQL(expr), sql.SQL(" ").join(whens), default
+    )

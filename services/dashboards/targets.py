@@ -1,5 +1,6 @@
 """Publish the plan targets and their trajectories to TimescaleDB, where panels (and the API)
-read them: ``plan_targets`` and ``target_trajectory`` (migration 0005).
+read them: ``plan_targets`` and ``target_trajectory`` (migration 0005), and how each
+language names and shows every target, ``target_texts`` (0012).
 
 The trajectory is computed here by services.indicators.trajectory, the one definition the
 alert engine also judges with, as one point per local day from the baseline to the
@@ -20,6 +21,7 @@ from psycopg import AsyncConnection
 
 from services.alerts.engine import Bucket
 from services.alerts.snapshot import AQI_FLAGS, flag_data, target_data
+from services.dashboards.words import LANGS, target_text
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
 from services.indicators.city import CITY_TZ_NAME
@@ -45,6 +47,16 @@ ON CONFLICT (id) DO UPDATE SET
     baseline_date = EXCLUDED.baseline_date, baseline_from_data = EXCLUDED.baseline_from_data,
     reported_met = EXCLUDED.reported_met, source_clause = EXCLUDED.source_clause,
     published_at = now()
+"""
+
+_TEXT = """
+INSERT INTO target_texts (target_id, lang, label, unit, scale, goal, plan_title, clause,
+                          citation, quote)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (target_id, lang) DO UPDATE SET
+    label = EXCLUDED.label, unit = EXCLUDED.unit, scale = EXCLUDED.scale,
+    goal = EXCLUDED.goal, plan_title = EXCLUDED.plan_title, clause = EXCLUDED.clause,
+    citation = EXCLUDED.citation, quote = EXCLUDED.quote
 """
 
 _COPY = "COPY target_trajectory (target_id, ts, expected) FROM STDIN"
@@ -108,7 +120,7 @@ async def publish_targets(
             for target in plan.targets:
                 if target.baseline.from_data and target.scope == "city":
                     target = resolve_baseline(target, await load_target_data(conn, target))
-                rows += await _publish_one(conn, target, catalogue, plan_start)
+                rows += await _publish_one(conn, target, catalogue, plan, plan_start)
     return rows
 
 
@@ -116,6 +128,7 @@ async def _publish_one(
     conn: AsyncConnection[tuple[object, ...]],
     target: Target,
     catalogue: Catalogue,
+    plan: Plan,
     plan_start: datetime,
 ) -> int:
     indicator = catalogue.get(target.indicator)
@@ -142,6 +155,26 @@ async def _publish_one(
             target.source_clause,
         ],
     )
+    texts = [target_text(target, indicator, plan, lang) for lang in LANGS]
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            _TEXT,
+            [
+                (
+                    target.id,
+                    x.lang,
+                    x.label,
+                    x.unit,
+                    x.scale,
+                    x.goal,
+                    x.plan_title,
+                    x.clause,
+                    x.citation,
+                    x.quote,
+                )  # fmt: skip
+                for x in texts
+            ],
+        )
     await conn.execute("DELETE FROM target_trajectory WHERE target_id = %s", [target.id])
     start = min(base.at, plan_start) if base.at is not None else plan_start
     points = trajectory_points(target, start)

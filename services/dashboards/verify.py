@@ -1,10 +1,10 @@
 """Run every SQL query of the dashboards against a database, as Grafana would.
 
 For each dashboard: its time range (``now-2y`` … ``now+1y``) is resolved at ``now``, its
-variables' SQL queries are run to get their options, and every SQL panel query is
-expanded (services.dashboards.macros) and run — once per value of the variable a panel
-repeats over, with every option selected otherwise ("All"). The result of each run says
-how many rows came back or which error the database gave.
+variables' SQL queries are run to get their options, and every SQL panel query and every
+SQL annotation query is expanded (services.dashboards.macros) and run — once per value of
+the variable a panel repeats over, with every option selected otherwise ("All"). The
+result of each run says how many rows came back or which error the database gave.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from services.dashboards.macros import (
 )
 
 __all__ = [
+    "ANNOTATION",
     "PanelQuery",
     "Run",
     "VariableQuery",
@@ -40,9 +41,13 @@ _RELATIVE = re.compile(r"now(?:([+-])(\d+)([smhdwMy]))?")
 _SIZES = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400}
 
 
+ANNOTATION = "annotation: "  # how an annotation query's ``panel`` begins
+
+
 @dataclass(frozen=True, slots=True)
 class PanelQuery:
-    """One query of one panel, as saved in the dashboard JSON."""
+    """One query of one panel (or one annotation query, its ``panel`` "annotation: <name>"),
+    as saved in the dashboard JSON."""
 
     dashboard: str
     panel: str
@@ -61,13 +66,15 @@ class VariableQuery:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """A query as run: expanded text, the variables it ran with, rows or error."""
+    """A query as run: expanded text, the variables it ran with, its columns and rows, or the
+    error."""
 
     query: PanelQuery
     sql: str
     variables: Mapping[str, str]
     rows: Sequence[tuple[Any, ...]] = ()
     error: str | None = None
+    columns: Sequence[str] = ()
 
 
 def relative_time(text: str, now: datetime) -> datetime:
@@ -82,7 +89,15 @@ def relative_time(text: str, now: datetime) -> datetime:
 
 
 def panel_queries(name: str, board: Mapping[str, Any]) -> Iterator[PanelQuery]:
-    """Every query of every panel (rows included) of a dashboard's JSON model."""
+    """Every query of every panel (rows included) and every SQL annotation query of a
+    dashboard's JSON model."""
+    for anno in board.get("annotations", {}).get("list", []):
+        target = anno.get("target") or {}
+        if "rawSql" in target:
+            text = str(target["rawSql"])
+            yield PanelQuery(
+                name, ANNOTATION + str(anno.get("name", "")), "Anno", "sql", text, None
+            )
     for panel in _panels(board.get("panels", [])):
         for target in panel.get("targets") or ():
             if "rawSql" in target:
@@ -154,7 +169,8 @@ def _run(conn: psycopg.Connection[tuple[Any, ...]], q: PanelQuery, ctx: QueryCon
         return Run(q, q.text, shown, error=str(exc))
     try:
         with conn.transaction():
-            rows = conn.execute(sql.encode()).fetchall()
+            cur = conn.execute(sql.encode())
+            rows = cur.fetchall()
     except psycopg.Error as exc:
         return Run(q, sql, shown, error=str(exc).strip())
-    return Run(q, sql, shown, rows)
+    return Run(q, sql, shown, rows, columns=[c.name for c in cur.description or ()])

@@ -2,7 +2,8 @@
 
 ``ontrack deploy configmaps`` writes ``deploy/k8s/generated/<name>.yaml``, one ConfigMap
 per source below (the plans, rules, routes and catalogue the services load, the
-Prometheus rules, Alertmanager's config, Grafana's provisioning and dashboards,
+Prometheus rules, Alertmanager's config, Grafana's provisioning and dashboards (one per
+language),
 TimescaleDB's first-start scripts); ``--check`` says which are out of date. So the cluster
 runs exactly what is committed, and a change of plans is a commit and an apply.
 
@@ -89,7 +90,9 @@ SOURCES: tuple[ConfigSource, ...] = (
         ("*.yml",),
         "grafana",
     ),
-    ConfigSource("grafana-dashboards", "dashboards", ("*.json",), "grafana"),
+    # one per language: a ConfigMap key holds no directory, and each is mounted at its own
+    ConfigSource("grafana-dashboards-en", "dashboards/en", ("*.json",), "grafana"),
+    ConfigSource("grafana-dashboards-zh-cn", "dashboards/zh-CN", ("*.json",), "grafana"),
     ConfigSource(
         "timescaledb-initdb", "deploy/compose/timescaledb/initdb", ("*.sh",), "timescaledb"
     ),

@@ -9,22 +9,23 @@ from services.indicators.catalogue import Catalogue
 __all__ = ["sync_catalogue"]
 
 _UPSERT = """
-INSERT INTO indicators (id, name, family, unit, kind, combine, cadence, derived)
-VALUES (%s, %s, %s, %s, %s, %s, %s::interval, %s)
+INSERT INTO indicators (id, name, name_zh, family, unit, kind, combine, cadence, derived)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s::interval, %s)
 ON CONFLICT (id) DO UPDATE SET
-    name = EXCLUDED.name, family = EXCLUDED.family, unit = EXCLUDED.unit, kind = EXCLUDED.kind,
-    combine = EXCLUDED.combine, cadence = EXCLUDED.cadence, derived = EXCLUDED.derived,
-    updated_at = now()
-WHERE (indicators.name, indicators.family, indicators.unit, indicators.kind, indicators.combine,
-       indicators.cadence, indicators.derived)
-      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.family, EXCLUDED.unit, EXCLUDED.kind,
-                        EXCLUDED.combine, EXCLUDED.cadence, EXCLUDED.derived)
+    name = EXCLUDED.name, name_zh = EXCLUDED.name_zh, family = EXCLUDED.family,
+    unit = EXCLUDED.unit, kind = EXCLUDED.kind, combine = EXCLUDED.combine,
+    cadence = EXCLUDED.cadence, derived = EXCLUDED.derived, updated_at = now()
+WHERE (indicators.name, indicators.name_zh, indicators.family, indicators.unit, indicators.kind,
+       indicators.combine, indicators.cadence, indicators.derived)
+      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_zh, EXCLUDED.family, EXCLUDED.unit,
+                        EXCLUDED.kind, EXCLUDED.combine, EXCLUDED.cadence, EXCLUDED.derived)
 """
 
 
 async def sync_catalogue(pool: AsyncConnectionPool, catalogue: Catalogue) -> None:
     rows = [
-        (i.id, i.name, i.family, i.unit, i.kind, i.combine, i.cadence, i.derived) for i in catalogue
+        (i.id, i.name, i.name_zh, i.family, i.unit, i.kind, i.combine, i.cadence, i.derived)
+        for i in catalogue
     ]
     async with pool.connection() as conn, conn.cursor() as cur:
         await cur.executemany(_UPSERT, rows)

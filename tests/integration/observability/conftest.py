@@ -2,9 +2,10 @@
 
 Readings go through the real path after Kafka: validation, the storage writer (rollups in
 the same transaction) and the daily AQI derivation. Targets and trajectories are published
-as `ontrack dashboards publish` does. The alert engine's tables are filled from its pure
-core (services.indicators.assess) and the demo alert history, as its evaluation loop
-would store them.
+as `ontrack dashboards publish` does. The alert engine then evaluates the city's targets
+once at ``now`` (statuses, explanations with their contributors, alerts, as it stores
+them), and the demo alert history is added, as its evaluation loop would have recorded it.
+The regional targets are left unjudged, as a target is before the engine's first run.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import psycopg
 import pytest
+from prometheus_client import CollectorRegistry
 
-from services.dashboards.targets import load_target_data, publish_targets
-from services.indicators.assess import Assessment, assess
+from services.alerts.rules import load_rules
+from services.alerts.runtime import AlertEngine, EngineMetrics
+from services.alerts.snapshot import Universe
+from services.dashboards import build_all
+from services.dashboards.targets import publish_targets
+from services.dashboards.verify import Run, run_dashboard
 from services.indicators.catalogue import Catalogue, load_catalogue
 from services.indicators.plans.load import load_plans
 from services.indicators.plans.model import Plan, Target
 from services.indicators.readings import Reading, validate_record
 from services.ingest.stream.derive import refresh_air_quality
-from services.settings import Settings
+from services.settings import REPO_ROOT, Settings
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
 from services.storage.writer import ObservationWriter, Received
@@ -49,18 +55,6 @@ class Demo:
     def targets(self) -> list[Target]:
         return [t for p in self.plans for t in p.targets]
 
-
-_STATUS = """
-INSERT INTO target_status (
-    target_id, scope, plan_id, indicator, family, kind, comparator, target_value, unit,
-    deadline, status, actual, expected, gap, gap_pct, shortfall_pct, projection_value,
-    projection_low, projection_high, projection_at, projection_method, probability_met,
-    pace_needed, pace_recent, pace_text, days_left, basis, as_of, last_seen, stale,
-    evaluated_at, status_since)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (target_id, scope) DO NOTHING
-"""
 
 _ALERT = """
 INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations, state,
@@ -99,26 +93,25 @@ async def _store(dsn: str, catalogue: Catalogue, items: list[Reading], now: date
         await pool.close()
 
 
-def _status_row(target: Target, family: str, a: Assessment, now: datetime) -> tuple[object, ...]:
-    p = a.projection
-    return (
-        target.id, target.scope, target.plan_id, target.indicator, family, target.kind,
-        target.comparator, target.value, target.unit, target.deadline, a.status, a.actual,
-        a.expected, a.gap, a.gap_pct, a.shortfall_pct, p and p.value, p and p.low,
-        p and p.high, p and p.at, p and p.method, a.probability_met, a.pace_needed,
-        a.pace_recent, a.pace_text, a.days_left, a.basis, a.as_of, a.as_of, False, now, now,
-    )  # fmt: skip
+async def _evaluate(dsn: str, demo: Demo) -> None:
+    """One evaluation of the city's targets by the alert engine, at ``demo.now``."""
+    city = [t for t in demo.targets if t.scope == "city"]
+    universe = Universe(city, demo.catalogue, load_rules(REPO_ROOT / "rules"))
+    pool = await open_pool(dsn, max_size=2, name="ontrack-demo-engine")
+    try:
+        await pool.wait()
+        engine = AlertEngine(universe, pool, EngineMetrics.create(CollectorRegistry()))
+        await engine.evaluate(now=demo.now)
+    finally:
+        await pool.close()
 
 
 async def _judge(dsn: str, demo: Demo) -> None:
     async with await psycopg.AsyncConnection.connect(dsn) as conn:
         await publish_targets(conn, demo.plans, demo.catalogue)
-        for t in demo.targets:
-            if t.scope != "city":
-                continue
-            data = await load_target_data(conn, t)
-            family = demo.catalogue.get(t.indicator).family
-            await conn.execute(_STATUS, _status_row(t, family, assess(t, data, demo.now), demo.now))
+        await conn.commit()
+    await _evaluate(dsn, demo)
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
         for alert in demo_data.alert_history():
             times = {to: demo.now - ago for ago, _, to, _ in alert.transitions}
             await conn.execute(
@@ -149,3 +142,12 @@ def demo(embedded_stack: Settings) -> Iterator[Demo]:
         asyncio.run(_store(dsn, catalogue, items, now))
         asyncio.run(_judge(dsn, demo))
         yield demo
+
+
+@pytest.fixture(scope="session")
+def runs(demo: Demo) -> dict[str, list[Run]]:
+    """Every query of every dashboard in every language, run on the demo set at its ``now``."""
+    with psycopg.connect(demo.dsn, autocommit=True) as conn:
+        return {
+            name: run_dashboard(conn, name, text, demo.now) for name, text in build_all().items()
+        }

@@ -11,7 +11,11 @@
 - power: month-end renewable and total capacity per company, grid supply capacity and
   the new-energy share;
 - 5G: month-end base stations per district and village coverage;
-- water: quarterly near-shore surveys, each revised later the same day.
+- water: quarterly near-shore surveys, each revised later the same day;
+- airport: monthly passengers and cargo; energy: LNG receiving capacity of two terminals;
+  economy, people, industry, green: the statistics bureau's monthly, quarterly and yearly
+  figures (trade, GDP growth, R&D intensity, enterprises, talent, the AI industry, green
+  factories).
 
 Every source is named ``demo-…``; the set is stored in a database of its own.
 ``alert_history`` gives alerts and their transitions as the alert engine would have
@@ -50,6 +54,7 @@ ANNUAL = {  # indicator → yearly total (2025, 2026)
 }
 DISTRICTS = {"demo-shinan": 0.2, "demo-licang": 0.25, "demo-huangdao": 0.35, "demo-jimo": 0.2}
 COMPANIES = {"demo-grid-a": 0.6, "demo-grid-b": 0.4}
+LNG_TERMINALS = {"demo-dongjiakou-lng": 0.7, "demo-qianwan-lng": 0.3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +178,49 @@ def water(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]:
             )
 
 
+def airport(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]:
+    for t in _month_ends(now):
+        share = MONTH_SHARE[t.month - 1] * 12
+        yield _r("airport.passengers", "demo-airport", t, 2.45e6 * share, "passengers")
+        yield _r("airport.cargo_mail_tonnes", "demo-airport", t, 2.9e4 * share, "t")
+
+
+def energy(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]:
+    """LNG receiving capacity, reported each quarter by two terminals (one expanding)."""
+    for i, t in enumerate(_month_ends(now)):
+        if t.month % 3 == 0:
+            yield _r("energy.lng_receiving_capacity", "demo-dongjiakou-lng", t, 7.0e6, "t/yr")
+            yield _r(
+                "energy.lng_receiving_capacity", "demo-qianwan-lng", t, 3.0e6 + 1e5 * i, "t/yr"
+            )
+
+
+def statistics(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]:
+    """The statistics bureau: trade monthly; growth, enterprises, talent and green factories
+    quarterly; R&D intensity and the AI industry once a year."""
+    for i, t in enumerate(_month_ends(now)):
+        trade = 1.05e11 * MONTH_SHARE[t.month - 1] * 12 * rng.uniform(0.97, 1.03)
+        yield _r("economy.foreign_trade", "demo-stats", t, trade, "CNY")
+        if t.month % 3 == 0:
+            yield _r("economy.gdp_growth", "demo-stats", t, 5.2 + 0.1 * (i % 4), "%")
+            yield _r(
+                "economy.high_tech_enterprises", "demo-stats", t, 7200 + 160 * i, "enterprises"
+            )
+            yield _r("people.talent_pool", "demo-stats", t, 2.7e6 + 2.5e4 * i, "people")
+            yield _r("green.green_factories", "demo-stats", t, 55 + i, "firms")
+        if t.month == 12:
+            yield _r("economy.rd_intensity", "demo-stats", t, 3.05, "%")
+            yield _r("industry.ai_industry_size", "demo-stats", t, 1.1e11, "CNY")
+
+
 def readings(now: datetime, seed: int = 2025) -> list[dict[str, object]]:
     """Every reading of the demo set, up to ``now`` (tz-aware)."""
     rng = random.Random(seed)
     now = now.astimezone(UTC)
-    return [*air(now, rng), *port(now, rng), *power(now, rng), *telecom(now, rng), *water(now, rng)]
+    return [
+        *air(now, rng), *port(now, rng), *power(now, rng), *telecom(now, rng), *water(now, rng),
+        *airport(now, rng), *energy(now, rng), *statistics(now, rng),
+    ]  # fmt: skip
 
 
 def alert_history() -> list[DemoAlert]:

@@ -202,16 +202,16 @@ def test_every_dashboard_promql_query_evaluates(prometheus: str, traffic: dict[s
         query(prometheus, expr)  # parses and evaluates
     # what the API and the worker expose shows once a rate has two samples (scrapes are 1s)
     for panel in (
-        "pipeline.json · Services up · A",
-        "pipeline.json · Readings per second · A",
-        "pipeline.json · Readings per second · B",
-        "pipeline.json · Consumer lag per partition · A",
-        "pipeline.json · Rows stored per second, by indicator · A",
-        "pipeline.json · Rollup lag · A",
-        "pipeline.json · From Kafka to stored · B",
-        "pipeline.json · Database write latency · B",
-        "pipeline.json · HTTP latency p95, by route · A",
-        "feeds.json · Readings accepted by the API, by provider · A",
-        "feeds.json · Readings refused, by provider and reason · A",
+        "en/pipeline.json · Services up · A",
+        "en/pipeline.json · Readings per second · A",
+        "en/pipeline.json · Readings per second · B",
+        "en/pipeline.json · Consumer lag per partition · A",
+        "en/pipeline.json · Rows stored per second, by indicator · A",
+        "en/pipeline.json · Rollup lag · A",
+        "en/pipeline.json · From Kafka to stored · B",
+        "en/pipeline.json · Database write latency · B",
+        "en/pipeline.json · HTTP latency p95, by route · A",
+        "en/feeds.json · Readings accepted by the API, by provider · A",
+        "en/feeds.json · Readings refused, by provider and reason · A",
     ):
         wait_for(lambda e=queries[panel]: has(prometheus, e), 20, f"data for {panel}")

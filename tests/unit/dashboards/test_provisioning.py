@@ -8,8 +8,10 @@ from pathlib import Path
 
 import yaml
 
+from services.dashboards import build_all
 from services.dashboards.panels import PROMETHEUS
 from services.dashboards.sql import TIMESCALEDB
+from services.dashboards.words import LANGS
 
 GRAFANA = Path(__file__).parents[3] / "deploy/grafana"
 DATASOURCES = GRAFANA / "provisioning/datasources/ontrack.yml"
@@ -26,12 +28,16 @@ def test_datasources_have_the_uids_and_types_the_panels_use() -> None:
     }
 
 
-def test_dashboards_provider_loads_the_generated_files() -> None:
+def test_dashboards_providers_load_each_language_into_a_folder_of_its_own() -> None:
     doc = yaml.safe_load(DASHBOARDS.read_text(encoding="utf-8"))
-    (provider,) = doc["providers"]
-    assert provider["type"] == "file"
-    assert provider["options"]["path"] == "${ONTRACK_DASHBOARDS_DIR}"
-    assert provider["allowUiUpdates"] is False
+    paths = {p["options"]["path"]: p for p in doc["providers"]}
+    assert set(paths) == {f"${{ONTRACK_DASHBOARDS_DIR}}/{lang}" for lang in LANGS}
+    assert len({p["folderUid"] for p in paths.values()}) == len(LANGS)
+    for provider in paths.values():
+        assert provider["type"] == "file"
+        assert provider["allowUiUpdates"] is False
+    for lang in LANGS:  # what the providers load is what the build writes
+        assert {n for n in build_all() if n.startswith(f"{lang}/")}
 
 
 def test_secrets_and_addresses_come_from_the_environment_and_are_documented() -> None:

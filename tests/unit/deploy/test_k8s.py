@@ -14,6 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.dashboards.words import LANGS
 from tests.unit.deploy.project import (
     DEFAULTS,
     HOSTS,
@@ -116,7 +117,9 @@ def test_grafana_gets_exactly_the_variables_its_provisioning_expands() -> None:
     assert {k for k in env if k.startswith("ONTRACK_")} == grafana_vars()
     mounts = {m["mountPath"]: m["name"] for m in grafana["volumeMounts"]}
     volumes = volumes_of(named("Deployment", "grafana"))
-    assert volumes[mounts[env["ONTRACK_DASHBOARDS_DIR"]]] == {"name": "grafana-dashboards"}
+    for lang in LANGS:  # the providers read ONTRACK_DASHBOARDS_DIR/<lang>
+        mounted = volumes[mounts[f"{env['ONTRACK_DASHBOARDS_DIR']}/{lang}"]]
+        assert mounted == {"name": f"grafana-dashboards-{lang.lower()}"}
 
 
 def volumes_of(workload: dict[str, Any]) -> dict[str, dict[str, Any]]:
