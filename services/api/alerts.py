@@ -21,7 +21,9 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-StatusName = Literal["on_track", "at_risk", "off_track", "met", "missed", "no_data"]
+StatusName = Literal[
+    "on_track", "at_risk", "off_track", "met", "missed", "no_data", "insufficient_data"
+]
 StateName = Literal["inactive", "pending", "firing", "resolved", "all"]
 SeverityName = Literal["page", "ticket", "info"]
 

@@ -63,6 +63,7 @@ STATUS_COLOURS: Mapping[str, str] = {
     "off_track": "red",
     "missed": "dark-red",
     "no_data": "text",
+    "insufficient_data": "text",
 }
 
 

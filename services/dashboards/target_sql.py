@@ -95,13 +95,14 @@ def _values() -> sql.Composable:
             n=sql.SQL("(regexp_match(o.basis, {p}))[{g}]::int").format(
                 p=sql.Literal(pattern), g=sql.Literal(group)
             )
-            if group
-            else sql.Literal(1),
+            if group > 0
+            else sql.Literal(1 if group == 0 else 0),
         )
         for pattern, _, group in BASIS
     ]
     return sql.SQL(
-        "CASE WHEN o.status IS NULL THEN NULL WHEN coalesce(o.basis, '') = '' THEN 0 {} END"
+        "CASE WHEN o.status IS NULL THEN NULL "
+        "WHEN coalesce(o.basis, '') = '' OR o.status = 'no_data' THEN 0 {} END"
     ).format(sql.SQL(" ").join(whens))
 
 
@@ -109,7 +110,7 @@ def _values() -> sql.Composable:
 # and pace_recent (services/indicators/pace.py; the English sentence is its pace_text).
 _PACE_ZH: LiteralString = """
 CASE
-    WHEN o.status IS NULL OR o.status = 'no_data' THEN NULL
+    WHEN o.status IS NULL OR o.status IN ('no_data', 'insufficient_data') THEN NULL
     WHEN o.status = 'met' THEN '已达成目标'
     WHEN o.status = 'missed' THEN '期限已过，未能达成'
     WHEN o.kind = 'growth' THEN concat('需增长', num_text(o.pace_needed), '%',

@@ -60,6 +60,7 @@ STATUS_WORDS: Mapping[str, Mapping[Lang, str]] = {
     "off_track": {"en": "off track", "zh-CN": "进度滞后"},
     "missed": {"en": "missed", "zh-CN": "未达成"},
     "no_data": {"en": "no data", "zh-CN": "无有效数据"},
+    "insufficient_data": {"en": "insufficient data", "zh-CN": "有效数据不足"},
 }
 NOT_EVALUATED: Mapping[Lang, str] = {"en": "not evaluated", "zh-CN": "尚未评估"}
 
@@ -157,13 +158,15 @@ _FILE = re.compile(r"^\S+\.(?:txt|pdf|html?|docx?)$", re.IGNORECASE)
 
 # The engine's basis sentences (services/indicators/measure.py): pattern, its Chinese (with
 # \1, \2 for the groups, as both Python's re and PostgreSQL's regexp_replace read them),
-# and the group holding how many values it rests on (0: one value).
+# and the group holding how many values it rests on (0: one value; -1: none).
 BASIS: tuple[tuple[str, str, int], ...] = (
     (r"^mean of (\d+) daily values, (\d+) so far$", r"\2年以来\1个日值的平均", 1),
     (r"^mean of (\d+) daily values over the last 12 months$", r"近12个月\1个日值的平均", 1),
     (r"^mean of (\d+) monthly values over the last 12 months$", r"近12个月\1个月值的平均", 1),
     (r"^sum of (\d+) so far \((\d+) month\(s\) with data\)$", r"\1年累计（\2个月有数据）", 2),
     (r"^latest value, as of (\d{4}-\d{2}-\d{2})$", r"最新值（\1）", 0),
+    (r"^no data in (\d+)$", r"\1年无数据", -1),
+    (r"^no data$", r"无数据", -1),
 )
 
 
@@ -238,7 +241,7 @@ def basis_values(basis: str) -> int | None:
     for pattern, _, group in BASIS:
         match = re.match(pattern, basis)
         if match:
-            return int(match[group]) if group else 1
+            return int(match[group]) if group > 0 else (1 if group == 0 else 0)
     return None
 
 

@@ -14,7 +14,7 @@ __all__ = ["AlertLine", "ReportData", "TargetSection", "write_report"]
 
 STATUS_COLOUR = {
     "on_track": "#2e7d32", "met": "#1b5e20", "at_risk": "#f9a825", "off_track": "#c62828",
-    "missed": "#8e0000", "no_data": "#757575",
+    "missed": "#8e0000", "no_data": "#757575", "insufficient_data": "#9e9e9e",
 }  # fmt: skip
 
 

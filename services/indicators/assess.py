@@ -24,7 +24,7 @@ A target already met is never ``off_track``: a target the plan reports as reache
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -98,6 +98,7 @@ class Assessment:
     days_left: int = 0
     basis: str = ""
     as_of: datetime | None = None
+    validity: str = ""  # whether the data is enough to judge (services.indicators.coverage)
 
 
 def actual(target: Target, data: TargetData, now: datetime) -> float | None:
@@ -134,8 +135,6 @@ def assess_resolved(
         basis = "no data" if data.empty else f"no data in {period_year(target, now)}"
         return Assessment(target.id, status, days_left=days_left, basis=basis, as_of=data.last_seen)
     covered = _coverage(target, data, now, m)
-    if covered is not None:
-        m = replace(m, basis=f"{m.basis}; {covered.text}")
     gap, shortfall, shortfall_pct = _shortfall(target, m)
     projection = project(target, data, now, m)
     probability = None
@@ -164,6 +163,7 @@ def assess_resolved(
         days_left=days_left,
         basis=m.basis,
         as_of=m.as_of,
+        validity=_validity(covered, m),
     )
 
 
@@ -226,6 +226,13 @@ def _status(
 def _yearly(target: Target, data: TargetData) -> bool:
     """Judged on a year's total or mean: flows, level-means, ratios counted in days."""
     return target.kind in ("flow", "level-mean") or (target.kind == "ratio" and data.daily_flags)
+
+
+def _validity(covered: YearCoverage | None, m: Measure) -> str:
+    parts = [covered.text] if covered is not None else []
+    if m.unreported:
+        parts.append(f"{', '.join(m.unreported)} not reported")
+    return "; ".join(parts)
 
 
 def _decided(target: Target, m: Measure) -> Status | None:

@@ -53,6 +53,7 @@ class Measure:
     as_of: datetime
     count: int
     rolling: bool = False
+    unreported: tuple[str, ...] = ()  # months of the period without data (flows)
 
 
 def period_end(target: Target, now: datetime) -> datetime:
@@ -125,13 +126,9 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     # reports monthly is not behind on the 27th for a month it has not reported yet, nor
     # behind all year for the one month it never reported (that month is named instead).
     expected, unreported = _expected_of_months(target, year, table, covered)
-    missing = (
-        f"; {', '.join(calendar.month_abbr[m] for m in unreported)} not reported"
-        if unreported
-        else ""
-    )
-    basis = f"sum of {year} so far ({len(table)} month(s) with data{missing})"
-    return Measure(total, expected, basis, year, when, len(table))
+    basis = f"sum of {year} so far ({len(table)} month(s) with data)"
+    missing = tuple(calendar.month_abbr[m] for m in unreported)
+    return Measure(total, expected, basis, year, when, len(table), unreported=missing)
 
 
 def _expected_of_months(

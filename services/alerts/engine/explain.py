@@ -139,7 +139,13 @@ def target_explanation(
             "text": t.source_text,
         },
         "status": a.status,
-        "actual": {"value": a.actual, "unit": t.unit, "basis": a.basis, "as_of": _iso(a.as_of)},
+        "actual": {
+            "value": a.actual,
+            "unit": t.unit,
+            "basis": a.basis,
+            "as_of": _iso(a.as_of),
+            "validity": a.validity,
+        },
         "expected": a.expected,
         "gap": {
             "value": a.gap,

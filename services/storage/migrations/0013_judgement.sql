@@ -54,7 +54,8 @@ SELECT coalesce(s.target_id, p.id) AS target_id,
        CASE s.status
            WHEN 'off_track' THEN 1 WHEN 'at_risk' THEN 2 WHEN 'missed' THEN 3
            WHEN 'no_data' THEN 4 WHEN 'insufficient_data' THEN 4 WHEN 'on_track' THEN 5 WHEN 'met' THEN 6 ELSE 7
-       END AS severity_rank
+       END AS severity_rank,
+       s.basis, s.pace_needed, s.pace_recent, s.projection_method
 FROM v_target_status s
 FULL JOIN plan_targets p ON p.id = s.target_id AND p.scope = s.scope
 LEFT JOIN indicators i ON i.id = coalesce(s.indicator, p.indicator);

@@ -105,6 +105,7 @@ def test_chinese_status_words_are_a_plan_officials() -> None:
         "off_track": "进度滞后",
         "missed": "未达成",
         "no_data": "无有效数据",
+        "insufficient_data": "有效数据不足",
     }
 
 

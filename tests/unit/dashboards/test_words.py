@@ -184,7 +184,8 @@ def test_the_basis_patterns_read_as_postgresql_reads_them() -> None:
     for pattern, chinese, group in BASIS:
         assert "(?" not in pattern and "\\b" not in pattern  # POSIX regex as well as Python's
         assert group <= re.compile(pattern).groups
-        assert re.findall(r"\\(\d)", chinese)  # backreferences both engines understand
+        # backreferences both engines understand, where the sentence carries a number
+        assert re.findall(r"\\(\d)", chinese) or re.compile(pattern).groups == 0
 
 
 def test_dashboards_build_writes_each_language_and_says_what_text_lacks_chinese(
