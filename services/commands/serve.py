@@ -17,17 +17,23 @@ from services.settings import Settings
 __all__ = ["COMMANDS"]
 
 
-@click.command("api")
+@click.group("api", invoke_without_command=True)
 @click.option("--host", envvar="ONTRACK_API_HOST", show_envvar=True, default="127.0.0.1")
 @click.option("--port", envvar="ONTRACK_API_PORT", show_envvar=True, default=8080, type=int)
-@click.pass_obj
-def api(settings: Settings, host: str, port: int) -> None:
-    """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs)."""
+@click.pass_context
+def api(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs).
+
+    `ontrack api openapi` prints the OpenAPI document instead (schemas/openapi.json).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     import uvicorn
 
     from services.api import create_app
     from services.ingest.topics import ensure_topics
 
+    settings: Settings = ctx.obj
     ensure_topics(settings)
     uvicorn.run(
         create_app(settings),
@@ -37,6 +43,16 @@ def api(settings: Settings, host: str, port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+@api.command("openapi")
+@click.pass_obj
+def openapi(settings: Settings) -> None:
+    """Print the API's OpenAPI document, as committed in schemas/openapi.json (make openapi)."""
+    from services.api import create_app
+    from services.api.openapi import render
+
+    click.echo(render(create_app(settings)), nl=False)
 
 
 @click.command("worker")
