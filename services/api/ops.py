@@ -19,6 +19,7 @@ from services.api import docs
 from services.api.models import Health, Liveness, Readiness
 from services.api.problems import FastJSON
 from services.api.state import ApiState
+from services.storage import database_answers
 
 __all__ = ["router"]
 
@@ -33,14 +34,7 @@ async def _kafka(state: ApiState) -> bool:
 
 
 async def _database(state: ApiState) -> bool:
-    if state.pool is None:
-        return False
-    try:
-        async with state.pool.connection(timeout=CHECK_SECONDS) as conn:
-            await conn.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means "does not answer"
-        return False
-    return True
+    return await database_answers(state.pool, CHECK_SECONDS)
 
 
 def _probe(model: type[Any], description: str, body: dict[str, Any]) -> dict[int | str, Any]:
