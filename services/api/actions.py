@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from psycopg_pool import AsyncConnectionPool
-from pydantic import AwareDatetime, BaseModel, Field, Strict
+from pydantic import BaseModel, BeforeValidator, Field
 
 from services.alerts.engine import ActionError, AlertState
 from services.alerts.notify import (
@@ -63,8 +63,16 @@ Fingerprint = Annotated[
         examples=["4be3c1a0d2f96e87"],
     ),
 ]
-Moment = Annotated[AwareDatetime, Strict()]
-"""An RFC 3339 time with a UTC offset (strict: no numbers taken as Unix times)."""
+
+
+def _text_only(value: object) -> object:
+    if isinstance(value, (int, float)):
+        raise ValueError("a time is an RFC 3339 text, e.g. 2026-11-22T20:00:00+08:00")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_text_only)]
+"""An RFC 3339 time (a number is not taken as a Unix time); the handler wants its offset."""
 SilenceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The silence's id", examples=[7])]
 # What parse_matcher reads: a label name, an operator, then a value (in quotes or not); no
 # control characters. Whether a regex compiles only parse_matcher can say (422 then).
@@ -115,7 +123,10 @@ class SilenceBody(BaseModel):
     starts_at: Moment | None = Field(
         None, description="Default: now (later: a maintenance window); with a UTC offset"
     )
-    ends_at: Moment = Field(description="After starts_at and after now; with a UTC offset")
+    ends_at: Moment = Field(
+        description="After starts_at and after now; with a UTC offset",
+        examples=["2030-12-31T20:00:00+08:00"],
+    )
     comment: str = Field(
         min_length=1, max_length=4000, pattern=TEXT_PATTERN, examples=["port feed maintenance"]
     )
