@@ -44,6 +44,7 @@ from services.api.models import (
     SilenceInfo,
     SilenceList,
 )
+from services.api.params import Fingerprint
 from services.api.problems import FastJSON, problem
 from services.auth import AuthError
 
@@ -55,14 +56,6 @@ ROLES = ("operator", "admin")
 router = APIRouter()
 _SECURITY: dict[str, Any] = {"security": docs.KEY_REQUIRED}
 _CALLER = ("unauthenticated", "forbidden", "key-store-unavailable", "database-unavailable")
-Fingerprint = Annotated[
-    str,
-    Path(
-        pattern=r"^[0-9a-f]{16}$",
-        description="The alert's fingerprint",
-        examples=["4be3c1a0d2f96e87"],
-    ),
-]
 
 
 def _text_only(value: object) -> object:

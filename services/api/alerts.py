@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from psycopg_pool import AsyncConnectionPool
 
 from services.api import docs
 from services.api.models import AlertDetail, AlertList, TargetList
+from services.api.params import PLAIN_TEXT, Fingerprint
 from services.api.problems import FastJSON
-from services.api.series import PLAIN_TEXT
 from services.storage import OPEN_STATES, get_alert, list_alerts, list_targets
 
 __all__ = ["router"]
@@ -26,14 +26,6 @@ router = APIRouter()
 StatusName = Literal["on_track", "at_risk", "off_track", "met", "missed", "no_data"]
 StateName = Literal["inactive", "pending", "firing", "resolved", "all"]
 SeverityName = Literal["page", "ticket", "info"]
-Fingerprint = Annotated[
-    str,
-    Path(
-        pattern=r"^[0-9a-f]{16}$",
-        description="The alert's fingerprint",
-        examples=["4be3c1a0d2f96e87"],
-    ),
-]
 _READ_PROBLEMS = docs.problems(
     "unauthenticated", "invalid-request", "key-store-unavailable", "database-unavailable"
 )

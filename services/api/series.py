@@ -9,12 +9,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from services.api import docs
 from services.api.models import Series
+from services.api.params import PLAIN_TEXT
 from services.api.problems import FastJSON
 from services.api.state import ApiState
 from services.indicators.readings import INDICATOR_PATTERN, TS_PATTERN
 from services.storage import read_series
 
-__all__ = ["PLAIN_TEXT", "router"]
+__all__ = ["router"]
 
 # RFC 3339 date-time as in a reading, with T (not a space) between date and time, year 1 on
 TIME_PATTERN = TS_PATTERN.replace("[Tt ]", "[Tt]").replace(
@@ -22,9 +23,6 @@ TIME_PATTERN = TS_PATTERN.replace("[Tt ]", "[Tt]").replace(
 )
 
 router = APIRouter()
-
-PLAIN_TEXT = r"^[^\x00-\x1f\x7f]{1,128}$"
-"""A name as the API takes it in a path or query: 1 to 128 characters, no control character."""
 
 
 @router.get(
