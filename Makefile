@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install stack stack-down migrate test test-unit test-integration soak lint fmt demo bench clean
+.PHONY: install stack stack-down migrate test test-unit test-integration soak lint fmt openapi demo bench clean
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The API's OpenAPI document, committed; a test fails when it differs from what the API serves.
+openapi: install
+	$(BIN)/ontrack api openapi > schemas/openapi.json
 
 fmt: install
 	$(BIN)/ruff format .

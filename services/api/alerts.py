@@ -2,9 +2,8 @@
 
 The handlers read what the alert engine wrote (views ``v_target_status`` and
 ``v_alerts``) through the API's pool at ``request.app.state.ontrack.pool``. Include with
-``app.include_router(router, tags=["targets", "alerts"])``. Responses are serialised by
-FastAPI from the handlers' return type (``JSONResponse``), not ``ORJSONResponse``, which
-FastAPI now deprecates.
+``app.include_router(router, tags=["targets", "alerts"])``. Answers are rendered by orjson
+(``FastJSON``); ``services.api.models`` states what they hold.
 """
 
 from __future__ import annotations
@@ -12,9 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
+from services.api import docs
+from services.api.models import AlertDetail, AlertList, TargetList
+from services.api.params import PLAIN_TEXT, Fingerprint
+from services.api.problems import FastJSON
 from services.storage import OPEN_STATES, get_alert, list_alerts, list_targets
 
 __all__ = ["router"]
@@ -26,6 +28,28 @@ StatusName = Literal[
 ]
 StateName = Literal["inactive", "pending", "firing", "resolved", "all"]
 SeverityName = Literal["page", "ticket", "info"]
+_READ_PROBLEMS = docs.problems(
+    "unauthenticated", "invalid-request", "key-store-unavailable", "database-unavailable"
+)
+_EXAMPLE_ALERT: dict[str, Any] = {
+    "fingerprint": "4be3c1a0d2f96e87",
+    "rule": "off-trajectory-ticket",
+    "kind": "off_trajectory",
+    "severity": "ticket",
+    "state": "firing",
+    "subject": "port.sea_rail_teu.2025",
+    "target": "port.sea_rail_teu.2025",
+    "series": None,
+    "labels": {"alertname": "off-trajectory-ticket", "family": "port"},
+    "annotations": {"summary": "port.sea_rail_teu.2025 is 12.4 % behind its trajectory"},
+    "since": "2025-02-16T00:00:00+00:00",
+    "active_at": "2025-02-02T00:00:00+00:00",
+    "fired_at": "2025-02-16T00:00:00+00:00",
+    "resolved_at": None,
+    "value": -12.4,
+    "last_evaluated": "2025-03-01T00:00:00+00:00",
+    "ack": None,
+}
 
 
 def _pool(request: Request) -> AsyncConnectionPool:
@@ -112,22 +136,46 @@ def _alert(row: dict[str, Any]) -> dict[str, Any]:
 @router.get(
     "/v1/targets",
     summary="Every plan target: status, actual, expected, gap, projection",
-    response_class=JSONResponse,
+    operation_id="listTargets",
+    openapi_extra={"security": docs.KEY_OPTIONAL},
+    responses={
+        **docs.ok(TargetList, "The targets as the alert engine last judged them, by family"),
+        **_READ_PROBLEMS,
+    },
 )
 async def get_targets(
     request: Request,
     status: Annotated[StatusName | None, Query(description="Only targets in this status")] = None,
-    family: Annotated[str | None, Query(description="Only this family, e.g. air")] = None,
-    plan: Annotated[str | None, Query(description="Only the targets of this plan id")] = None,
-) -> dict[str, Any]:
+    family: Annotated[
+        str | None, Query(pattern=PLAIN_TEXT, description="Only this family, e.g. air")
+    ] = None,
+    plan: Annotated[
+        str | None, Query(pattern=PLAIN_TEXT, description="Only the targets of this plan id")
+    ] = None,
+) -> FastJSON:
     rows = await list_targets(_pool(request), status=status, family=family, plan=plan)
-    return {"count": len(rows), "targets": [_target(r) for r in rows]}
+    return FastJSON({"count": len(rows), "targets": [_target(r) for r in rows]})
 
 
 @router.get(
     "/v1/alerts",
     summary="Alerts, open ones (pending and firing) unless asked otherwise",
-    response_class=JSONResponse,
+    operation_id="listAlerts",
+    openapi_extra={"security": docs.KEY_OPTIONAL},
+    responses={
+        **docs.ok(
+            AlertList,
+            "Firing first, pages before tickets, newest first",
+            {"count": 1, "alerts": [_EXAMPLE_ALERT]},
+            links={
+                "GetFirstAlert": (
+                    "getAlert",
+                    {"fingerprint": "$response.body#/alerts/0/fingerprint"},
+                )
+            },
+        ),
+        **_READ_PROBLEMS,
+    },
 )
 async def get_alerts(
     request: Request,
@@ -135,25 +183,43 @@ async def get_alerts(
         list[StateName] | None, Query(description="States to list (repeatable); all for every one")
     ] = None,
     severity: Annotated[SeverityName | None, Query(description="Only this severity")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> dict[str, Any]:
+    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many")] = 1000,
+) -> FastJSON:
     wanted = list(OPEN_STATES) if not state else [str(s) for s in state]
     if "all" in wanted:
         wanted = ["inactive", "pending", "firing", "resolved"]
     rows = await list_alerts(_pool(request), states=wanted, severity=severity, limit=limit)
-    return {"count": len(rows), "alerts": [_alert(r) for r in rows]}
+    return FastJSON({"count": len(rows), "alerts": [_alert(r) for r in rows]})
 
 
 @router.get(
     "/v1/alerts/{fingerprint}",
     summary="One alert: what it says and its full history",
-    response_class=JSONResponse,
+    operation_id="getAlert",
+    openapi_extra={"security": docs.KEY_OPTIONAL},
+    responses={
+        **docs.ok(
+            AlertDetail,
+            "The alert, why it fired and every transition, oldest first",
+            links={
+                name: (operation, {"fingerprint": "$response.body#/fingerprint"})
+                for name, operation in (("AckAlert", "ackAlert"), ("ResolveAlert", "resolveAlert"))
+            },
+        ),
+        **docs.problems(
+            "unauthenticated",
+            "not-found",
+            "invalid-request",
+            "key-store-unavailable",
+            "database-unavailable",
+        ),
+    },
 )
-async def get_one_alert(request: Request, fingerprint: str) -> dict[str, Any]:
+async def get_one_alert(request: Request, fingerprint: Fingerprint) -> FastJSON:
     row = await get_alert(_pool(request), fingerprint)
     if row is None:
         raise HTTPException(
             404,
             f"no alert with fingerprint {fingerprint!r}; list them with GET /v1/alerts?state=all",
         )
-    return {**_alert(row), "explanation": row["explanation"], "history": row["history"]}
+    return FastJSON({**_alert(row), "explanation": row["explanation"], "history": row["history"]})

@@ -6,17 +6,17 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from services.api import actions as actions_api
 from services.api import alerts as alerts_api
-from services.api import keys, readings, series
+from services.api import keys, ops, readings, series
 from services.api.auth import auth_problem, key_cache, require_reader
-from services.api.docs import SECURITY_SCHEMES
 from services.api.metrics import IngestMetrics
+from services.api.openapi import install_openapi
+from services.api.pages import add_pages
 from services.api.problems import FastJSON, install_problem_handlers
 from services.api.state import ApiState
 from services.auth import AuthError, RateLimiter
@@ -24,7 +24,7 @@ from services.indicators.catalogue import load_catalogue
 from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.ingest.signing import BatchKeys
-from services.settings import REPO_ROOT, Settings
+from services.settings import Settings
 from services.storage import open_pool
 
 __all__ = ["create_app"]
@@ -77,6 +77,8 @@ def create_app(
         summary="Readings in; indicators judged against their plan targets.",
         default_response_class=FastJSON,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ontrack = state
     install_problem_handlers(app)
@@ -87,36 +89,16 @@ def create_app(
     app.include_router(series.router, tags=["series"], dependencies=reads)
     app.include_router(alerts_api.router, tags=["targets", "alerts"], dependencies=reads)
     app.include_router(actions_api.router, tags=["on-call"])
-    _add_ops_routes(app, state)
+    app.include_router(ops.router, tags=["ops"])
+    add_pages(app)
     _add_timing(app, state)
-    _add_schemas(app)
+    install_openapi(app)
     return app
 
 
 async def _auth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AuthError)
     return auth_problem(exc)
-
-
-def _add_ops_routes(app: FastAPI, state: ApiState) -> None:
-    @app.get("/healthz", tags=["ops"], summary="Liveness and readiness")
-    async def healthz() -> FastJSON:
-        checks = {"kafka": state.producer is not None, "database": False}
-        if state.pool is not None:
-            try:
-                async with state.pool.connection(timeout=2.0) as conn:
-                    await conn.execute("SELECT 1")
-                checks["database"] = True
-            except Exception:  # noqa: BLE001 - any failure means "not ready"
-                checks["database"] = False
-        ok = all(checks.values())
-        return FastJSON(
-            {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
-        )
-
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def _add_timing(app: FastAPI, state: ApiState) -> None:
@@ -132,37 +114,3 @@ def _add_timing(app: FastAPI, state: ApiState) -> None:
             path, request.method, str(response.status_code)
         ).observe(time.perf_counter() - start)
         return response
-
-
-def _add_schemas(app: FastAPI) -> None:
-    """Publish the JSON Schemas of a reading and a batch in the OpenAPI document."""
-    import orjson
-
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = original()
-        doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
-        comps = doc["components"].setdefault("schemas", {})
-        for name, file in (
-            ("Reading", "reading.schema.json"),
-            ("ReadingBatch", "batch.schema.json"),
-        ):
-            path = REPO_ROOT / "schemas" / file
-            if path.exists():
-                text = path.read_text().replace(
-                    '"reading.schema.json"', '"#/components/schemas/Reading"'
-                )
-                schema = orjson.loads(text)
-                schema.pop("$schema", None)
-                schema.pop("$id", None)
-                comps[name] = schema
-        batch_items = comps.get("ReadingBatch", {}).get("properties", {}).get("readings", {})
-        if "items" in batch_items:
-            batch_items["items"] = {"$ref": "#/components/schemas/Reading"}
-        app.openapi_schema = doc
-        return doc
-
-    app.openapi = openapi  # type: ignore[method-assign]

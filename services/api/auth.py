@@ -15,7 +15,7 @@ from services.storage import find_key, touch_key
 
 __all__ = ["auth_problem", "key_cache", "require_reader", "token_from"]
 
-_TITLES = {401: "unauthenticated", 403: "forbidden", 503: "key store unavailable"}
+_SLUGS = {401: "unauthenticated", 403: "forbidden", 503: "key-store-unavailable"}
 
 
 def token_from(headers: Headers) -> str | None:
@@ -55,14 +55,11 @@ def key_cache(pool: Callable[[], AsyncConnectionPool | None], ttl: float) -> Key
 
 
 def auth_problem(exc: AuthError) -> FastJSON:
+    """The answer refusing a request for its key: 401, 403 or 503 (retry)."""
     headers: dict[str, str] = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="ontrack"'
-    elif exc.status == 503:
-        headers["Retry-After"] = "5"
-    return problem(
-        exc.status, _TITLES.get(exc.status, "unauthenticated"), str(exc), headers=headers
-    )
+    return problem(_SLUGS.get(exc.status, "unauthenticated"), str(exc), headers=headers)
 
 
 async def require_reader(request: Request) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from services.api import docs
 from services.api.auth import auth_problem, token_from
-from services.api.docs import READINGS_BODY
+from services.api.models import KeySelf
 from services.api.problems import FastJSON
 from services.api.state import ApiState
 from services.auth import AuthError
@@ -18,7 +19,23 @@ router = APIRouter()
 @router.get(
     "/v1/keys/self",
     summary="The calling API key: provider, scope and roles",
-    openapi_extra={"security": READINGS_BODY["security"]},
+    operation_id="getKeySelf",
+    openapi_extra={"security": docs.KEY_REQUIRED},
+    responses={
+        **docs.ok(
+            KeySelf,
+            "The key that authenticated the request",
+            {
+                "id": "3f2a9c0d1e4b5a67",
+                "provider": "qd-emc",
+                "indicators": ["air.*"],
+                "sources": ["qd-station-*"],
+                "roles": ["ingest"],
+                "created_at": "2026-11-01T09:30:00+00:00",
+            },
+        ),
+        **docs.problems("unauthenticated", "key-store-unavailable"),
+    },
 )
 async def key_self(request: Request) -> Response:
     state: ApiState = request.app.state.ontrack

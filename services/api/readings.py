@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from services.api import docs
 from services.api.accept import Judgement, judge, scope_errors
 from services.api.auth import auth_problem, token_from
-from services.api.problems import FastJSON, error_dicts, problem
+from services.api.problems import FastJSON, IngestResult, error_dicts, problem
 from services.api.state import ApiState
 from services.auth import ApiKey, AuthError
 from services.ingest.bodies import BodyError, RawRecord, parse_body
@@ -33,8 +33,30 @@ router = APIRouter()
     "/v1/readings",
     status_code=202,
     summary="Push a batch of readings (JSON, NDJSON or CSV)",
-    openapi_extra=docs.READINGS_BODY,
-    responses=docs.READINGS_RESPONSES,
+    operation_id="postReadings",
+    openapi_extra={"security": docs.KEY_REQUIRED, "requestBody": docs.READINGS_BODY},
+    responses={
+        **docs.ok(
+            IngestResult,
+            "Every accepted reading is durably in Kafka; `errors` lists the refused ones",
+            {"accepted": 1, "rejected": 0, "errors": []},
+            status=202,
+        ),
+        **docs.problems(
+            "unreadable-body",
+            "unauthenticated",
+            "forbidden",
+            "outside-scope",
+            "body-too-large",
+            "batch-too-long",
+            "unsupported-media-type",
+            "unsupported-charset",
+            "no-reading-accepted",
+            "rate-limited",
+            "broker-unavailable",
+            "key-store-unavailable",
+        ),
+    },
 )
 async def post_readings(request: Request) -> Response:
     """Accept readings; answer 202 once every accepted one is durably in Kafka."""
@@ -49,7 +71,7 @@ async def post_readings(request: Request) -> Response:
         records = parse_body(request.headers.get("content-type"), body, state.settings.max_batch)
     except BodyError as exc:
         state.metrics.rejected.labels(key.provider, "body").inc()
-        return problem(exc.status, exc.title, str(exc))
+        return problem(exc.title.replace(" ", "-"), str(exc))
     refused = _over_limits(state, key, len(records))
     if refused is not None:
         return refused
@@ -57,8 +79,7 @@ async def post_readings(request: Request) -> Response:
     if outside:
         state.metrics.rejected.labels(key.provider, "scope").inc(len({e.index for e in outside}))
         return problem(
-            403,
-            "outside the key's scope",
+            "outside-scope",
             f"{len({e.index for e in outside})} reading(s) name an indicator or source this key "
             f"may not write ({key.scope.describe()}); nothing of this batch was accepted: "
             "remove them and send the batch again",
@@ -95,8 +116,7 @@ def _over_limits(state: ApiState, key: ApiKey, n: int) -> FastJSON | None:
     if n > limiter.burst:
         state.metrics.rejected.labels(key.provider, "rate_limited").inc(n)
         return problem(
-            413,
-            "batch too long",
+            "batch-too-long",
             f"{n} readings in one request; this key may send at most {limiter.burst} at once "
             f"({limiter.rate:g} per second on average): split the batch",
         )
@@ -104,8 +124,7 @@ def _over_limits(state: ApiState, key: ApiKey, n: int) -> FastJSON | None:
     if wait:
         state.metrics.rejected.labels(key.provider, "rate_limited").inc(max(n, 1))
         return problem(
-            429,
-            "too many readings",
+            "rate-limited",
             f"this key may send {limiter.rate:g} readings per second (bursts of "
             f"{limiter.burst}); nothing of this batch was accepted: send it again in "
             f"{wait} s, and spread the load",
@@ -123,10 +142,8 @@ async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> Fas
     except BrokerUnavailable as exc:
         state.metrics.produce_errors.inc()
         return problem(
-            503,
-            "broker unavailable",
+            "broker-unavailable",
             f"{exc}; nothing from this batch was accepted: retry it as it is",
-            headers={"Retry-After": "5"},
         )
     _count(state, key, result)
     body: dict[str, Any] = {
@@ -137,8 +154,7 @@ async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> Fas
     if result.good or not records:
         return FastJSON(body, status_code=202)
     return problem(
-        422,
-        "no reading accepted",
+        "no-reading-accepted",
         f"all {len(records)} reading(s) were refused; fix what each error says and send them again",
         **body,
     )

@@ -114,13 +114,17 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
 
     from services.alerts.notify import NotifyMetrics, dispatcher_for
     from services.alerts.runtime import start_web
-    from services.storage import open_pool
+    from services.storage import database_answers, open_pool
 
     registry = CollectorRegistry()
     metrics = NotifyMetrics.create(registry)
     pool = await open_pool(settings.dsn, name="ontrack-notify", max_size=4)
     try:
         await _check_schema(pool)
+
+        async def ready() -> dict[str, bool]:  # it delivers while the outbox can be read
+            return {"database": await database_answers(pool)}
+
         async with httpx.AsyncClient() as client:
             dispatcher = dispatcher_for(settings, routes, pool, client, metrics)
             runner = await start_web(
@@ -128,13 +132,14 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
                 settings.notify_web_port,
                 registry,
                 lambda: _health(dispatcher.last_pass, settings.notify_poll_seconds),
+                ready,
             )
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             click.echo(
-                f"delivering to {', '.join(routes.receivers)}; /metrics and /healthz on "
+                f"delivering to {', '.join(routes.receivers)}; /metrics, /livez, /readyz, /healthz on "
                 f"{settings.notify_web_host}:{settings.notify_web_port}",
                 err=True,
             )

@@ -21,21 +21,25 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "batch_keys_or_exit"]
 
 
-@click.command("api")
+@click.group("api", invoke_without_command=True)
 @click.option("--host", envvar="ONTRACK_API_HOST", show_envvar=True, default="127.0.0.1")
 @click.option("--port", envvar="ONTRACK_API_PORT", show_envvar=True, default=8080, type=int)
-@click.pass_obj
-def api(settings: Settings, host: str, port: int) -> None:
+@click.pass_context
+def api(ctx: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API (readings in, series and targets out; OpenAPI at /docs).
 
     Its batches to Kafka are signed with the first key of ONTRACK_BATCH_KEYS (without it, the
-    embedded stack's key; docs/operations.md).
+    embedded stack's key; docs/operations.md). `ontrack api openapi` prints the OpenAPI
+    document instead (schemas/openapi.json).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     import uvicorn
 
     from services.api import create_app
     from services.ingest.topics import ensure_topics
 
+    settings: Settings = ctx.obj
     keys = batch_keys_or_exit(settings)
     ensure_topics(settings)
     uvicorn.run(
@@ -46,6 +50,16 @@ def api(settings: Settings, host: str, port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+@api.command("openapi")
+@click.pass_obj
+def openapi(settings: Settings) -> None:
+    """Print the API's OpenAPI document, as committed in schemas/openapi.json (make openapi)."""
+    from services.api import create_app
+    from services.api.openapi import render
+
+    click.echo(render(create_app(settings)), nl=False)
 
 
 @click.command("worker")

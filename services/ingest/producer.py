@@ -134,6 +134,25 @@ class ReadingsProducer:
         fut.add_errback(fail)
         return done
 
+    async def reachable(self, within: float = 2.0) -> bool:
+        """Whether the broker answers this producer's metadata request within ``within`` s.
+
+        The API's readiness: it asks over the producer's own connections (and so with its
+        settings), as ``partitions_for`` does inside kafka-python, which has no public call
+        that forces a round trip. Concurrent calls share one request.
+        """
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[bool] = loop.create_future()
+        update = self._producer._metadata.request_update()
+        update.add_callback(lambda _: loop.call_soon_threadsafe(_settle, answered, True, None))
+        update.add_errback(lambda _: loop.call_soon_threadsafe(_settle, answered, False, None))
+        self._producer._sender.wakeup()
+        try:
+            async with asyncio.timeout(within):
+                return await answered
+        except TimeoutError:
+            return False
+
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout=timeout)
         self._producer.close(timeout=timeout)

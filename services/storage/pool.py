@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg_pool import AsyncConnectionPool
 
-__all__ = ["open_pool"]
+__all__ = ["database_answers", "open_pool"]
 
 
 async def open_pool(
@@ -21,3 +21,16 @@ async def open_pool(
     )
     await pool.open(wait=False)
     return pool
+
+
+async def database_answers(pool: AsyncConnectionPool | None, within: float = 2.0) -> bool:
+    """Whether the database answers ``SELECT 1`` through ``pool`` within ``within`` seconds
+    (the readiness of the services that need it)."""
+    if pool is None:
+        return False
+    try:
+        async with pool.connection(timeout=within) as conn:
+            await conn.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "does not answer"
+        return False
+    return True

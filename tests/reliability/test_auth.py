@@ -46,7 +46,10 @@ ENDPOINTS = {
     ("post", "/v1/silences"): OPERATOR,
     ("delete", "/v1/silences/{silence_id}"): OPERATOR,
     ("get", "/healthz"): PUBLIC,
+    ("get", "/livez"): PUBLIC,
+    ("get", "/readyz"): PUBLIC,
     ("get", "/metrics"): PUBLIC,
+    ("get", "/problems/{slug}"): PUBLIC,
 }
 ROUTES = """\
 version: 1

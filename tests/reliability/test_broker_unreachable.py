@@ -92,6 +92,8 @@ def test_broker_unreachable_is_503_with_retry_after_and_recovers_by_itself(
     token = make_key("brokerdown-feeds", sources=[f"{PREFIX}-*", f"probe-{PREFIX}-*"])
     feeder = Feeder(url, token, PREFIX, rate=100, batch=10, sources=16).begin()
     probes: list[tuple[int, float, str | None, str]] = []
+    readiness: Counter[tuple[str, int]] = Counter()  # (which, status) while cut
+    worker_ready = f"http://127.0.0.1:{worker.port}/readyz"
     try:
         wait_for(lambda: len(stored_rows(s.dsn, PREFIX)) > 200, 60, "readings stored before")
         broker.proxy.cut()
@@ -103,8 +105,12 @@ def test_broker_unreachable_is_503_with_retry_after_and_recovers_by_itself(
             probes.append(
                 (answer.status_code, took, answer.headers.get("retry-after"), answer.text)
             )
+            for which, ready in (("api", url + "/readyz"), ("worker", worker_ready)):
+                readiness[(which, httpx.get(ready, timeout=10).status_code)] += 1
         broker.proxy.restore()
         wait_for(lambda: probe(url, token, 0)[0].status_code == 202, 60, "a 202 again")
+        for ready in (url + "/readyz", worker_ready):
+            wait_for(lambda r=ready: httpx.get(r, timeout=10).status_code == 200, 60, ready)
         _, accepted = feeder.snapshot()
         wait_for(lambda: feeder.snapshot()[1] > accepted + 200, 60, "the feeder going again")
     finally:
@@ -126,6 +132,8 @@ def test_broker_unreachable_is_503_with_retry_after_and_recovers_by_itself(
     )
     record(result)
     assert probes and set(statuses) == {503}, probes  # never a 202 while unreachable
+    # neither is ready while Kafka is unreachable (the first check may still have passed)
+    assert readiness[("api", 503)] >= len(probes) - 1 and readiness[("worker", 503)] > 0, readiness
     for _, took, retry_after, text in probes:
         assert retry_after is not None and int(retry_after) > 0
         assert "retry it as it is" in text

@@ -29,7 +29,7 @@ from services.alerts.runtime.metrics import EngineMetrics
 from services.alerts.runtime.web import start_web
 from services.alerts.snapshot import Shard, Universe, check_rules
 from services.settings import Settings
-from services.storage import open_pool
+from services.storage import database_answers, open_pool
 
 __all__ = ["Replica", "healthy", "run_engine"]
 
@@ -185,8 +185,11 @@ async def run_engine(
             "rules": len(universe.rules),
         }
 
+    async def ready() -> dict[str, bool]:
+        return {"database": await database_answers(pool)}
+
     runner = await start_web(
-        settings.alerts_web_host, settings.alerts_web_port, metrics.registry, health
+        settings.alerts_web_host, settings.alerts_web_port, metrics.registry, health, ready
     )
     log.info(
         "alert engine %s, shard %s: %d targets, %d rules, every %gs and on %s while leading; "

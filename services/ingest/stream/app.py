@@ -20,6 +20,7 @@ from services.ingest.stream.derive import refresh_air_quality
 from services.ingest.stream.faust_adapter import App, assigned_offsets, committed_batches
 from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
+from services.ingest.stream.probes import readiness
 from services.settings import Settings
 from services.storage import (
     ObservationWriter,
@@ -195,5 +196,16 @@ def create_stream_app(
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok"})
+
+    @app.page("/livez")
+    async def livez(web: Any, request: Any) -> Any:
+        return web.json({"status": "alive"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        checks = await readiness(app, pools.get("db"))
+        ok = all(checks.values())
+        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        return web.json(body, status=200 if ok else 503)
 
     return app

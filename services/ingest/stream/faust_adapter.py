@@ -19,6 +19,9 @@ the version those tests ran against):
   raised would still have its offsets committed).
 - ``Consumer._committed_offset``: per partition, the offset Faust last committed, for the
   consumer-lag metrics (read with a default: an absent attribute reads as "nothing yet").
+- ``Producer._ensure_producer()`` and the aiokafka client behind it: the worker's
+  readiness asks the broker for metadata over the worker's own connection (Faust offers no
+  call that goes to the broker).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from faust.exceptions import ConsumerNotStarted
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TransportT
 
-__all__ = ["App", "assigned_offsets", "committed_batches", "run_worker"]
+__all__ = ["App", "assigned_offsets", "broker_answers", "committed_batches", "run_worker"]
 
 
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
@@ -119,6 +122,18 @@ def assigned_offsets(app: faust.App, topic: str) -> list[tuple[int, int, int | N
             continue
         out.append((tp.partition, end, committed.get(tp)))
     return out
+
+
+async def broker_answers(app: faust.App, within: float = 2.0) -> bool:
+    """Whether the broker answers a metadata request over the app's producer connection."""
+    try:
+        producer: Any = app.producer
+        client = producer._ensure_producer().client  # NotReady before it started
+        async with asyncio.timeout(within):
+            await client.fetch_all_metadata()
+    except Exception:  # noqa: BLE001 - not started, unreachable, timed out: not ready
+        return False
+    return True
 
 
 def run_worker(app: faust.App) -> None:

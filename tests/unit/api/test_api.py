@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.api.app import create_app
+from services.api.problem_types import PROBLEM_TYPES
 from services.api.state import ApiState
 from services.auth.cache import KeyCache
 from services.auth.errors import AuthUnavailable
@@ -37,6 +38,9 @@ class Producer:
     def __init__(self) -> None:
         self.sent: list[Reading] = []
         self.down = False
+
+    async def reachable(self, within: float = 2.0) -> bool:
+        return not self.down
 
     async def send(self, readings: Sequence[Reading], received_at: datetime) -> int:
         if self.down:
@@ -101,6 +105,7 @@ async def test_broker_down_is_503_and_nothing_is_claimed(env: Env) -> None:
     assert resp.status_code == 503 and resp.headers["retry-after"] == "5"
     assert resp.headers["content-type"] == "application/problem+json"
     assert "nothing from this batch was accepted: retry it as it is" in resp.json()["detail"]
+    assert resp.json()["type"] == "/problems/broker-unavailable"
     assert "accepted" not in resp.json()
 
 
@@ -133,7 +138,9 @@ async def test_framework_errors_are_problem_details_too(env: Env) -> None:
     assert (
         missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     )
+    assert missing.json()["type"] == "/problems/not-found"
     assert wrong_method.status_code == 405 and wrong_method.json()["title"] == "method not allowed"
+    assert wrong_method.headers["allow"] == "POST"
 
 
 async def test_key_self(env: Env) -> None:
@@ -165,3 +172,47 @@ async def test_reads_need_a_key_only_when_they_are_not_public(public: bool) -> N
                 assert "application/problem+json" in anonymous.headers["content-type"]
                 assert forged.status_code == 401, path
             assert keyed.status_code not in (401, 403), (path, keyed.text)
+
+
+async def test_allow_names_every_method_of_a_path(env: Env) -> None:
+    async with env.client() as http:
+        resp = await http.put("/v1/silences")
+    assert resp.status_code == 405 and resp.headers["allow"] == "GET, HEAD, POST"
+    assert resp.json()["type"] == "/problems/method-not-allowed"
+
+
+async def test_a_body_that_is_not_json_is_400_not_500(env: Env) -> None:
+    async with env.client() as http:
+        resp = await http.post(
+            "/v1/silences", content=b"\xff{", headers={**AUTH, "content-type": "application/json"}
+        )
+    assert resp.status_code == 400 and resp.json()["type"] == "/problems/unreadable-body"
+
+
+async def test_liveness_readiness_and_health_are_apart(env: Env) -> None:
+    async with env.client() as http:
+        assert (await http.get("/livez")).json() == {"status": "alive"}
+        ready = await http.get("/readyz")
+        health = await http.get("/healthz")  # no database here
+        env.producer.down = True
+        not_ready = await http.get("/readyz")
+        still_alive = await http.get("/livez")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"kafka": True}
+    assert health.status_code == 503
+    assert health.json()["checks"] == {"kafka": True, "database": False}
+    assert not_ready.status_code == 503 and not_ready.json()["status"] == "not ready"
+    assert still_alive.status_code == 200
+
+
+@pytest.mark.parametrize("slug", sorted(PROBLEM_TYPES))
+async def test_every_problem_type_has_a_page(env: Env, slug: str) -> None:
+    async with env.client() as http:
+        page = await http.get(f"/problems/{slug}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert PROBLEM_TYPES[slug].title.replace("'", "&#x27;") in page.text
+
+
+async def test_an_unknown_problem_type_is_404(env: Env) -> None:
+    async with env.client() as http:
+        page = await http.get("/problems/nothing-like-it")
+    assert page.status_code == 404 and "unreadable-body" in page.json()["detail"]

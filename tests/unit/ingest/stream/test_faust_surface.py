@@ -81,3 +81,9 @@ async def test_streams_take_a_passive_channel_and_keep_their_processors_in_a_lis
 async def test_the_consumer_keeps_its_committed_offsets(app: App) -> None:
     committed = app.consumer._committed_offset
     assert isinstance(committed, dict)
+
+
+async def test_the_producer_is_reached_through_ensure_producer(app: App) -> None:
+    producer = app.producer
+    assert callable(producer._ensure_producer)
+    assert "def fetch_all_metadata" in inspect.getsource(aiokafka.AIOKafkaClient)
