@@ -15,12 +15,14 @@ from faust.types.enums import ProcessingGuarantee
 
 from services.alerts.snapshot import Shard
 from services.ingest import producer
+from services.ingest.signing import BatchKeys
 from services.ingest.stream.app import create_stream_app
 from services.ingest.topics import topic_names
 from services.settings import Settings
 from tests.unit.deploy.project import COMPOSE_DIR, of_kind
 
 CLUSTER = "kafka-cluster"  # the one name of Kafka's cluster resource
+KEYS = BatchKeys("k1", {"k1": bytes(32)})  # the deployments' own are placeholders
 # Kafka: an ACL allowing one of these also allows Describe (DescribeConfigs for AlterConfigs)
 IMPLIED = {
     "Read": {"Describe"},
@@ -70,7 +72,7 @@ def producer_options(monkeypatch: pytest.MonkeyPatch, s: Settings) -> dict[str, 
             seen.update(options)
 
     monkeypatch.setattr(producer, "KafkaProducer", Recorder)
-    producer.ReadingsProducer(s.kafka_bootstrap, s.topic_readings)
+    producer.ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=KEYS)
     return seen
 
 
@@ -99,7 +101,9 @@ def worker_needs(s: Settings) -> set[Need]:
     """From the stream worker's Faust app itself: its group, the topics its agents read,
     its assignor's topic, the topics it writes."""
     # the catalogue is mounted in the container: the repository's here
-    app = create_stream_app(s.model_copy(update={"catalogue_path": Settings().catalogue_path}))
+    app = create_stream_app(
+        s.model_copy(update={"catalogue_path": Settings().catalogue_path}), batch_keys=KEYS
+    )
     found: set[Need] = {("group", app.conf.id, "Read")}
     for agent in app.agents.values():
         found |= {("topic", t, "Read") for t in agent.channel.topics}
