@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ONTRACK_", frozen=True, extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # How the Kafka clients authenticate (services.kafka_security): PLAINTEXT on the embedded
+    # stack; SASL_PLAINTEXT or SASL_SSL with the service's own SCRAM principal in deploy/
+    # (docs/operations.md, "Kafka principals and ACLs"); SSL; the CA file for the TLS ones.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
     database_url: SecretStr = SecretStr("postgresql://ontrack:ontrack@127.0.0.1:5433/ontrack")
     prometheus_url: str = "http://127.0.0.1:9090"
     alertmanager_url: str = "http://127.0.0.1:9093"

@@ -24,6 +24,7 @@ from services.indicators.catalogue import load_catalogue
 from services.ingest.keyring import load_batch_keys
 from services.ingest.producer import ReadingsProducer
 from services.ingest.signing import BatchKeys
+from services.kafka_security import kafka_python_options
 from services.settings import Settings
 from services.storage import open_pool
 
@@ -62,6 +63,7 @@ def create_app(
             settings.kafka_bootstrap,
             settings.topic_readings,
             keys=batch_keys or load_batch_keys(settings),
+            security=kafka_python_options(settings),
         )
         state.pool = await open_pool(settings.dsn, name="ontrack-api")
         try:

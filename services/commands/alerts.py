@@ -89,7 +89,10 @@ def alerts(
         raise click.ClickException(str(exc)) from None
     from services.dashboards.targets import publish_plans
 
-    ensure_topics(settings)
+    try:
+        ensure_topics(settings)  # also checks the Kafka security settings
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
     # Targets and trajectories for dashboards and charts follow the plans the engine runs.
     asyncio.run(publish_plans(settings.dsn, settings.plans_dir, settings.catalogue_path))
     asyncio.run(run_engine(settings, universe, in_transaction=outbox_hook(routes)))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from services.errors import OntrackError
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,7 +42,10 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 
     settings: Settings = ctx.obj
     keys = batch_keys_or_exit(settings)
-    ensure_topics(settings)
+    try:
+        ensure_topics(settings)  # also checks the Kafka security settings
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
     uvicorn.run(
         create_app(settings, batch_keys=keys),
         host=host,
@@ -82,8 +86,11 @@ def worker(settings: Settings, web_port: int) -> None:
     from services.ingest.topics import ensure_topics
 
     keys = batch_keys_or_exit(settings)
-    ensure_topics(settings)
-    app = create_stream_app(settings, web_port=web_port, batch_keys=keys)
+    try:
+        ensure_topics(settings)  # also checks the Kafka security settings
+        app = create_stream_app(settings, web_port=web_port, batch_keys=keys)
+    except OntrackError as exc:
+        raise click.ClickException(str(exc)) from None
     run_worker(app)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,9 @@ class ReadingsProducer:
         keys: BatchKeys,
         client_id: str = "ontrack-ingest",
         ack_timeout: float = 10.0,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
+        """``security``: the client's authentication options (services.kafka_security)."""
         self.topic = topic
         self.keys = keys
         self.ack_timeout = ack_timeout
@@ -57,6 +59,7 @@ class ReadingsProducer:
             request_timeout_ms=10_000,
             delivery_timeout_ms=30_000,
             max_block_ms=10_000,
+            **(security or {}),
         )
         self._partitions: int | None = None
         self._partition_of: dict[str, int] = {}

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import (
+    ClusterAuthorizationFailedError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+)
 
+from services.errors import OntrackError
+from services.kafka_security import kafka_python_options
 from services.settings import Settings
 
-__all__ = ["delete_topics", "describe_cluster", "ensure_topics", "topic_names"]
+__all__ = ["TopicsError", "delete_topics", "describe_cluster", "ensure_topics", "topic_names"]
 
 
-def _admin(bootstrap: str) -> KafkaAdminClient:
+class TopicsError(OntrackError):
+    """ontrack's topics are missing and this principal may not create them."""
+
+
+def _admin(bootstrap: str, security: Mapping[str, Any] | None = None) -> KafkaAdminClient:
     return KafkaAdminClient(
         bootstrap_servers=bootstrap.split(","),
         client_id="ontrack-admin",
         request_timeout_ms=5000,
+        **(security or {}),
     )
 
 
@@ -53,13 +67,15 @@ def ensure_topics(settings: Settings) -> None:
 
     On a real cluster create them beforehand (deploy/compose's kafka-init, Strimzi's
     KafkaTopic in deploy/k8s); ``topic_replication_factor`` covers the case they were not.
+    There a service's principal sees the topics it has Describe on (its ACLs grant that on
+    all three) and may create none: a topic it cannot see is a TopicsError naming it.
     """
     wanted = {
         settings.topic_readings: settings.topic_partitions,
         settings.topic_dlq: 1,
         settings.topic_aggregates: settings.topic_partitions,
     }
-    admin = _admin(settings.kafka_bootstrap)
+    admin = _admin(settings.kafka_bootstrap, kafka_python_options(settings))
     try:
         existing = set(admin.list_topics())
         new = [
@@ -72,5 +88,13 @@ def ensure_topics(settings: Settings) -> None:
                 admin.create_topics(new)
             except TopicAlreadyExistsError:
                 pass
+            except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
+                names = ", ".join(t.name for t in new)
+                raise TopicsError(
+                    f"Kafka topic(s) {names} cannot be seen by principal "
+                    f"{settings.kafka_sasl_username or '(anonymous)'}, which may not create "
+                    f"them ({type(exc).__name__}): create them with the deployment (kafka-init, "
+                    "KafkaTopic) and grant the principal Describe on them"
+                ) from None
     finally:
         admin.close()

@@ -4,14 +4,20 @@
 # READINGS_PARTITIONS partitions when that was raised (partitions never shrink).
 # The names are ontrack's defaults (ONTRACK_TOPIC_READINGS, _DLQ, _AGGREGATES and the
 # stream's consumer group ONTRACK_CONSUMER_GROUP): change them here and in ontrack.env.
+# It logs in to the brokers' admin listener as kafka-admin (passwords.sh).
 set -euo pipefail
+. "$(dirname "$0")/passwords.sh"
 
-topics=/opt/kafka/bin/kafka-topics.sh
-: "${BOOTSTRAP:?set BOOTSTRAP to the brokers, host:port,...}"
+: "${BOOTSTRAP:?set BOOTSTRAP to the admin listener of the brokers, host:port,...}"
 : "${READINGS_PARTITIONS:=12}"
+config=$(admin_config)
+
+topics() {
+    "${KAFKA_BIN:-/opt/kafka/bin}/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$config" "$@"
+}
 
 partitions_of() {
-    "$topics" --bootstrap-server "$BOOTSTRAP" --describe --topic "$1" 2>/dev/null |
+    topics --describe --topic "$1" 2>/dev/null |
         sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -n 1
 }
 
@@ -22,12 +28,12 @@ ensure() {
     have=$(partitions_of "$name")
     if [ -z "$have" ]; then
         echo "creating $name: $partitions partitions, 3 replicas, min.insync.replicas 2"
-        "$topics" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$name" \
+        topics --create --if-not-exists --topic "$name" \
             --partitions "$partitions" --replication-factor 3 \
             --config min.insync.replicas=2 "$@"
     elif [ "$have" -lt "$partitions" ]; then
         echo "growing $name from $have to $partitions partitions"
-        "$topics" --bootstrap-server "$BOOTSTRAP" --alter --topic "$name" --partitions "$partitions"
+        topics --alter --topic "$name" --partitions "$partitions"
     else
         echo "$name: $have partitions, as wanted"
     fi

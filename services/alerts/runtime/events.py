@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from services.alerts.runtime.metrics import EngineMetrics
+from services.kafka_security import aiokafka_options
 from services.settings import Settings
 
 __all__ = ["AggregateEvents", "indicator_of"]
@@ -59,6 +60,7 @@ class AggregateEvents:
             fetch_max_wait_ms=int(s.consumer_fetch_max_wait_seconds * 1000),
             heartbeat_interval_ms=1000,
             rebalance_timeout_ms=3000,
+            **aiokafka_options(s),
         )
 
     async def _connect(self) -> None:

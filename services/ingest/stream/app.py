@@ -21,6 +21,7 @@ from services.ingest.stream.faust_adapter import App, assigned_offsets, committe
 from services.ingest.stream.handler import BatchHandler, DeadLetter
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics, dead_letter_reason
 from services.ingest.stream.probes import readiness
+from services.kafka_security import faust_credentials
 from services.settings import Settings
 from services.storage import (
     ObservationWriter,
@@ -47,6 +48,7 @@ def _faust_app(settings: Settings, web_port: int) -> App:
     app = App(
         settings.consumer_group,
         broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
+        broker_credentials=faust_credentials(settings),
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",

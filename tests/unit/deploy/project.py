@@ -183,10 +183,6 @@ def named(kind: str, name: str) -> dict[str, Any]:
     return found[0]
 
 
-def workloads() -> list[dict[str, Any]]:
-    return [d for d in k8s_docs() if d["kind"] in ("Deployment", "StatefulSet")]
-
-
 def pod_labels(workload: dict[str, Any]) -> dict[str, str]:
     return dict(workload["spec"]["template"]["metadata"]["labels"])
 
@@ -203,9 +199,30 @@ def secret_examples() -> dict[str, dict[str, str]]:
     return {d["metadata"]["name"]: dict(d["stringData"]) for d in yaml.safe_load_all(text) if d}
 
 
+def operator_secrets() -> dict[str, set[str]]:
+    """Secrets Strimzi writes, with their keys: one per KafkaUser (its SCRAM password) and
+    the cluster CA's certificate."""
+    (kafka,) = of_kind("Kafka")
+    out = {f"{kafka['metadata']['name']}-cluster-ca-cert": {"ca.crt", "ca.p12", "ca.password"}}
+    for user in of_kind("KafkaUser"):
+        out[user["metadata"]["name"]] = {"password", "sasl.jaas.config"}
+    return out
+
+
+def secret_value(ref: dict[str, str]) -> str:
+    """A placeholder for a ``secretKeyRef``, after checking the Secret and key will exist."""
+    name, key = ref["name"], ref["key"]
+    if name in secret_examples():
+        assert key in secret_examples()[name], f"Secret {name} has no key {key}"
+        return secret_examples()[name][key]
+    assert key in operator_secrets().get(name, set()), f"no Secret {name} with key {key}"
+    return f"<{name}/{key}>"
+
+
 def container_env(container: dict[str, Any]) -> dict[str, str]:
     """What a container's environment holds: Dockerfile ENV (ontrack's image), envFrom
-    ConfigMaps and Secrets (their example values), and ``env``."""
+    ConfigMaps and Secrets (their example values), and ``env`` (a placeholder for a value
+    from a Secret that Strimzi writes)."""
     env: dict[str, str] = {}
     if container["image"].startswith("ontrack:"):
         env |= dockerfile_env()
@@ -214,7 +231,22 @@ def container_env(container: dict[str, Any]) -> dict[str, str]:
             env |= named("ConfigMap", source["configMapRef"]["name"])["data"]
         else:
             env |= secret_examples()[source["secretRef"]["name"]]
-    return env | {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    for entry in container.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = entry["value"]
+        else:
+            env[entry["name"]] = secret_value(entry["valueFrom"]["secretKeyRef"])
+    return env
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    """The Settings an ontrack process builds from this environment."""
+    fields = {
+        k.removeprefix("ONTRACK_").lower(): v
+        for k, v in env.items()
+        if k.startswith("ONTRACK_") and k.removeprefix("ONTRACK_").lower() in Settings.model_fields
+    }
+    return Settings(**fields)
 
 
 def ontrack_workloads() -> dict[str, dict[str, Any]]:
@@ -225,3 +257,18 @@ def ontrack_workloads() -> dict[str, dict[str, Any]]:
         if main["image"].startswith("ontrack:"):
             out[main["args"][0]] = d
     return out
+
+
+def workloads() -> list[dict[str, Any]]:
+    """Everything that runs pods: Deployments, StatefulSets, Jobs."""
+    return [d for d in k8s_docs() if d["kind"] in ("Deployment", "StatefulSet", "Job")]
+
+
+# --- images ----------------------------------------------------------------------------
+
+PINNED = re.compile(r"^[\w./-]+:[\w.-]*\d+\.\d+\.\d+[\w.-]*$")
+
+
+def pinned(image: str) -> bool:
+    """A tag with a whole version (major.minor.patch), so the image cannot change under it."""
+    return bool(PINNED.match(image)) and not image.endswith(":latest")

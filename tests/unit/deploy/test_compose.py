@@ -121,7 +121,10 @@ def test_ontrack_services_listen_on_all_interfaces_at_the_port_the_file_uses(nam
     assert env[HOSTS[command]] == "0.0.0.0", f"{name}: Prometheus could not scrape it"
     port = port_of(command, env)
     assert service["expose"] == [str(port)]
-    assert f"http://127.0.0.1:{port}/healthz" in " ".join(service["healthcheck"]["test"])
+    # each is healthy while it can do its job (/readyz): the API while it can take readings
+    # into Kafka, the others while they reach what they need
+    path = "/readyz"
+    assert f"http://127.0.0.1:{port}{path}" in " ".join(service["healthcheck"]["test"])
 
 
 def test_replicas_api_behind_a_proxy_and_two_engines() -> None:
@@ -133,7 +136,7 @@ def test_replicas_api_behind_a_proxy_and_two_engines() -> None:
     haproxy = (COMPOSE_DIR / "haproxy/haproxy.cfg").read_text(encoding="utf-8")
     api_port = port_of("api", compose_env(services["api"]))
     assert re.search(rf"server-template api- \d+ api:{api_port} check", haproxy)
-    assert "option httpchk GET /healthz" in haproxy
+    assert "option httpchk GET /readyz" in haproxy  # a database outage keeps it in the pool
     assert services["proxy"]["ports"] == [f"{api_port}:{api_port}"]
     assert f"bind :{api_port}\n" in haproxy
 
@@ -149,13 +152,21 @@ def test_ontrack_starts_after_its_topics_and_schema() -> None:
     assert services["migrate"]["depends_on"] == {"timescaledb": {"condition": "service_healthy"}}
 
 
+def listeners(env: dict[str, str], key: str) -> dict[str, str]:
+    """Listener name → its host:port (or security protocol, for the protocol map)."""
+    return dict(x.split("://" if "://" in x else ":", 1) for x in env[key].split(","))
+
+
 def test_three_kraft_brokers_replicate_three_ways_and_acknowledge_with_two() -> None:
     services = compose()["services"]
     voters = set()
     for n, name in enumerate(KAFKA, 1):
         env = compose_env(services[name])
         assert int(env["KAFKA_NODE_ID"]) == n
-        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+        assert listeners(env, "KAFKA_ADVERTISED_LISTENERS") == {
+            "CLIENT": f"{name}:9092",
+            "BROKER": f"{name}:9094",
+        }
         assert int(env["KAFKA_DEFAULT_REPLICATION_FACTOR"]) == 3
         assert int(env["KAFKA_MIN_INSYNC_REPLICAS"]) == 2
         assert int(env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]) == 3

@@ -42,6 +42,7 @@ CUSTOM = {
     "Kafka": "kafka.json",
     "KafkaNodePool": "kafkanodepool.json",
     "KafkaTopic": "kafkatopic.json",
+    "KafkaUser": "kafkauser.json",
 }
 NOT_APPLIED = {"secrets.example.yaml", "monitoring/prometheus-adapter-values.yaml"}
 
@@ -88,6 +89,16 @@ def test_the_schemas_catch_a_misspelt_field() -> None:
     assert not jsonschema.Draft202012Validator(
         load_json(SCHEMAS / "strimzi/kafkatopic.json")
     ).is_valid(topic)
+    user = manifest(named("KafkaUser", "ontrack-api"))
+    user["spec"]["authorization"]["acls"][0]["operations"] = ["Wirte"]
+    assert not jsonschema.Draft202012Validator(
+        load_json(SCHEMAS / "strimzi/kafkauser.json")
+    ).is_valid(user)
+    (kafka,) = [manifest(k) for k in of_kind("Kafka")]
+    kafka["spec"]["kafka"]["listeners"][0]["authentification"] = {"type": "scram-sha-512"}
+    assert not jsonschema.Draft202012Validator(load_json(SCHEMAS / "strimzi/kafka.json")).is_valid(
+        kafka
+    )
 
 
 def test_secret_examples_are_valid_and_never_applied() -> None:
@@ -163,10 +174,8 @@ def test_config_paths_are_the_mounted_configmaps(command: str) -> None:
         "ONTRACK_CATALOGUE_PATH": "ontrack-catalogue",
     }
     volumes = volumes_of(workload)
-    for container in containers(workload, init=True):
+    for container in containers(workload):
         env = container_env(container)
-        if container["name"] == "migrate":
-            continue
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         for var, configmap in wanted.items():
             path = Path(env[var])
@@ -177,7 +186,17 @@ def test_config_paths_are_the_mounted_configmaps(command: str) -> None:
                 assert path.name in named("ConfigMap", configmap)["data"]
 
 
-@pytest.mark.parametrize("workload", workloads(), ids=ident)
+# What each ontrack command's port serves for probes: the API tells alive (/livez) from
+# ready to take readings (/readyz, Kafka only); the others serve /healthz and /metrics.
+PROBES = {
+    "api": {"readinessProbe": "/readyz", "livenessProbe": "/livez", "startupProbe": "/livez"},
+    "worker": {"readinessProbe": "/readyz", "livenessProbe": "/livez", "startupProbe": "/livez"},
+    "alerts": {"readinessProbe": "/readyz", "livenessProbe": "/livez", "startupProbe": "/livez"},
+    "notify": {"readinessProbe": "/readyz", "livenessProbe": "/livez", "startupProbe": "/livez"},
+}
+
+
+@pytest.mark.parametrize("workload", [w for w in workloads() if w["kind"] != "Job"], ids=ident)
 def test_probes_ask_the_health_endpoints_on_declared_ports(workload: dict[str, Any]) -> None:
     for container in containers(workload):
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
@@ -188,8 +207,8 @@ def test_probes_ask_the_health_endpoints_on_declared_ports(workload: dict[str, A
             else:
                 assert "exec" in probe
         if container["image"].startswith("ontrack:"):
-            assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
-            assert container["livenessProbe"]["httpGet"]["path"] == "/metrics"
+            for kind, path in PROBES[container["args"][0]].items():
+                assert container[kind]["httpGet"]["path"] == path, f"{ident(workload)}: {kind}"
 
 
 @pytest.mark.parametrize("command", sorted(ontrack_workloads()))
@@ -199,8 +218,34 @@ def test_ontrack_containers_listen_on_all_interfaces_at_their_declared_port(comm
     assert main["args"] == [command]
     assert env[HOSTS[command]] == "0.0.0.0"
     assert [p["containerPort"] for p in main["ports"]] == [port_of(command, env)]
-    (init,) = ontrack_workloads()[command]["spec"]["template"]["spec"]["initContainers"]
-    assert init["args"] == ["db", "migrate"]
+
+
+def test_one_job_migrates_and_every_pod_waits_for_its_schema() -> None:
+    """The schema is migrated by one Job, never by a Deployment; each ontrack pod starts once
+    no migration is pending (an init container that waits, then exits 0)."""
+    migrating = [
+        (w, c)
+        for w in workloads()
+        for c in containers(w, init=True)
+        if c["image"].startswith("ontrack:") and c["args"][:2] == ["db", "migrate"]
+    ]
+    assert [(w["kind"], w["metadata"]["name"]) for w, _ in migrating] == [
+        ("Job", "ontrack-migrate")
+    ]
+    job = named("Job", "ontrack-migrate")
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["spec"]["backoffLimit"] >= 1
+    (migrate,) = containers(job)
+    assert container_env(migrate)["ONTRACK_DATABASE_URL"].startswith("postgresql://")
+    for command, workload in ontrack_workloads().items():
+        (wait,) = workload["spec"]["template"]["spec"]["initContainers"]
+        assert wait["args"][:3] == ["db", "status", "--wait"], command
+        assert float(wait["args"][3]) >= 300, f"{command}: long enough for a migration"
+        assert wait["image"] == containers(workload)[0]["image"] == migrate["image"]
+        assert (
+            container_env(wait)["ONTRACK_DATABASE_URL"]
+            == container_env(migrate)["ONTRACK_DATABASE_URL"]
+        )
 
 
 def test_services_pdbs_and_hpas_point_at_real_pods() -> None:
@@ -263,9 +308,6 @@ def test_kafka_topics_are_ontracks_replicated_three_ways_on_the_cluster() -> Non
         assert topic["spec"]["config"]["min.insync.replicas"] == 2
     (pool,) = of_kind("KafkaNodePool")
     assert pool["spec"]["replicas"] >= 3 and set(pool["spec"]["roles"]) == {"broker", "controller"}
-    (plain,) = [x for x in kafka["spec"]["kafka"]["listeners"] if not x["tls"]]
-    name = kafka["metadata"]["name"]
-    assert env["ONTRACK_KAFKA_BOOTSTRAP"] == f"{name}-kafka-bootstrap:{plain['port']}"
     assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
 
 
