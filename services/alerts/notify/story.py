@@ -14,14 +14,20 @@ is never listed field by field: it is one link away, ``/v1/alerts/{fingerprint}`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from services.alerts.notify.message import Kind, Notification
-from services.alerts.rules import DurationError, parse_duration
+from services.alerts.notify.values import (
+    as_date,
+    as_map,
+    as_number,
+    as_time,
+    probability,
+    spelled,
+)
 from services.language import (
     Glossary,
     Language,
@@ -108,9 +114,9 @@ class _Facts:
     def __init__(self, n: Notification, voice: Voice) -> None:
         self.n, self.v, self.lang = n, voice, voice.lang
         e = n.explanation
-        self.rule: Mapping[str, Any] = _map(e.get("rule"))
-        self.target: Mapping[str, Any] = _map(e.get("target"))
-        self.series: Mapping[str, Any] = _map(e.get("series"))
+        self.rule: Mapping[str, Any] = as_map(e.get("rule"))
+        self.target: Mapping[str, Any] = as_map(e.get("target"))
+        self.series: Mapping[str, Any] = as_map(e.get("series"))
         self.kind = str(self.rule.get("kind") or "")
         self.unit = str(self.target.get("unit") or self.series.get("unit") or "")
         self.name = self._name()
@@ -140,39 +146,36 @@ class _Facts:
 
     def story(self) -> Story:
         v, n = self.v, self.n
-        facts: list[tuple[str, str]] = []
-        for label, text in (
-            ("label.now", self.now()),
-            ("label.since", self.since()),
-            ("label.by", n.actor if n.actor else ""),
-            ("label.recover", self.recover() if n.kind is not Kind.RESOLVED else ""),
-            ("label.outlook", self.outlook() if n.kind is not Kind.RESOLVED else ""),
-            ("label.plan", self.plan()),
-        ):
-            if text:
-                facts.append((v.tr(label), text))
+        live = n.kind is not Kind.RESOLVED  # a resolved alert needs no recovery, nor anyone
+        facts = [
+            (v.tr(label), text)
+            for label, text in (
+                ("label.now", self.now()),
+                ("label.since", self.since()),
+                ("label.by", n.actor or ""),
+                ("label.recover", self.recover() if live else ""),
+                ("label.outlook", self.outlook() if live else ""),
+                ("label.plan", self.plan()),
+            )
+            if text
+        ]
         link = v.alert_url(n.fingerprint)
         ack: tuple[str, ...] = ()
-        if n.kind is not Kind.RESOLVED:
+        if live:
             ack = (v.tr("ack.how", fingerprint=n.fingerprint),)
-            if link:
-                ack += (v.tr("ack.api", url=link),)
+            ack += (v.tr("ack.api", url=link),) if link else ()
         return Story(
             word=v.tr(f"kind.{n.kind.value}"),
             severity=_word(v.lang, "severity", n.severity),
             headline=self.headline(),
             name=self.name,
             facts=tuple(facts),
-            contributors=self.contributors() if n.kind is not Kind.RESOLVED else (),
-            runbook=self.runbook() if n.kind is not Kind.RESOLVED else "",
-            labels={
-                k: v.tr(f"label.{k}") for k in ("contributors", "ack", "details", "runbook", "sep")
-            },
-            runbook_url=(n.annotations.get("runbook_url") or None)
-            if n.kind is not Kind.RESOLVED
-            else None,
+            contributors=self.contributors() if live else (),
+            runbook=self.runbook() if live else "",
+            runbook_url=(n.annotations.get("runbook_url") or None) if live else None,
             ack=ack,
             link=link,
+            labels={k: v.tr(f"label.{k}") for k in _LABELS},
         )
 
     def headline(self) -> str:
@@ -182,19 +185,19 @@ class _Facts:
                 v.tr(f"problem.{kind}") if kind in _KINDS else v.tr("problem.other", rule=n.rule_id)
             )
             return v.tr("headline.resolved", name=self.name, problem=problem)
-        value = _number(n.value)
+        value = as_number(n.value)
         if kind == "off_trajectory":
             pct = (
                 value
                 if value is not None
-                else _number(_map(n.explanation.get("gap")).get("shortfall_pct"))
+                else as_number(as_map(n.explanation.get("gap")).get("shortfall_pct"))
             )
             if pct is not None:
                 return v.tr("headline.off_trajectory", name=self.name, pct=percent(pct))
         elif kind == "projected_miss" and value is not None:
             return v.tr(
                 "headline.projected_miss", name=self.name, target=self.target_phrase(),
-                probability=_probability(value),
+                probability=probability(value),
             )  # fmt: skip
         elif kind == "burn_rate" and value is not None:
             key = (
@@ -207,7 +210,7 @@ class _Facts:
             silent = (
                 value
                 if value is not None
-                else _number(_map(n.explanation.get("feed")).get("silent_seconds"))
+                else as_number(as_map(n.explanation.get("feed")).get("silent_seconds"))
             )
             if silent is not None:
                 return v.tr(
@@ -228,11 +231,11 @@ class _Facts:
     def target_phrase(self) -> str:
         """at least 40,000 stations by 2026-12-31 / 2026年12月31日前达到4万个."""
         t = self.target
-        value, comparator = _number(t.get("value")), t.get("comparator")
+        value, comparator = as_number(t.get("value")), t.get("comparator")
         if value is None or comparator not in (">=", "<="):
             return ""
         what = self.v.tr(f"comparator.{comparator}", value=self.q(value))
-        deadline = _date(t.get("deadline"))
+        deadline = as_date(t.get("deadline"))
         return (
             self.v.tr("target.by", what=what, deadline=day(deadline, self.lang))
             if deadline
@@ -245,9 +248,9 @@ class _Facts:
         if self.target:
             return self.target_now()
         if self.kind == "stale_feed":
-            feed = _map(self.n.explanation.get("feed"))
-            cadence = _spelled(feed.get("cadence"), self.lang) or "?"
-            last = _time(feed.get("last_seen"))
+            feed = as_map(self.n.explanation.get("feed"))
+            cadence = spelled(feed.get("cadence"), self.lang) or "?"
+            last = as_time(feed.get("last_seen"))
             if last is None:
                 return self.v.tr("now.stale_never", cadence=cadence)
             return self.v.tr(
@@ -259,8 +262,8 @@ class _Facts:
 
     def target_now(self) -> str:
         v, e = self.v, self.n.explanation
-        actual = _number(_map(e.get("actual")).get("value"))
-        expected = _number(e.get("expected"))
+        actual = as_number(as_map(e.get("actual")).get("value"))
+        expected = as_number(e.get("expected"))
         target = self.target_phrase()
         if actual is None:
             text = v.tr("now.no_data", target=target)
@@ -282,9 +285,9 @@ class _Facts:
         return v.tr("sentence.sep").join(sentences)
 
     def gap(self) -> str:
-        gap = _map(self.n.explanation.get("gap"))
+        gap = as_map(self.n.explanation.get("gap"))
         behind = gap.get("behind")
-        shortfall, pct = _number(gap.get("shortfall_pct")), _number(gap.get("pct"))
+        shortfall, pct = as_number(gap.get("shortfall_pct")), as_number(gap.get("pct"))
         if behind and shortfall is not None:
             return self.v.tr("gap.behind", pct=percent(shortfall))
         if pct is not None and abs(pct) >= 0.05:
@@ -292,9 +295,9 @@ class _Facts:
         return self.v.tr("gap.level")
 
     def threshold_now(self) -> str:
-        value = _number(self.n.value)
+        value = as_number(self.n.value)
         limit, _ = self.limit()
-        recover = _number(self.rule.get("recover_below") or self.rule.get("recover_above"))
+        recover = as_number(self.rule.get("recover_below") or self.rule.get("recover_above"))
         if value is None or limit is None:
             return ""
         aggregate = str(self.rule.get("aggregate") or "mean")
@@ -302,14 +305,14 @@ class _Facts:
         return self.v.tr(
             "now.threshold",
             aggregate=self.v.tr(key) if key in _AGGREGATES else aggregate,
-            bucket=_spelled(self.rule.get("bucket"), self.lang) or "?",
+            bucket=spelled(self.rule.get("bucket"), self.lang) or "?",
             value=self.q(value),
             limit=self.q(limit),
             recover=self.q(recover if recover is not None else limit),
         )
 
     def limit(self) -> tuple[float | None, str]:
-        above, below = _number(self.rule.get("above")), _number(self.rule.get("below"))
+        above, below = as_number(self.rule.get("above")), as_number(self.rule.get("below"))
         return (above, "above") if above is not None else (below, "below")
 
     def since(self) -> str:
@@ -327,7 +330,7 @@ class _Facts:
         return self.v.tr("since.firing", at=fired)
 
     def recover(self) -> str:
-        pace = _map(self.n.explanation.get("pace"))
+        pace = as_map(self.n.explanation.get("pace"))
         if not self.target:
             return ""
         return pace_sentence(
@@ -335,25 +338,25 @@ class _Facts:
             kind=str(self.target.get("kind") or ""),
             comparator=str(self.target.get("comparator") or ""),
             unit=self.unit,
-            deadline=_date(self.target.get("deadline")),
-            needed=_number(pace.get("needed")),
-            recent=_number(pace.get("recent")),
+            deadline=as_date(self.target.get("deadline")),
+            needed=as_number(pace.get("needed")),
+            recent=as_number(pace.get("recent")),
         )
 
     def outlook(self) -> str:
-        p = _map(self.n.explanation.get("projection"))
+        p = as_map(self.n.explanation.get("projection"))
         if not p or p.get("method") == "final":
             return ""
-        value, low, high = (_number(p.get(k)) for k in ("value", "low", "high"))
-        probability = _number(p.get("probability_met"))
-        at = _time(p.get("at"))
-        if value is None or low is None or high is None or probability is None:
+        value, low, high = (as_number(p.get(k)) for k in ("value", "low", "high"))
+        chance = as_number(p.get("probability_met"))
+        at = as_time(p.get("at"))
+        if value is None or low is None or high is None or chance is None:
             return ""
-        deadline = _date(self.target.get("deadline")) or (at.date() if at else None)
+        deadline = as_date(self.target.get("deadline")) or (at.date() if at else None)
         return self.v.tr(
             "outlook", value=self.q(value), low=self.q(low), high=self.q(high),
             deadline=day(deadline, self.lang) if deadline else "",
-            probability=_probability(probability),
+            probability=probability(chance),
         )  # fmt: skip
 
     def contributors(self) -> tuple[str, ...]:
@@ -362,16 +365,15 @@ class _Facts:
             return ()
         pulling = [
             c for c in found
-            if isinstance(c, Mapping) and c.get("source")
-            and (_number(c.get("effect")) is None or (_number(c.get("effect")) or 0.0) < 0)
+            if isinstance(c, Mapping) and c.get("source") and _pulls_off(c)
         ]  # fmt: skip
         return tuple(self.contributor(c) for c in pulling[:TOP_CONTRIBUTORS])
 
     def contributor(self, c: Mapping[str, Any]) -> str:
         v, lang, unit = self.v, self.lang, self.unit
         source = str(c["source"])
-        value, share = _number(c.get("value")), _number(c.get("share"))
-        change, effect = _number(c.get("change")), _number(c.get("effect"))
+        value, share = as_number(c.get("value")), as_number(c.get("share"))
+        change, effect = as_number(c.get("change")), as_number(c.get("effect"))
         kind = self.target.get("kind")
         if share is not None and change is not None:
             key = "contributor.flow" if kind == "flow" else "contributor.stock"
@@ -422,7 +424,14 @@ class _Facts:
 
 
 _KINDS = frozenset({"off_trajectory", "projected_miss", "burn_rate", "stale_feed", "threshold"})
+_LABELS = ("contributors", "ack", "details", "runbook", "sep")
 _AGGREGATES = frozenset({"aggregate.mean", "aggregate.max", "aggregate.last", "aggregate.sum"})
+
+
+def _pulls_off(contributor: Mapping[str, Any]) -> bool:
+    """A source pulls the target off when its effect is negative (or not known)."""
+    effect = as_number(contributor.get("effect"))
+    return effect is None or effect < 0
 
 
 def _word(lang: Language, group: str, value: str) -> str:
@@ -430,54 +439,6 @@ def _word(lang: Language, group: str, value: str) -> str:
         return tr(lang, f"{group}.{value}")
     except KeyError:
         return value.replace("_", " ")
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _probability(p: float) -> str:
-    """27%; below 1 % as <1% (never 0.004%, never 4.4e-05)."""
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 < p < 1:
-        return ">99%"
-    return percent(p * 100, places=0)
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value if not isinstance(value, datetime) else value.date()
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.utcoffset() is not None else None
-    try:
-        found = datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-    return found if found is not None and found.utcoffset() is not None else None
-
-
-def _spelled(value: Any, lang: Language) -> str:
-    """A rule's or feed's duration (``1h``, ``31d``) in days and hours."""
-    if not value:
-        return ""
-    try:
-        return duration(parse_duration(str(value)), lang)
-    except DurationError:
-        return str(value)
 
 
 def headline_of(alert: Mapping[str, Any], voice: Voice, now: datetime) -> str:
@@ -491,11 +452,11 @@ def headline_of(alert: Mapping[str, Any], voice: Voice, now: datetime) -> str:
         fingerprint=str(alert.get("fingerprint") or ""),
         rule_id=str(alert.get("rule_id") or ""),
         severity=str(alert.get("severity") or ""),
-        labels=dict(_map(alert.get("labels"))),
-        annotations=dict(_map(alert.get("annotations"))),
-        explanation=dict(_map(alert.get("explanation"))),
+        labels=dict(as_map(alert.get("labels"))),
+        annotations=dict(as_map(alert.get("annotations"))),
+        explanation=dict(as_map(alert.get("explanation"))),
         episode_at=since,
         at=alert.get("resolved_at") or now,
-        value=_number(alert.get("last_value")),
+        value=as_number(alert.get("last_value")),
     )
     return story_of(n, voice).headline
