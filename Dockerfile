@@ -19,6 +19,9 @@ ENV PYTHONUNBUFFERED=1 \
     ONTRACK_NOTIFY_WEB_HOST=0.0.0.0
 
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/ontrack --create-home ontrack
+# Chinese glyphs for the charts of e-mails to Chinese receivers
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/ontrack
 # dependencies first, so a change of code does not reinstall them

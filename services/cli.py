@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import click
+import pydantic
 
 from services.commands import (
     alerts,
@@ -41,10 +42,21 @@ __all__ = ["main"]
     show_envvar=True,
     help="TimescaleDB DSN  [default: the embedded stack's, on 127.0.0.1:5433]",
 )
+@click.option(
+    "--lang",
+    envvar="ONTRACK_LANG",
+    show_envvar=True,
+    help="Language of reports, tables and messages: zh-CN or en  [default: from the locale "
+    "(LC_ALL, LC_MESSAGES, LANG starting with zh: zh-CN), else en]",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.pass_context
 def main(
-    ctx: click.Context, kafka_bootstrap: str | None, database_url: str | None, verbose: bool
+    ctx: click.Context,
+    kafka_bootstrap: str | None,
+    database_url: str | None,
+    lang: str | None,
+    verbose: bool,
 ) -> None:
     """ontrack: is every indicator on track toward its plan target?"""
     logging.basicConfig(
@@ -58,7 +70,21 @@ def main(
         overrides["kafka_bootstrap"] = kafka_bootstrap
     if database_url:
         overrides["database_url"] = database_url
-    ctx.obj = Settings(**overrides)
+    if lang:
+        overrides["lang"] = lang
+    ctx.obj = settings_from(overrides)
+
+
+def settings_from(overrides: dict[str, Any]) -> Settings:
+    """The settings, or a usage error naming each setting that is wrong and why."""
+    try:
+        return Settings(**overrides)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise click.UsageError(f"{problems} (set by a flag or an ONTRACK_* variable)") from None
 
 
 for module in (

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.language import Language, from_locale, parse_language
 
 __all__ = ["REPO_ROOT", "Settings", "process_env"]
 
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     # the previous one was stored, so a short wait costs no throughput (docs/performance.md).
     batch_within_seconds: float = 0.1
 
+    # The language people read (reports, messages, tables): zh-CN or en; ONTRACK_LANG, else
+    # the locale (LC_ALL, LC_MESSAGES, LANG starting with zh: Chinese), else English.
+    # A routes file may choose another per receiver.
+    lang: Language = Field(default_factory=lambda: from_locale(os.environ))
     raw_retention_days: int = 1100
     retention_check_seconds: float = 3600.0
 
@@ -102,6 +108,11 @@ class Settings(BaseSettings):
     smtp_from: str = "ontrack@localhost"
     smtp_timeout_seconds: float = 10.0
 
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> Language:
+        return value if isinstance(value, Language) else parse_language(str(value))
+
     @property
     def dsn(self) -> str:
         return self.database_url.get_secret_value()
@@ -126,6 +137,7 @@ def process_env(s: Settings, **extra: str) -> dict[str, str]:
             "ONTRACK_CONSUMER_GROUP": s.consumer_group,
             "ONTRACK_ALERTS_CONSUMER_GROUP": s.alerts_consumer_group,
             "ONTRACK_STACK_DIR": str(s.stack_dir),
+            "ONTRACK_LANG": s.lang.value,
         }
     )
     if s.batch_keys is not None:

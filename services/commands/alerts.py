@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from services.commands.options import lang_option
 from services.errors import OntrackError
+from services.language import MESSAGES, Glossary, Language
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -130,9 +132,11 @@ def check(settings: Settings, directory: Path | None) -> None:
 @click.option("--status", help="Only targets in this status (on_track, at_risk, off_track...)")
 @click.option("--family", help="Only this family (air, port, power, telecom...)")
 @click.option("--plan", help="Only the targets of this plan id")
+@lang_option
 @click.pass_obj
 def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
     """Print every target as the alert engine last judged it."""
+    from services.language import tr
     from services.storage import list_targets, open_pool
 
     async def fetch() -> list[dict[str, Any]]:
@@ -144,44 +148,68 @@ def targets(settings: Settings, status: str | None, family: str | None, plan: st
 
     rows = asyncio.run(fetch())
     if not rows:
-        click.echo("no target judged yet: is `ontrack alerts` running?", err=True)
+        click.echo(tr(settings.lang, "cli.no_targets"), err=True)
         return
-    for line in target_table(rows):
+    for line in target_table(rows, settings.lang, glossary(settings)):
         click.echo(line)
 
 
-_HEADER = ("target", "status", "actual", "expected", "gap %", "projection", "days left")
+def glossary(settings: Settings) -> Glossary:
+    """The names of targets and plans; without readable plans, the catalogue's alone (a
+    table still prints, naming targets from their rows)."""
+    from services.indicators.catalogue import load_catalogue
+    from services.indicators.names import load_glossary
+
+    try:
+        return load_glossary(settings.catalogue_path, settings.plans_dir)
+    except OntrackError:
+        try:
+            return Glossary.of(load_catalogue(settings.catalogue_path), [])
+        except OntrackError:
+            return Glossary()
 
 
-def target_table(rows: list[dict[str, Any]]) -> list[str]:
-    """The lines of the targets table: a header, then one line per target."""
-    from services.indicators.pace import fmt
+def target_table(
+    rows: list[dict[str, Any]], lang: Language = Language.EN, names: Glossary | None = None
+) -> list[str]:
+    """The lines of the targets table: a header, then one line per target, in ``lang``."""
+    from services.language import number, percent, quantity, table, tr
 
-    def num(x: float | None) -> str:
-        return "-" if x is None else fmt(x)
-
-    cells = [_HEADER]
+    names = names or Glossary()
+    header = ("target", "name", "status", "actual", "expected", "gap", "projection", "days_left")
+    cells = [tuple(tr(lang, f"col.{c}") for c in header)]
     for r in rows:
+        unit = str(r.get("unit") or "")
+
+        def num(x: float | None) -> str:
+            return "-" if x is None else number(x, lang)
+
+        def amount(x: float | None, unit: str = unit) -> str:
+            return "-" if x is None else quantity(x, unit, lang)
+
         projection = "-"
         if r["projection_value"] is not None:
             low, high = num(r["projection_low"]), num(r["projection_high"])
             projection = f"{num(r['projection_value'])} [{low}–{high}]"
-        gap = "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}"
+        gap = "-" if r["gap_pct"] is None else percent(r["gap_pct"], sign=True)
+        name = names.target(
+            r["target_id"], lang, indicator=r.get("indicator"), deadline=r.get("deadline"),
+            scope=r.get("scope"), plan=r.get("plan_id"),
+        )  # fmt: skip
+        status = r["status"]
         cells.append(
             (
                 r["target_id"],
-                r["status"],
-                num(r["actual"]),
-                num(r["expected"]),
+                name,
+                tr(lang, f"status.{status}") if f"status.{status}" in MESSAGES else status,
+                amount(r["actual"]),
+                amount(r["expected"]),
                 gap,
                 projection,
                 str(r["days_left"]),
             )
         )
-    widths = [max(len(row[i]) for row in cells) for i in range(len(_HEADER))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
+    return table(cells, right=frozenset({3, 4, 5, 7}))
 
 
 COMMANDS = [alerts, plans_group, targets]

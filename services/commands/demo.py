@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from services.commands.options import lang_option
 from services.commands.serve import batch_keys_or_exit
-from services.demo.report import write_report
+from services.demo.report import write_reports
 from services.demo.runner import DemoOptions, run_demo
 from services.demo.simulate import CST
 from services.demo.summary import collect, format_table
@@ -41,11 +42,16 @@ __all__ = ["COMMANDS"]
     show_default=True,
 )
 @click.option("--no-stack", is_flag=True, help="Do not start the embedded stack first")
+@lang_option
 @click.pass_obj
 def demo(
     settings: Settings, until: datetime | None, step_days: int, report_path: Path, no_stack: bool
 ) -> None:
-    """Replay SIMULATED Qingdao feeds from January 2023 to today through the real pipeline."""
+    """Replay SIMULATED Qingdao feeds from January 2023 to today through the real pipeline.
+
+    The table and report/index.html are in the language of --lang (or ONTRACK_LANG, or the
+    locale); the report in the other language is written beside it (index.en.html or
+    index.zh-CN.html)."""
     if not no_stack:
         from services import stack
 
@@ -65,13 +71,13 @@ def demo(
     )
     s, result = asyncio.run(run_demo(settings, opts, lambda m: click.echo(m, err=True)))
     outcome = collect(s, end)
-    click.echo(format_table(outcome.report))
-    path = write_report(outcome.report, report_path)
+    click.echo(format_table(outcome.report, settings.lang))
+    path, other = write_reports(outcome.report, report_path, settings.lang)
     click.echo(
         f"\n{result.accepted:,} readings accepted, {result.rejected} rejected, "
         f"{result.stored:,} stored; {result.evaluations} evaluations in {result.seconds:.0f}s"
     )
-    click.echo(f"report: {path.resolve()}")
+    click.echo(f"report: {path.resolve()} ({other.name} beside it)")
     if result.stored != result.accepted or result.rejected:
         raise click.ClickException("stored and accepted readings do not reconcile")
 

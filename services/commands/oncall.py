@@ -1,4 +1,4 @@
-"""``ontrack notify``, ``ontrack alert ack|resolve``, ``ontrack silence add|list|expire``,
+"""``ontrack notify``, ``ontrack alert list|ack|resolve``, ``ontrack silence add|list|expire``,
 ``ontrack routes check``: on-call delivery and what people do to alerts.
 
 The actions work on the database directly (no API key): whoever can reach it may act,
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,9 @@ import psycopg
 from services.alerts.engine import ActionError
 from services.alerts.notify import NotifyError, RouteConfig
 from services.alerts.rules import DurationError, parse_duration
+from services.commands.options import lang_option
+from services.indicators.city import CITY_TZ_NAME
+from services.language import tr
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -55,6 +58,11 @@ def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awai
         async with await psycopg.AsyncConnection.connect(settings.dsn, connect_timeout=10) as conn:
             return await work(conn)
 
+    return _guarded(main)
+
+
+def _guarded(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``main``; what a user can cause (no such alert, no database) is a clear error."""
     try:
         return asyncio.run(main())
     except (NotifyError, ActionError) as exc:
@@ -173,20 +181,97 @@ async def _check_schema(pool: Any) -> None:
 
 @click.group("alert")
 def alert_group() -> None:
-    """Acknowledge or resolve one alert (by its fingerprint)."""
+    """List alerts; acknowledge or resolve one (by its fingerprint)."""
+
+
+@alert_group.command("list")
+@click.option(
+    "--state",
+    "state",
+    type=click.Choice(["open", "firing", "pending", "resolved", "all"]),
+    default="open",
+    help="Which alerts: open (pending and firing), one state, or all",
+)
+@click.option("--severity", type=click.Choice(["page", "ticket", "info"]), help="Only this one")
+@click.option("--limit", default=100, type=click.IntRange(min=1), help="At most this many")
+@lang_option
+@click.pass_obj
+def alert_list(settings: Settings, state: str, severity: str | None, limit: int) -> None:
+    """Alerts, firing first and pages before tickets: fingerprint, state, since, what."""
+    from services.storage import list_alerts
+
+    states = {"open": ("pending", "firing"), "all": ("pending", "firing", "resolved", "inactive")}
+    chosen = states.get(state, (state,))
+    rows = _run_pool(
+        settings, lambda pool: list_alerts(pool, states=chosen, severity=severity, limit=limit)
+    )
+    if not rows:
+        click.echo(tr(settings.lang, "cli.no_alerts"), err=True)
+        return
+    for line in alert_table(rows, settings, _utcnow()):
+        click.echo(line)
+
+
+def alert_table(rows: list[dict[str, Any]], settings: Settings, now: datetime) -> list[str]:
+    """The lines of the alerts table, in the settings' language and time zone."""
+    from zoneinfo import ZoneInfo
+
+    from services.alerts.notify import Voice, headline_of
+    from services.commands.alerts import glossary
+    from services.language import moment, table
+
+    lang, tz = settings.lang, ZoneInfo(CITY_TZ_NAME)
+    voice = Voice(lang, glossary(settings), tz)
+    header = ("fingerprint", "state", "severity", "since", "why")
+    cells = [tuple(tr(lang, f"col.{c}") for c in header)]
+    for r in rows:
+        since = r.get("fired_at") or r.get("since")
+        cells.append(
+            (
+                str(r["fingerprint"]),
+                tr(lang, f"state.{r['state']}"),
+                tr(lang, f"severity.{r['severity']}"),
+                moment(since, lang, tz) if since else "-",
+                headline_of(r, voice, now),
+            )
+        )
+    return table(cells)
+
+
+def _run_pool(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def main() -> T:
+        from services.storage import open_pool
+
+        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        try:
+            return await work(pool)
+        finally:
+            await pool.close()
+
+    return _guarded(main)
 
 
 @alert_group.command("ack")
 @click.argument("fingerprint")
 @click.option("--note", required=True, help="Why: what you found, what you are doing")
 @_ACTOR
+@lang_option
 @click.pass_obj
 def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     """Acknowledge a pending or firing alert: you are on it (repeats stop)."""
     from services.alerts.notify import ack as do_ack
 
     state = _run(settings, lambda conn: do_ack(conn, fingerprint, actor, note, _utcnow()))
-    click.echo(f"alert {state.fingerprint} ({state.state}) acknowledged by {state.acked_by}")
+    lang = settings.lang
+    click.echo(
+        tr(
+            lang,
+            "cli.acked",
+            fingerprint=state.fingerprint,
+            state=tr(lang, f"state.{state.state.value}"),
+            actor=state.acked_by,
+        )  # fmt: skip
+    )
 
 
 @alert_group.command("resolve")
@@ -200,6 +285,7 @@ def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     type=click.Path(path_type=Path),
     help="Routes for the resolved notifications  [default: routes/]",
 )
+@lang_option
 @click.pass_obj
 def resolve(
     settings: Settings, fingerprint: str, note: str, actor: str, routes_dir: Path | None
@@ -212,8 +298,18 @@ def resolve(
         settings, lambda conn: do_resolve(conn, fingerprint, actor, note, _utcnow(), routes)
     )
     told = sorted({e.receiver for e in sent if e.id is not None and e.silenced_by is None})
-    click.echo(f"alert {state.fingerprint} is {state.state} (by {state.resolved_by or actor})")
-    click.echo(f"resolved notification queued for: {', '.join(told) or 'nobody'}")
+    lang = settings.lang
+    click.echo(
+        tr(
+            lang,
+            "cli.resolved",
+            fingerprint=state.fingerprint,
+            state=tr(lang, f"state.{state.state.value}"),
+            actor=state.resolved_by or actor,
+        )  # fmt: skip
+    )
+    receivers = tr(lang, "list.sep").join(told) or tr(lang, "cli.nobody")
+    click.echo(tr(lang, "cli.resolved_told", receivers=receivers))
 
 
 # --- silences --------------------------------------------------------------------------
@@ -296,6 +392,7 @@ def silence_add(
 
 @silence_group.command("list")
 @click.option("--all", "include_expired", is_flag=True, help="Expired silences too")
+@lang_option
 @click.pass_obj
 def silence_list(settings: Settings, include_expired: bool) -> None:
     """Silences in force or to come (newest first)."""
@@ -304,7 +401,7 @@ def silence_list(settings: Settings, include_expired: bool) -> None:
     now = _utcnow()
     found = _run(settings, lambda conn: list_silences(conn, now, include_expired=include_expired))
     if not found:
-        click.echo("no silences", err=True)
+        click.echo(tr(settings.lang, "cli.no_silences"), err=True)
     for s in found:
         click.echo(
             f"{s.id:>5}  {s.state(now):<8} {s.starts_at.isoformat(timespec='minutes')} → "
@@ -345,7 +442,10 @@ def routes_check(settings: Settings, path: Path | None) -> None:
     config = _routes(settings, path)
     for line in missing_env(config, os.environ):
         click.echo(f"note: {line} is not set here (`ontrack notify` needs it)", err=True)
-    kinds = ", ".join(f"{r.name} ({r.kind})" for r in config.receivers.values())
+    kinds = ", ".join(
+        f"{r.name} ({r.kind}, {config.language_of(r.name, settings.lang).value})"
+        for r in config.receivers.values()
+    )
     click.echo(f"routes OK: {len(config.receivers)} receiver(s): {kinds}")
 
 

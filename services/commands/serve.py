@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from services.commands.options import lang_option
 from services.errors import OntrackError
 from services.settings import Settings
 
@@ -155,9 +156,12 @@ def run(ctx: click.Context) -> None:
 @click.argument("indicator")
 @click.argument("source")
 @click.option("--limit", default=20, type=int, help="Newest N observations")
+@lang_option
 @click.pass_obj
 def series(settings: Settings, indicator: str, source: str, limit: int) -> None:
-    """Print the newest observations of one series (INDICATOR SOURCE), oldest first."""
+    """Print the newest observations of one series (INDICATOR SOURCE), oldest first: the
+    time, the stored value (exact, in the indicator's unit) and the value as it was sent."""
+    from services.language import plain, tr
     from services.storage import open_pool, read_series
 
     async def fetch() -> None:
@@ -174,10 +178,15 @@ def series(settings: Settings, indicator: str, source: str, limit: int) -> None:
         finally:
             await pool.close()
         if not rows:
-            click.echo(f"no observations for {indicator}/{source}", err=True)
+            click.echo(tr(lang, "cli.no_observations", series=f"{indicator}/{source}"), err=True)
         for o in rows:
-            raw = f"  (sent as {o.raw_value:g} {o.raw_unit})" if o.raw_unit else ""
-            click.echo(f"{o.ts.isoformat()}  {o.value:g}{raw}")
+            raw = ""
+            if o.raw_unit and o.raw_value is not None:
+                sent = tr(lang, "cli.sent_as", value=plain(o.raw_value), unit=o.raw_unit)
+                raw = f"  {sent}"
+            click.echo(f"{o.ts.isoformat()}  {plain(o.value)}{raw}")
+
+    lang = settings.lang
 
     asyncio.run(fetch())
 

@@ -10,30 +10,35 @@ from typing import Any
 
 import psycopg
 
+from services.alerts.notify import Voice
 from services.demo.report import AlertLine, ReportData, TargetSection, markers_for
 from services.demo.svg import Chart
+from services.indicators.catalogue import load_catalogue
 from services.indicators.city import CITY_TZ_NAME
 from services.indicators.plans import Target, load_plans, targets_of
 from services.indicators.trajectory import expected_at
+from services.language import MESSAGES, Glossary, Language, number, percent, table, tr
 from services.settings import Settings
 
 __all__ = ["Outcome", "collect", "format_table"]
 
 _STATUS = """
-SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_text,
+SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_needed, pace_recent,
        projection_at, projection_low, projection_value, projection_high
 FROM v_target_status
 WHERE scope = 'city' AND projection_method IS DISTINCT FROM 'final'
 UNION ALL
-SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_text,
+SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_needed, pace_recent,
        NULL, NULL, NULL, NULL
 FROM v_target_status
 WHERE scope = 'city' AND projection_method = 'final'
 ORDER BY target_id
 """
-# Every transition into and out of firing, oldest first: one line per firing episode.
+# Every transition into and out of firing, oldest first: one line per firing episode, with
+# what its alert is about (for the headline of why it fired).
 _EPISODES = """
-SELECT a.fingerprint, a.rule_id, a.subject, a.severity, e.at, e.to_state, e.reason
+SELECT a.fingerprint, a.rule_id, a.subject, a.severity, e.at, e.to_state, e.reason, e.value,
+       a.labels, a.annotations, a.explanation
 FROM alert_events e JOIN alerts a USING (fingerprint)
 WHERE e.to_state IN ('firing', 'resolved', 'inactive')
 ORDER BY e.at, a.fingerprint
@@ -103,15 +108,24 @@ def _path(target: Target, since: datetime) -> list[tuple[datetime, float]]:
 
 
 def episodes(rows: Sequence[Sequence[Any]]) -> list[AlertLine]:
-    """Firing episodes from transitions (fingerprint, rule, subject, severity, at, to, reason),
-    oldest first: each opens when the alert fires, with the reason it fired, and closes when
-    it leaves firing."""
+    """Firing episodes from transitions (fingerprint, rule, subject, severity, at, to, reason,
+    and optionally the value, labels, annotations and explanation of the alert), oldest
+    first: each opens when the alert fires, with the reason it fired, and closes when it
+    leaves firing."""
     out: list[AlertLine] = []
     open_: dict[str, int] = {}
-    for fp, rule, subject, severity, at, to_state, reason in rows:
+    for fp, rule, subject, severity, at, to_state, reason, *about in rows:
         if to_state == "firing":
             open_[fp] = len(out)
-            out.append(AlertLine(fp, rule, subject, severity, at, None, reason))
+            alert: dict[str, Any] = {}
+            if about:
+                value, labels, annotations, explanation = about
+                alert = {
+                    "fingerprint": fp, "rule_id": rule, "severity": severity, "fired_at": at,
+                    "last_value": value, "labels": labels or {},
+                    "annotations": annotations or {}, "explanation": explanation or {},
+                }  # fmt: skip
+            out.append(AlertLine(fp, rule, subject, severity, at, None, reason, alert))
         elif to_state in ("resolved", "inactive") and fp in open_:
             i = open_.pop(fp)
             out[i] = replace(out[i], resolved_at=at)
@@ -119,7 +133,9 @@ def episodes(rows: Sequence[Sequence[Any]]) -> list[AlertLine]:
 
 
 def collect(s: Settings, until: datetime) -> Outcome:
-    targets = {t.id: t for t in targets_of(load_plans(s.plans_dir))}
+    catalogue = load_catalogue(s.catalogue_path)
+    plans = load_plans(s.plans_dir, catalogue)
+    targets = {t.id: t for t in targets_of(plans)}
     with psycopg.connect(s.dsn) as conn:
         conn.execute("SELECT set_config('TimeZone', %s, false)", [CITY_TZ_NAME])
         status_rows = conn.execute(_STATUS).fetchall()
@@ -137,7 +153,8 @@ def collect(s: Settings, until: datetime) -> Outcome:
     statuses: dict[str, str] = {}
     counts: dict[str, int] = defaultdict(int)
     for row in status_rows:
-        tid, status, actual, expected, gap_pct, unit, days, pace, p_at, p_lo, p_v, p_hi = row
+        tid, status, actual, expected, gap_pct, unit, days, needed, recent, *projected = row
+        p_at, p_lo, p_v, p_hi = projected
         target = targets.get(tid)
         if target is None:
             continue
@@ -162,17 +179,19 @@ def collect(s: Settings, until: datetime) -> Outcome:
         sections.append(
             TargetSection(
                 tid,
-                f"{target.indicator} {target.comparator} "
-                f"{_whole_or_tenth(target.value)} {unit} by {target.deadline}",
-                target.source_clause,
                 status,
                 actual,
                 expected,
                 gap_pct,
                 unit,
                 days,
-                pace or "",
                 chart,
+                kind=target.kind,
+                comparator=target.comparator,
+                target_value=target.value,
+                deadline=target.deadline,
+                pace_needed=needed,
+                pace_recent=recent,
             )
         )
     fired: dict[str, list[str]] = defaultdict(list)
@@ -181,48 +200,55 @@ def collect(s: Settings, until: datetime) -> Outcome:
         fired[a.subject].append(a.rule)
         if a.resolved_at:
             resolved[a.subject].append(a.rule)
-    report = ReportData(datetime.now(UTC), until, sections, alerts, dict(counts))
+    names = Glossary.of(catalogue, plans)
+    report = ReportData(datetime.now(UTC), until, sections, alerts, dict(counts), names)
     return Outcome(report, statuses, dict(fired), dict(resolved))
 
 
-def format_table(report: ReportData) -> str:
+def format_table(report: ReportData, lang: Language = Language.EN) -> str:
     """Every target with data (status, actual, expected, gap, projection), the targets the
-    simulator does not feed on one line, then one line per firing episode."""
-    lines = [
-        f"{'target':<40} {'status':<10} {'actual':>14} {'expected':>14} {'gap':>8}  projection"
-    ]
+    simulator does not feed on one line, then one line per firing episode; in ``lang``
+    (English keeps the engine's reason an alert fired, Chinese its headline)."""
+    cols = ("target", "status", "actual", "expected", "gap", "projection")
+    rows = [tuple(tr(lang, f"col.{c}") for c in cols)]
+    names = report.names
     without = [t.target_id for t in report.targets if t.status == "no_data"]
     for t in report.targets:
         if t.status == "no_data":
             continue
-        gap = "" if t.gap_pct is None else f"{t.gap_pct:+.1f}%"
+        gap = "" if t.gap_pct is None else percent(t.gap_pct, sign=True)
         proj = t.chart.projection
-        ptxt = f"{_n(proj[2])} [{_n(proj[1])}–{_n(proj[3])}]" if proj else ""
-        lines.append(
-            f"{t.target_id:<40} {t.status:<10} {_n(t.actual):>14} {_n(t.expected):>14} "
-            f"{gap:>8}  {ptxt}"
-        )
+        ptxt = f"{_n(proj[2], lang)} [{_n(proj[1], lang)}–{_n(proj[3], lang)}]" if proj else ""
+        shown = t.target_id if lang is Language.EN else names.target(t.target_id, lang)
+        status = tr(lang, f"status.{t.status}") if f"status.{t.status}" in MESSAGES else t.status
+        rows.append((shown, status, _n(t.actual, lang), _n(t.expected, lang), gap, ptxt))
+    lines = table(rows, right=frozenset({2, 3, 4}))
     if without:
-        lines.append(f"no data (not simulated): {len(without)} targets — {', '.join(without)}")
+        head = tr(lang, "report.not_simulated", count=len(without))
+        lines.append(f"{head} — {', '.join(without)}")
     lines.append("")
-    lines.append(
-        f"{'fired':<10} {'resolved':<10} {'severity':<8} {'rule':<24} {'subject':<34} why it fired"
-    )
+    cols = ("fired", "resolved", "severity", "rule", "subject", "why")
+    episodes = [tuple(tr(lang, f"col.{c}") for c in cols)]
+    voice = Voice(lang, names)
     for a in report.alerts:
-        lines.append(
-            f"{_d(a.fired_at):<10} {_d(a.resolved_at):<10} {a.severity:<8} {a.rule:<24} "
-            f"{a.subject:<34} {a.summary}"
+        why = a.summary if lang is Language.EN else a.why(voice)
+        severity = (
+            tr(lang, f"severity.{a.severity}")
+            if f"severity.{a.severity}" in MESSAGES
+            else a.severity
         )
+        episodes.append((_d(a.fired_at), _d(a.resolved_at), severity, a.rule, a.subject, why))
+    lines += table(episodes)
     return "\n".join(lines)
 
 
-def _whole_or_tenth(v: float) -> str:
-    """26,000,000 or 88.8: a target value as the plan writes it."""
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
-
-
-def _n(v: float | None) -> str:
-    return "—" if v is None else (f"{v:,.1f}" if abs(v) < 1e4 else f"{v:,.0f}")
+def _n(v: float | None, lang: Language = Language.EN) -> str:
+    """A value as in the report's table: grouped digits in English, 万/亿 in Chinese."""
+    if v is None:
+        return "—"
+    if lang is Language.ZH:
+        return number(v, lang)
+    return f"{v:,.1f}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
 def _d(v: datetime | None) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
 
+from services.language import Language, quantity, short_number, tr
+
 __all__ = ["Chart", "Marker", "render"]
 
 W, H = 560, 240
@@ -54,18 +56,15 @@ def _scale(chart: Chart) -> tuple[float, float, float, float]:
     return t0, t1 if t1 > t0 else t0 + 1, low, v1 + 0.05 * span
 
 
-def _fmt(v: float) -> str:
-    a = abs(v)
-    if a >= 1e8:
-        return f"{v / 1e8:.2f}亿"
-    if a >= 1e4:
-        return f"{v / 1e4:.1f}万"
-    return f"{v:.3g}" if a < 100 else f"{v:.0f}"
+def render(chart: Chart, lang: Language = Language.EN) -> str:
+    """The chart as inline SVG, its labels in ``lang`` (万/亿 or million/billion)."""
 
+    def _fmt(v: float) -> str:  # an axis wants it short: 32.4M, not 32.4 million
+        return short_number(v, lang)
 
-def render(chart: Chart) -> str:
     if not chart.actual and not chart.trajectory:
-        return f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(chart.title)}: no data"><text x="{W / 2}" y="{H / 2}" text-anchor="middle" fill="#888">no data yet</text></svg>'
+        empty = escape(tr(lang, "chart.no_data"))
+        return f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(chart.title)}: {empty}"><text x="{W / 2}" y="{H / 2}" text-anchor="middle" fill="#888">{empty}</text></svg>'
     t0, t1, v0, v1 = _scale(chart)
 
     def x(t: datetime) -> float:
@@ -103,7 +102,7 @@ def render(chart: Chart) -> str:
         last_t, last_v = chart.actual[-1]
         poly = f"{x(last_t):.1f},{y(last_v):.1f} {x(at):.1f},{y(high):.1f} {x(at):.1f},{y(low):.1f}"
         parts.append(
-            f'<polygon points="{poly}" fill="#f5a62333" stroke="none"><title>projection {escape(_fmt(low))}–{escape(_fmt(high))}</title></polygon>'
+            f'<polygon points="{poly}" fill="#f5a62333" stroke="none"><title>{escape(tr(lang, "chart.projection", low=_fmt(low), high=_fmt(high)))}</title></polygon>'
         )
         parts.append(
             f'<line x1="{x(last_t):.1f}" y1="{y(last_v):.1f}" x2="{x(at):.1f}" y2="{y(value):.1f}" stroke="#f5a623" stroke-dasharray="3 3"/>'
@@ -113,7 +112,7 @@ def render(chart: Chart) -> str:
             f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(chart.target):.1f}" y2="{y(chart.target):.1f}" stroke="#d0021b" stroke-width="1.2"/>'
         )
         parts.append(
-            f'<text x="{W - PAD_R}" y="{y(chart.target) - 4:.1f}" text-anchor="end" font-size="10" fill="#d0021b">target {escape(_fmt(chart.target))} {escape(chart.unit)}</text>'
+            f'<text x="{W - PAD_R}" y="{y(chart.target) - 4:.1f}" text-anchor="end" font-size="10" fill="#d0021b">{escape(tr(lang, "chart.target", value=quantity(chart.target, chart.unit, lang)))}</text>'
         )
     if chart.trajectory:
         parts.append(

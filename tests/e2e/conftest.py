@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from services.demo.env import demo_settings, drop
-from services.demo.report import write_report
+from services.demo.report import write_reports
 from services.demo.runner import DemoOptions, DemoResult, run_demo
 from services.demo.simulate import CST
 from services.demo.summary import Outcome, collect
+from services.language import Language
 from services.settings import Settings
 from tests.fixtures.services import free_port
 
@@ -29,6 +30,7 @@ class DemoRun:
     result: DemoResult
     outcome: Outcome
     report: Path
+    report_zh: Path
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +42,8 @@ def demo_run(
     settings, result = asyncio.run(run_demo(embedded_stack, opts, lambda m: print(f"[demo] {m}")))
     try:
         outcome = collect(settings, UNTIL)
-        report = write_report(outcome.report, tmp_path_factory.mktemp("report") / "index.html")
-        yield DemoRun(result, outcome, report)
+        where = tmp_path_factory.mktemp("report") / "index.html"
+        report, report_zh = write_reports(outcome.report, where, Language.EN)
+        yield DemoRun(result, outcome, report, report_zh)
     finally:
         drop(embedded_stack, demo_settings(embedded_stack, name))

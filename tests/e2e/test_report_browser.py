@@ -1,5 +1,6 @@
 """The demo report in headless Chromium (Debian's package): no console errors, and every
-chart is drawn — its actual line is there in the DOM and in the pixels of a screenshot."""
+chart is drawn — its actual line is there in the DOM and in the pixels of a screenshot; the
+Chinese report beside it loads as well, with the same charts, in Chinese."""
 
 from __future__ import annotations
 
@@ -104,3 +105,31 @@ def test_every_target_with_data_has_a_drawn_chart(
     assert not undrawn, (
         f"charts without a drawn actual line (target, points, dark pixels): {undrawn}"
     )
+
+
+def test_the_chinese_report_loads_with_the_same_charts_in_chinese(
+    demo_run: DemoRun, page_in_browser: tuple[Any, list[str], Path]
+) -> None:
+    english, _, _ = page_in_browser
+    browser = english.context.browser  # the same Chromium, a page of its own
+    assert browser is not None
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.goto(demo_run.report_zh.as_uri(), wait_until="load")
+    title, lang = page.title(), page.locator("html").get_attribute("lang")
+    cards = page.locator(".card")
+    ids = [cards.nth(i).get_attribute("id") for i in range(cards.count())]
+    drawn = page.locator('.card svg.chart polyline[stroke="#222"]').count()
+    text = page.locator("body").inner_text()
+    back = page.locator("a.lang").get_attribute("href")
+    page.close()
+    assert problems == []
+    assert (title, lang) == ("ontrack 演示报告", "zh-CN")
+    with_data = [t.target_id for t in demo_run.outcome.report.targets if t.status != "no_data"]
+    assert ids == with_data and drawn == len(with_data)
+    for words in ("全部目标", "2025年集装箱吞吐量", "万标准箱", "亿吨", "已达标", "《青岛市"):
+        assert words in text, words
+    assert ".txt" not in text
+    assert back == demo_run.report.name

@@ -26,6 +26,7 @@ from services.alerts.notify.routing import (
     missing_env,
     parse_matcher,
 )
+from services.alerts.notify.story import Voice, headline_of
 from services.alerts.notify.wiring import dispatcher_for
 
 __all__ = [
@@ -39,11 +40,13 @@ __all__ = [
     "RouteFileError",
     "Silence",
     "SilenceNotFound",
+    "Voice",
     "ack",
     "add_silence",
     "dispatcher_for",
     "enqueue_for_transitions",
     "expire_silence",
+    "headline_of",
     "list_silences",
     "load_routes",
     "missing_env",

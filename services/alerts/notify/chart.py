@@ -6,6 +6,10 @@ projection from the alert's explanation: a fan from the latest actual
 (``actual.value`` at ``actual.as_of``) to ``projection.value`` at ``projection.at``,
 between ``projection.low`` and ``projection.high``. Drawing uses matplotlib's Agg canvas
 on a figure of its own (no pyplot state), so it is safe in a worker thread.
+
+Legends and the unit are in the receiver's language. Chinese needs a font with Chinese
+glyphs (Debian: ``fonts-wqy-microhei`` or ``fonts-noto-cjk``); without one, a chart for a
+Chinese receiver is labelled in English rather than in boxes (:func:`chart_language`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,47 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["ChartData", "chart_data", "render_png"]
+from services.language import Language, number, short_number, tr, unit_label
+
+__all__ = ["ChartData", "chart_data", "chart_language", "render_png"]
+
+_CJK_FONTS = (
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+    "Source Han Sans SC", "Droid Sans Fallback", "AR PL UMing CN", "SimHei", "Microsoft YaHei",
+    "PingFang SC",
+)  # fmt: skip
+
+
+_CJK_FILES = ("wqy-", "notosanscjk", "notoserifcjk", "sourcehansans", "droidsansfallback", "uming")
+
+
+@cache
+def _cjk_font() -> str | None:
+    """The first installed font with Chinese glyphs (looked up once per process). A font
+    installed after matplotlib cached its list of fonts is found among the system's files."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((name for name in _CJK_FONTS if name in installed), None)
+    if found is not None:
+        return found
+    for path in sorted(font_manager.findSystemFonts()):
+        if any(part in path.lower().replace("_", "").replace(" ", "") for part in _CJK_FILES):
+            font_manager.fontManager.addfont(path)
+            name = font_manager.FontProperties(fname=path).get_name()
+            if name in _CJK_FONTS:
+                return name
+    return None
+
+
+def chart_language(lang: Language) -> Language:
+    """The language a chart can be labelled in here: Chinese only with a Chinese font."""
+    return lang if lang is not Language.ZH or _cjk_font() else Language.EN
 
 
 @dataclass(frozen=True)
@@ -74,39 +113,56 @@ def _projection(explanation: Mapping[str, Any]) -> tuple[tuple[datetime, float, 
     return ((start, now_value, now_value, now_value), (end, *points))
 
 
-def render_png(data: ChartData, title: str, *, width: float = 7.0, height: float = 3.6) -> bytes:
-    """The chart as PNG bytes (glyphs the font lacks, such as CJK units, show as boxes)."""
+def render_png(
+    data: ChartData,
+    title: str,
+    *,
+    lang: Language = Language.EN,
+    width: float = 7.0,
+    height: float = 3.6,
+) -> bytes:
+    """The chart as PNG bytes, labelled in ``lang`` (see :func:`chart_language`: give a
+    title in the language it returns)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        return _draw(data, title, width, height)
+        return _draw(data, title, chart_language(lang), width, height)
 
 
-def _draw(data: ChartData, title: str, width: float, height: float) -> bytes:
+def _draw(data: ChartData, title: str, lang: Language, width: float, height: float) -> bytes:
     figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
+    cjk = _cjk_font()
+    family = ["DejaVu Sans", cjk] if cjk else ["DejaVu Sans"]
+    font = font_manager.FontProperties(family=family, size=8)
     if data.trajectory:
         times, values = _columns(data.trajectory)
-        axes.plot(times, values, "--", color="#555555", label="trajectory")
+        label = tr(lang, "chart.legend.trajectory")
+        axes.plot(times, values, "--", color="#555555", label=label)
     if data.actual:
         times, values = _columns(data.actual)
-        axes.plot(times, values, "-o", color="#1565c0", markersize=3, label="actual")
+        label = tr(lang, "chart.legend.actual")
+        axes.plot(times, values, "-o", color="#1565c0", markersize=3, label=label)
     if data.projection:
         times = [_day(p[0]) for p in data.projection]
         low, high = [p[2] for p in data.projection], [p[3] for p in data.projection]
-        axes.fill_between(times, low, high, color="#ef6c00", alpha=0.2, label="projection 10–90 %")
-        axes.plot(times, [p[1] for p in data.projection], ":", color="#ef6c00", label="projection")
+        label = tr(lang, "chart.legend.interval")
+        axes.fill_between(times, low, high, color="#ef6c00", alpha=0.2, label=label)
+        label = tr(lang, "chart.legend.projection")
+        axes.plot(times, [p[1] for p in data.projection], ":", color="#ef6c00", label=label)
     if data.target is not None:
-        axes.axhline(data.target, color="#2e7d32", linewidth=1, label=f"target {data.target:g}")
+        label = tr(lang, "chart.target", value=number(data.target, lang))
+        axes.axhline(data.target, color="#2e7d32", linewidth=1, label=label)
     if data.deadline is not None:
         axes.axvline(_day(data.deadline), color="#2e7d32", linewidth=0.8, linestyle="-.")
     axes.margins(y=0.12)
     axes.xaxis_date()
     figure.autofmt_xdate()
-    axes.set_title(title[:90], fontsize=10)
-    axes.set_ylabel(data.unit)
+    axes.yaxis.set_major_formatter(lambda value, _pos: short_number(value, lang))
+    axes.set_title(title[:90], fontsize=10, fontfamily=family)
+    axes.set_ylabel(unit_label(data.unit, lang), fontfamily=family)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, loc="best")
+    axes.legend(prop=font, loc="best")
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")

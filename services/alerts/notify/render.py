@@ -1,7 +1,11 @@
-"""A message as people read it: subject, plain text and HTML (pure; charts come as cids).
+"""A message as people read it: subject, plain text and HTML, in the receiver's language
+(pure; charts come as cids).
 
-Each alert says what is off (the summary), by how much and since when (value, reason,
-the explanation's numbers), its labels, and how to act on it (the ack/resolve commands).
+Each notification is told as a :class:`~services.alerts.notify.story.Story`: the headline,
+then what is off and by how much, since when, what it takes to recover, where the trend
+leads, which sources pull it off, the plan's clause, what to do, and how to acknowledge;
+the full explanation is one link away. Several notifications of one group are told one
+after the other.
 """
 
 from __future__ import annotations
@@ -9,155 +13,133 @@ from __future__ import annotations
 import html
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
-from typing import Any
 
-from services.alerts.notify.message import Kind, Message, Notification
+from services.alerts.notify.message import Kind, Message
+from services.alerts.notify.story import Story, Voice, story_of, subject_name
 
-__all__ = ["subject", "text", "html_body", "explanation_items"]
+__all__ = ["Voice", "html_body", "subject", "text"]
 
-_WORD = {
-    Kind.FIRING: "FIRING",
-    Kind.RESOLVED: "RESOLVED",
-    Kind.REPEAT: "STILL FIRING",
-    Kind.DIGEST: "DIGEST",
-}
+ENGLISH = Voice()
 
 
-def subject(message: Message) -> str:
-    """``[FIRING page] <summary>``; for several: ``[FIRING page] 3 alerts: a, b (+1)``."""
+def subject(message: Message, voice: Voice = ENGLISH) -> str:
+    """``[FIRING page] <headline>``; for several: ``[FIRING page] 3 alerts: a, b (+1)``."""
     items = message.notifications
     if message.digest:
         kinds = Counter(n.kind.value for n in items)
-        counted = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        return f"[DIGEST] {len(items)} notifications held by the rate limit ({counted})"
+        counted = voice.tr("list.sep").join(
+            voice.tr("subject.counted", count=count, kind=voice.tr(f"state.{_state(kind)}"))
+            for kind, count in sorted(kinds.items())
+        )
+        return voice.tr("subject.digest", count=len(items), counted=counted)
     first = items[0]
-    word = _WORD[first.kind] if len({n.kind for n in items}) == 1 else message.status.upper()
+    same = len({n.kind for n in items}) == 1
+    word = voice.tr(f"kind.{first.kind.value}" if same else f"kind.{message.status}")
     severity = max((n.severity for n in items), key=_loudness)
+    shown = voice.tr(f"severity.{severity}") if severity in _SEVERITIES else severity
     if len(items) == 1:
-        return f"[{word} {severity}] {first.summary}"
-    names = sorted({n.rule_id for n in items})
-    more = f" (+{len(names) - 2})" if len(names) > 2 else ""
-    return f"[{word} {severity}] {len(items)} alerts: {', '.join(names[:2])}{more}"
+        return voice.tr(
+            "subject.one", word=word, severity=shown, headline=story_of(first, voice).headline
+        )
+    names = list(dict.fromkeys(subject_name(n, voice) for n in items))
+    more = voice.tr("subject.more", count=len(names) - 2) if len(names) > 2 else ""
+    return voice.tr(
+        "subject.many", word=word, severity=shown, count=len(items),
+        names=voice.tr("list.sep").join(names[:2]), more=more,
+    )  # fmt: skip
 
 
-def text(message: Message, *, base_url: str | None = None, tz: tzinfo = UTC) -> str:
-    """The plain-text body; times in ``tz``."""
-    parts = [_text_one(n, base_url, tz) for n in message.notifications]
-    head = f"{len(parts)} notification(s) for receiver {message.receiver}.\n\n"
-    return head + "\n\n".join(parts) + "\n\n-- \nontrack · message " + message.id[:16] + "\n"
+def text(message: Message, voice: Voice = ENGLISH) -> str:
+    """The plain-text body."""
+    parts = [_text_one(story_of(n, voice), voice.tr("label.sep")) for n in message.notifications]
+    head = voice.tr("message.head", count=len(parts), receiver=message.receiver)
+    foot = voice.tr("message.foot", id=message.id[:16])
+    return f"{head}\n\n" + "\n\n".join(parts) + f"\n\n-- \n{foot}\n"
 
 
 def html_body(
-    message: Message,
-    images: Mapping[str, str] | None = None,
-    *,
-    base_url: str | None = None,
-    tz: tzinfo = UTC,
+    message: Message, voice: Voice = ENGLISH, images: Mapping[str, str] | None = None
 ) -> str:
     """The HTML body; ``images`` maps a dedup key to the content id of its chart."""
     images = images or {}
     blocks = "".join(
-        _html_one(n, images.get(n.dedup_key), base_url, tz) for n in message.notifications
+        _html_one(story_of(n, voice), n.kind, images.get(n.dedup_key), voice)
+        for n in message.notifications
     )
-    title = html.escape(subject(message))
+    title = html.escape(subject(message, voice))
+    lang = "zh-CN" if voice.lang.value == "zh-CN" else "en"
+    foot = html.escape(voice.tr("message.foot", id=message.id[:16]))
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
         f"<title>{title}</title></head><body style='font-family:sans-serif'>"
-        f"<h2>{title}</h2>{blocks}"
-        f"<p style='color:#888'>ontrack · message {message.id[:16]}</p></body></html>"
+        f"<h2>{title}</h2>{blocks}<p style='color:#888'>{foot}</p></body></html>"
     )
 
 
-def explanation_items(explanation: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The explanation's plain values, in order, nested ones as ``gap.pct``; lists, empty
-    values and anything deeper are left out (the API has the whole explanation)."""
-    shown: list[tuple[str, str]] = []
-    for key, value in explanation.items():
-        if isinstance(value, Mapping):
-            shown += [(f"{key}.{k}", v) for k, v in _plain_items(value)]
-        else:
-            shown += [(key, v) for _, v in _plain_items({key: value})]
-    return shown
-
-
-def _plain_items(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for key, value in values.items():
-        if isinstance(value, bool):
-            found.append((key, str(value).lower()))
-        elif isinstance(value, float):
-            found.append((key, f"{value:.4g}"))
-        elif isinstance(value, int) or (isinstance(value, str) and value):
-            text = str(value)
-            found.append((key, text if len(text) <= 200 else text[:199] + "…"))
-    return found
-
-
-def _text_one(n: Notification, base_url: str | None, tz: tzinfo) -> str:
-    lines = [
-        f"[{_WORD[n.kind]}] {n.summary}",
-        f"  severity {n.severity} · rule {n.rule_id} · {_when(n, tz)}",
-    ]
-    if n.annotations.get("description"):
-        lines.append(f"  {n.annotations['description']}")
-    if n.value is not None or n.reason:
-        lines.append(f"  value: {_number(n.value)} — {n.reason}")
-    if n.actor:
-        lines.append(f"  by: {n.actor}")
-    lines += [f"  {key}: {value}" for key, value in explanation_items(n.explanation)]
-    lines.append("  labels: " + ", ".join(f"{k}={v}" for k, v in sorted(n.labels.items())))
-    lines.append(f"  fingerprint: {n.fingerprint} · dedup key: {n.dedup_key}")
-    if n.kind is not Kind.RESOLVED:
-        lines.append(f'  acknowledge: ontrack alert ack {n.fingerprint} --note "…"')
-    if base_url:
-        lines.append(f"  {base_url.rstrip('/')}/v1/alerts/{n.fingerprint}")
+def _text_one(story: Story, sep: str) -> str:
+    lines = [f"[{story.word}] {story.headline}"]
+    lines += [f"  {label}{sep}{value}" for label, value in story.facts]
+    if story.contributors:
+        lines.append(f"  {story.labels['contributors']}{sep.rstrip()}")
+        lines += [f"    - {c}" for c in story.contributors]
+    if story.runbook:
+        lines.append(f"  {story.labels['runbook']}{sep}{story.runbook}")
+        if story.runbook_url:
+            lines.append(f"    {story.runbook_url}")
+    if story.ack:
+        lines.append(f"  {_ack_label(story)}{sep}{story.ack[0]}")
+        lines += [f"    {more}" for more in story.ack[1:]]
+    if story.link:
+        lines.append(f"  {_details_label(story)}{sep}{story.link}")
     return "\n".join(lines)
 
 
-def _html_one(n: Notification, cid: str | None, base_url: str | None, tz: tzinfo) -> str:
+def _html_one(story: Story, kind: Kind, cid: str | None, voice: Voice) -> str:
     esc = html.escape
-    colour = "#2e7d32" if n.kind is Kind.RESOLVED else "#c62828"
-    rows = [("severity", n.severity), ("rule", n.rule_id), ("when", _when(n, tz))]
-    if n.value is not None or n.reason:
-        rows.append(("value", f"{_number(n.value)} — {n.reason}"))
-    if n.actor:
-        rows.append(("by", n.actor))
-    rows += explanation_items(n.explanation)
-    rows.append(("labels", ", ".join(f"{k}={v}" for k, v in sorted(n.labels.items()))))
-    rows.append(("fingerprint", n.fingerprint))
+    colour = "#2e7d32" if kind is Kind.RESOLVED else "#c62828"
+    rows = [(label, esc(value)) for label, value in story.facts]
+    if story.contributors:
+        items = "".join(f"<li>{esc(c)}</li>" for c in story.contributors)
+        rows.append(
+            (story.labels["contributors"], f"<ul style='margin:0;padding-left:1.2em'>{items}</ul>")
+        )
+    if story.runbook:
+        url = esc(story.runbook_url or "")
+        link = f" <a href='{url}'>{url}</a>" if url else ""
+        rows.append((story.labels["runbook"], esc(story.runbook) + link))
+    if story.ack:
+        rows.append((_ack_label(story), "<br>".join(f"<code>{esc(a)}</code>" if i == 0 else esc(a)
+                                                     for i, a in enumerate(story.ack))))  # fmt: skip
+    if story.link:
+        url = esc(story.link)
+        rows.append((_details_label(story), f"<a href='{url}'>{url}</a>"))
     table = "".join(
-        f"<tr><th align='left' style='padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in rows
+        f"<tr><th align='left' valign='top' style='padding-right:1em;white-space:nowrap'>"
+        f"{esc(label)}</th><td>{value}</td></tr>"
+        for label, value in rows
     )
-    description = n.annotations.get("description")
-    chart = f"<p><img src='cid:{esc(cid)}' alt='chart of {esc(n.rule_id)}'></p>" if cid else ""
-    link = ""
-    if base_url:
-        url = esc(f"{base_url.rstrip('/')}/v1/alerts/{n.fingerprint}")
-        link = f"<p><a href='{url}'>{url}</a></p>"
+    alt = esc(voice.tr("chart.alt", name=story.name))
+    chart = f"<p><img src='cid:{esc(cid)}' alt='{alt}'></p>" if cid else ""
     return (
         f"<div style='border-left:4px solid {colour};padding-left:1em;margin-bottom:1.5em'>"
-        f"<h3 style='color:{colour}'>[{_WORD[n.kind]}] {esc(n.summary)}</h3>"
-        + (f"<p>{esc(description)}</p>" if description else "")
-        + f"<table>{table}</table>{chart}{link}</div>"
+        f"<h3 style='color:{colour}'>[{esc(story.word)}] {esc(story.headline)}</h3>"
+        f"<table>{table}</table>{chart}</div>"
     )
 
 
-def _when(n: Notification, tz: tzinfo) -> str:
-    since = _short(n.episode_at, tz)
-    if n.kind is Kind.RESOLVED:
-        return f"fired {since}, resolved {_short(n.at, tz)}"
-    return f"firing since {since}"
+def _ack_label(story: Story) -> str:
+    return story.labels["ack"]
 
 
-def _short(moment: datetime, tz: tzinfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+def _details_label(story: Story) -> str:
+    return story.labels["details"]
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
+_SEVERITIES = frozenset({"page", "ticket", "info"})
+
+
+def _state(kind: str) -> str:
+    return {"repeat": "firing", "digest": "firing"}.get(kind, kind)
 
 
 def _loudness(severity: str) -> int:

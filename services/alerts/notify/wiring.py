@@ -13,13 +13,17 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.notify.chart import ChartData, chart_data
 from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.errors import NotifyError
 from services.alerts.notify.message import Notification
 from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import ChartSource, SmtpServer
 from services.alerts.notify.routing import RouteConfig
+from services.errors import OntrackError
 from services.indicators.city import CITY_TZ_NAME
+from services.indicators.names import load_glossary
+from services.language import Glossary
 from services.settings import Settings
 
 __all__ = ["database_charts", "dispatcher_for", "smtp_server"]
@@ -76,6 +80,8 @@ def dispatcher_for(
         charts=database_charts(pool),
         tz=ZoneInfo(CITY_TZ_NAME),
         hold_unconfigured=settings.notify_hold_unconfigured,
+        language=settings.lang,
+        names=_glossary(settings),
     )
     held = [s for s in senders.values() if isinstance(s, HeldSender)]
     for sender in held:
@@ -93,6 +99,17 @@ def dispatcher_for(
         ),
     )
     return Dispatcher(pool, routes, senders, metrics, clock=clock or _utcnow, settings=dispatch)
+
+
+def _glossary(settings: Settings) -> Glossary:
+    """The names messages use; the catalogue and plans must load (the engine needs them too)."""
+    try:
+        return load_glossary(settings.catalogue_path, settings.plans_dir)
+    except OntrackError as exc:
+        raise NotifyError(
+            f"cannot read the names of targets and plans for messages: {exc}; fix the "
+            "catalogue or plans (`ontrack plans check`), or point ONTRACK_PLANS_DIR at them"
+        ) from exc
 
 
 def _utcnow() -> datetime:

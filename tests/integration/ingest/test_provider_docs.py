@@ -1,4 +1,5 @@
-"""The examples of docs/providers.md, run as a provider would run them, against the real pipeline.
+"""The examples of docs/providers.md, run as a provider would run them, against the real pipeline
+(docs/providers.zh-CN.md holds the same blocks: tests/unit/test_provider_docs_parity.py).
 
 A fenced block whose info string holds ``example=NAME`` is run (``sh`` with bash, ``python``
 with this venv's interpreter; a ``json`` example is a Kafka record to produce); the block
@@ -96,6 +97,7 @@ class Env:
             ONTRACK_KAFKA_BOOTSTRAP=self.settings.kafka_bootstrap,
             ONTRACK_MQTT_HOST=self.settings.mqtt_host,
             ONTRACK_MQTT_PORT=str(self.settings.mqtt_port),
+            ONTRACK_LANG="en",  # the outputs shown are the English ones, whatever the locale
         )
         return env
 

@@ -23,6 +23,7 @@ from services.alerts.notify.routing.tree import (
     Target,
     WebhookTarget,
 )
+from services.language import Language
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SINK = "elsewhere"
@@ -60,9 +61,11 @@ def routes_for(
     group_interval: timedelta = timedelta(0),
     repeat_interval: timedelta = timedelta(hours=4),
     rate_limit: RateLimit | None = None,
+    languages: Mapping[str, Language] | None = None,
 ) -> RouteConfig:
-    """Alerts labelled ``run=<run>`` go to every receiver given; others to a sink nobody reads
-    (the session database may hold other tests' alerts)."""
+    """Alerts labelled ``run=<run>`` go to every receiver given (in its language of
+    ``languages``); others to a sink nobody reads (the session database may hold other
+    tests' alerts)."""
     children = tuple(
         Route(receiver=name, matchers=(parse_matcher(f"run={run}"),), continue_=True)
         for name in receivers
@@ -76,8 +79,9 @@ def routes_for(
         routes=children,
     )
     limit = rate_limit or RateLimit(burst=100, every=timedelta(seconds=1))
+    languages = languages or {}
     declared = {
-        name: Receiver(name=name, target=target, rate_limit=limit)
+        name: Receiver(name=name, target=target, rate_limit=limit, language=languages.get(name))
         for name, target in receivers.items()
     }
     declared[SINK] = Receiver(
@@ -106,14 +110,25 @@ def snapshot(
         },
         explanation={
             "summary": "air.pm25.2025 is off track",
-            "target": {"id": "air.pm25.2025", "unit": "µg/m³", "value": 30.0},
+            "target": {
+                "id": "air.pm25.2025",
+                "indicator": "air.pm25",
+                "kind": "level-mean",
+                "comparator": "<=",
+                "unit": "µg/m³",
+                "value": 30.0,
+                "deadline": "2025-12-31",
+                "plan": "qingdao-2023-2025-action-plan",
+            },  # fmt: skip
+            "status": "off_track",
+            "rule": {"id": rule, "kind": "off_trajectory", "defined_at": "/srv/rules.yaml:29"},
             "actual": {
                 "value": 38.2,
                 "unit": "µg/m³",
                 "as_of": (fired_at - timedelta(days=1)).isoformat(),
             },
             "expected": 32.6,
-            "gap": {"pct": 17.3, "behind": True},
+            "gap": {"pct": 17.3, "behind": True, "shortfall_pct": 17.3},
             "projection": {
                 "value": 34.0,
                 "low": 31.5,

@@ -31,6 +31,8 @@ from services.alerts.notify.routing.tree import (
     WebhookTarget,
 )
 from services.alerts.notify.wiring import database_charts
+from services.indicators.names import load_glossary
+from services.language import Language
 from tests.fixtures.receivers import Inbox, WebhookReceiver
 from tests.fixtures.services import free_port, wait_for
 from tests.integration.notify.helpers import (
@@ -48,6 +50,7 @@ from tests.integration.notify.helpers import (
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 PNG = b"\x89PNG\r\n\x1a\n"
+NAMES = load_glossary()
 
 
 def now() -> datetime:
@@ -70,6 +73,7 @@ async def dispatcher_for(
         alertmanager_url="http://127.0.0.1:9",
         base_url="http://api.test:8080",
         charts=database_charts(pool),
+        names=NAMES,
     )
     senders[SINK] = Recorder(SINK)  # other tests' alerts
     return Dispatcher(
@@ -177,7 +181,10 @@ async def test_alertmanager_receives_our_alerts(
             "run": run,
             "target": "t0",
         }
-        assert first["annotations"]["summary"].startswith("air.pm25.2025 is 17.3 % behind")
+        assert first["annotations"]["summary"] == (
+            "PM2.5 concentration (2025) is 17.3% behind its trajectory"
+        )
+        assert first["annotations"]["description"].startswith("Now: 38.2 µg/m³ where")
         assert first["annotations"]["ontrack_dedup_key"] == key_of(alerts[0], fired(alerts[0]))
         assert first["status"]["state"] == "active"
         assert datetime.fromisoformat(first["startsAt"]) == alerts[0].fired_at
@@ -247,8 +254,15 @@ async def test_email_with_text_html_and_chart(
 ) -> None:
     inbox, port = smtp
     run, clock = new_run(), Clock(now())
-    target: Target = EmailTarget(to=("duty@plan-office.test",), smarthost=f"127.0.0.1:{port}")
-    routes = routes_for(run, {"mail": target})
+    host = f"127.0.0.1:{port}"
+    routes = routes_for(
+        run,
+        {
+            "mail": EmailTarget(to=("duty@plan-office.test",), smarthost=host),
+            "mail-zh": EmailTarget(to=("zhiban@plan-office.test",), smarthost=host),
+        },
+        languages={"mail-zh": Language.ZH},
+    )
     a = snapshot(fingerprint(), run, fired_at=clock(), target=published_target)
     b = snapshot(fingerprint(), run, fired_at=clock(), target="no.such.target")
     await enqueue(pool, [(a, fired(a)), (b, fired(b))], routes, clock())
@@ -256,25 +270,38 @@ async def test_email_with_text_html_and_chart(
         d = await dispatcher_for(pool, routes, clock, client)
         await d.tick()
 
-    assert len(inbox.mails) == 1  # one group: one mail for both alerts
-    mail = inbox.mails[0]
-    assert inbox.envelopes == [("ontrack@test", ["duty@plan-office.test"])]
-    assert mail["Subject"] == "[FIRING page] 2 alerts: off-trajectory-page"
+    assert len(inbox.mails) == 2  # one group: one mail for both alerts, to each receiver
+    by_to = {m["To"]: m for m in inbox.mails}
+    mail, zh = by_to["duty@plan-office.test"], by_to["zhiban@plan-office.test"]
+    assert ("ontrack@test", ["duty@plan-office.test"]) in inbox.envelopes
+    assert mail["Subject"] == "[FIRING page] 2 alerts: PM2.5 concentration (2025)"
+    assert zh["Subject"] == "【告警·紧急】2条告警：2025年细颗粒物（PM2.5）浓度"
     assert set(mail["X-Ontrack-Dedup-Keys"].split()) == {key_of(a, fired(a)), key_of(b, fired(b))}
     plain, html = mail.get_body(("plain",)), mail.get_body(("html",))
     assert plain is not None and html is not None
     text = plain.get_content()
-    assert f"[FIRING] air.pm25.2025 is 17.3 % behind its trajectory ({a.fingerprint[:6]})" in text
-    assert "PM2.5 annual mean so far is 38.2 µg/m³ where 32.6 is expected." in text
+    assert "[FIRING] PM2.5 concentration (2025) is 17.3% behind its trajectory" in text
+    assert "Now: 38.2 µg/m³ where the trajectory expects 32.6 µg/m³ (behind by 17.3%)" in text
     assert f'ontrack alert ack {a.fingerprint} --note "…"' in text
     assert f"http://api.test:8080/v1/alerts/{b.fingerprint}" in text
-    images = [p for p in mail.walk() if p.get_content_type() == "image/png"]
-    assert len(images) == 1  # only the target with a trajectory has a chart
-    png = images[0].get_content()
-    assert png.startswith(PNG)
-    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (700, 360)
-    assert len(png) > 10_000  # a drawn chart, not an empty canvas
-    assert f"cid:{images[0]['Content-ID'].strip('<>')}" in html.get_content()
+    assert "/srv/" not in text and "defined_at" not in text and "gap.pct" not in text
+    chinese = zh.get_body(("plain",))
+    assert chinese is not None
+    assert (
+        "现状：38.2微克/立方米，按进度轨迹应为32.6微克/立方米（落后17.3%）" in chinese.get_content()
+    )
+    assert f'确认处理：ontrack alert ack {a.fingerprint} --note "……"' in chinese.get_content()
+    for sent in (mail, zh):
+        images = [p for p in sent.walk() if p.get_content_type() == "image/png"]
+        assert len(images) == 1  # only the target with a trajectory has a chart
+        png = images[0].get_content()
+        assert png.startswith(PNG)
+        assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (700, 360)
+        assert len(png) > 10_000  # a drawn chart, not an empty canvas
+        body = sent.get_body(("html",))
+        assert (
+            body is not None and f"cid:{images[0]['Content-ID'].strip('<>')}" in body.get_content()
+        )
 
 
 # --- webhooks --------------------------------------------------------------------------

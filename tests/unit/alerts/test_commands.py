@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from click.testing import CliRunner
 
 from services.cli import main
 from services.commands.alerts import target_table
+from services.indicators.names import load_glossary
+from services.language import Language, width
 
 PLAN = """\
 id: test-plan
@@ -78,55 +81,78 @@ def test_the_shipped_plans_pass() -> None:
     assert "39 targets, ok" in result.stderr
 
 
+TARGET_ROWS = [
+    {
+        "target_id": "telecom.5g_base_stations.2027",
+        "indicator": "telecom.5g_base_stations",
+        "deadline": date(2027, 12, 31),
+        "scope": "city",
+        "plan_id": "test-plan",
+        "unit": "stations",
+        "status": "off_track",
+        "actual": 23_120.0,
+        "expected": 28_900.4,
+        "gap_pct": -20.0,
+        "projection_value": 31_000.0,
+        "projection_low": 29_500.0,
+        "projection_high": 33_000.0,
+        "days_left": 404,
+    },
+    {
+        "target_id": "air.pm25.2025",
+        "status": "no_data",
+        "unit": "µg/m³",
+        "actual": None,
+        "expected": None,
+        "gap_pct": None,
+        "projection_value": None,
+        "projection_low": None,
+        "projection_high": None,
+        "days_left": 0,
+    },
+]
+
+
 def test_the_targets_table() -> None:
-    rows = [
-        {
-            "target_id": "telecom.5g_base_stations.2027",
-            "status": "off_track",
-            "actual": 23_120.0,
-            "expected": 28_900.4,
-            "gap_pct": -20.0,
-            "projection_value": 31_000.0,
-            "projection_low": 29_500.0,
-            "projection_high": 33_000.0,
-            "days_left": 404,
-        },
-        {
-            "target_id": "air.pm25.2025",
-            "status": "no_data",
-            "actual": None,
-            "expected": None,
-            "gap_pct": None,
-            "projection_value": None,
-            "projection_low": None,
-            "projection_high": None,
-            "days_left": 0,
-        },
-    ]
-    header, first, second = target_table(rows)
+    names = load_glossary()
+    header, first, second = target_table(TARGET_ROWS, Language.EN, names)
     assert header.split() == [
-        "target",
-        "status",
-        "actual",
-        "expected",
-        "gap",
-        "%",
-        "projection",
-        "days",
+        "target", "name", "status", "actual", "expected", "now", "gap", "projection", "days",
         "left",
-    ]
-    assert first.split() == [
+    ]  # fmt: skip
+    assert first.split("  ") and [c for c in first.split("  ") if c.strip()] == [
         "telecom.5g_base_stations.2027",
-        "off_track",
-        "23,120",
-        "28,900",
-        "-20.0",
-        "31,000",
-        "[29,500–33,000]",
+        "5G base stations built (2027)",
+        "off track",
+        "23,120 stations",
+        "28,900 stations",
+        "-20.0%",
+        "31,000 [29,500–33,000]",
         "404",
     ]
-    assert second.split() == ["air.pm25.2025", "no_data", "-", "-", "-", "-", "0"]
-    assert first.index("off_track") == header.index("status")
+    assert [c.strip() for c in second.split("  ") if c.strip()] == [
+        "air.pm25.2025", "PM2.5 concentration (2025)", "no data", "-", "-", "-", "-", "0",
+    ]  # fmt: skip
+    assert first.index("off track") == header.index("status")
+
+
+def test_the_targets_table_in_chinese_lines_up() -> None:
+    header, first, second = target_table(TARGET_ROWS, Language.ZH, load_glossary())
+    assert [c for c in header.split(" ") if c] == [
+        "目标", "名称", "状态", "实际", "当前应达", "差距", "预测", "剩余天数",
+    ]  # fmt: skip
+    assert [c.strip() for c in first.split("  ") if c.strip()] == [
+        "telecom.5g_base_stations.2027",
+        "2027年5G基站数量",
+        "落后进度",
+        "2.31万个",
+        "2.89万个",
+        "-20.0%",
+        "3.1万 [2.95万–3.3万]",
+        "404",
+    ]
+    assert "2025年细颗粒物（PM2.5）浓度" in second and "暂无数据" in second
+    assert width(header[: header.index("状态")]) == width(first[: first.index("落后进度")])
 
 
 @pytest.mark.parametrize(

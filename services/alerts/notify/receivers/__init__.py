@@ -24,6 +24,8 @@ from services.alerts.notify.routing import (
     WebhookTarget,
     missing_env,
 )
+from services.alerts.notify.story import Voice
+from services.language import Glossary, Language
 
 __all__ = ["HeldSender", "Sender", "build_senders", "missing_env"]
 
@@ -60,12 +62,17 @@ def build_senders(
     charts: ChartSource | None = None,
     tz: tzinfo = UTC,
     hold_unconfigured: bool = False,
+    language: Language = Language.EN,
+    names: Glossary | None = None,
 ) -> dict[str, Sender]:
     """A sender per receiver, secrets read from ``env``; every missing variable is named.
 
+    Each receiver's messages are written in its language (its own ``language``, else the
+    routes' default, else ``language``), with ``names`` for targets and plans.
     With ``hold_unconfigured`` a receiver missing a secret gets a :class:`HeldSender`
     instead of stopping everything: its notifications wait in the outbox.
     """
+    names = names or Glossary()
     missing = missing_env(config, env)
     if missing and not hold_unconfigured:
         raise NotifyError(
@@ -83,6 +90,7 @@ def build_senders(
             senders[name] = HeldSender(name, tuple(unconfigured[name]))
             continue
         target = receiver.target
+        voice = Voice(config.language_of(name, language), names, tz, base_url)
         if isinstance(target, EmailTarget):
             server = smtp
             if target.smarthost:
@@ -97,13 +105,11 @@ def build_senders(
                 starttls=target.starttls or server.starttls,
                 timeout=server.timeout,
             )
-            senders[name] = EmailSender(
-                name, target, server, charts=charts, base_url=base_url, tz=tz
-            )
+            senders[name] = EmailSender(name, target, server, charts=charts, voice=voice)
         elif isinstance(target, WebhookTarget):
             secrets = [env[n] for n in target.secrets_env]
-            senders[name] = WebhookSender(name, target, secrets, client)
+            senders[name] = WebhookSender(name, target, secrets, client, voice=voice)
         elif isinstance(target, AlertmanagerTarget):
             url = target.url or alertmanager_url
-            senders[name] = AlertmanagerSender(name, target, url, client, base_url)
+            senders[name] = AlertmanagerSender(name, target, url, client, voice)
     return senders

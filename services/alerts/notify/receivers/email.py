@@ -1,4 +1,5 @@
-"""E-mail through SMTP (stdlib ``smtplib`` in a worker thread): plain text, HTML, charts.
+"""E-mail through SMTP (stdlib ``smtplib`` in a worker thread): plain text, HTML, charts,
+in the receiver's language.
 
 The mail is ``multipart/alternative`` (text, then HTML); the HTML part is
 ``multipart/related`` with one PNG chart per alert whose explanation has a chart,
@@ -12,16 +13,17 @@ import asyncio
 import smtplib
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from services.alerts.notify.chart import ChartData, render_png
+from services.alerts.notify.chart import ChartData, chart_language, render_png
 from services.alerts.notify.errors import DeliveryError
 from services.alerts.notify.message import Message, Notification
 from services.alerts.notify.render import html_body, subject, text
 from services.alerts.notify.routing import EmailTarget
+from services.alerts.notify.story import Voice, subject_name
 
 __all__ = ["ChartSource", "EmailSender", "SmtpServer", "build_mail"]
 
@@ -49,23 +51,27 @@ def build_mail(
     now: datetime,
     *,
     charts: Mapping[str, ChartData] | None = None,
-    base_url: str | None = None,
-    tz: tzinfo = UTC,
+    voice: Voice | None = None,
 ) -> EmailMessage:
-    """The mail for a message; ``charts`` maps dedup keys to the data of their chart;
-    times are shown in ``tz``."""
+    """The mail for a message in ``voice``'s language (its time zone, its links);
+    ``charts`` maps dedup keys to the data of their chart."""
+    voice = voice or Voice()
     mail = EmailMessage()
-    mail["Subject"] = subject(message)
+    mail["Subject"] = subject(message, voice)
     mail["From"] = sender
     mail["To"] = ", ".join(to)
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = f"<{message.id[:32]}@ontrack>"
     mail["X-Ontrack-Message-Id"] = message.id
     mail["X-Ontrack-Dedup-Keys"] = " ".join(message.dedup_keys)
-    images = {key: render_png(data, _title(message, key)) for key, data in (charts or {}).items()}
+    drawn = replace(voice, lang=chart_language(voice.lang))
+    images = {
+        key: render_png(data, _title(message, key, drawn), lang=drawn.lang)
+        for key, data in (charts or {}).items()
+    }
     cids = {key: make_msgid(domain="ontrack")[1:-1] for key in images}
-    mail.set_content(text(message, base_url=base_url, tz=tz))
-    mail.add_alternative(html_body(message, cids, base_url=base_url, tz=tz), subtype="html")
+    mail.set_content(text(message, voice))
+    mail.add_alternative(html_body(message, voice, cids), subtype="html")
     html_part = mail.get_body(("html",))
     if images and html_part is not None:
         for key, png in images.items():
@@ -73,8 +79,8 @@ def build_mail(
     return mail
 
 
-def _title(message: Message, key: str) -> str:
-    return next(n.summary for n in message.notifications if n.dedup_key == key)
+def _title(message: Message, key: str, voice: Voice) -> str:
+    return next(subject_name(n, voice) for n in message.notifications if n.dedup_key == key)
 
 
 class EmailSender:
@@ -87,15 +93,13 @@ class EmailSender:
         server: SmtpServer,
         *,
         charts: ChartSource | None = None,
-        base_url: str | None = None,
-        tz: tzinfo = UTC,
+        voice: Voice | None = None,
     ) -> None:
         self.name = name
-        self._tz = tz
+        self.voice = voice or Voice()
         self._target = target
         self._server = server
         self._charts = charts if target.chart else None
-        self._base_url = base_url
 
     async def send(self, message: Message, now: datetime) -> None:
         found: dict[str, ChartData] = {}
@@ -111,8 +115,7 @@ class EmailSender:
             sender,
             now,
             charts=found,
-            base_url=self._base_url,
-            tz=self._tz,
+            voice=self.voice,
         )
         await asyncio.to_thread(self._send, mail)
 

@@ -20,9 +20,10 @@ import httpx
 import orjson
 
 from services.alerts.notify.errors import DeliveryError, SignatureError
-from services.alerts.notify.message import Message
+from services.alerts.notify.message import Message, Notification
 from services.alerts.notify.render import subject
 from services.alerts.notify.routing import WebhookTarget
+from services.alerts.notify.story import Voice, story_of
 
 __all__ = ["HEADER", "WebhookSender", "body_of", "sign", "verify"]
 
@@ -75,8 +76,15 @@ def _mac(body: bytes, secret: str, ts: int) -> str:
     return hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-def body_of(message: Message, sent_at: datetime) -> bytes:
-    """The JSON body: the message and each notification, with its dedup key."""
+def body_of(message: Message, sent_at: datetime, voice: Voice | None = None) -> bytes:
+    """The JSON body: the message and each notification, with its dedup key.
+
+    The machine fields are the notification's own (labels, annotations as the alert fired,
+    explanation, times, value); ``title`` and each notification's ``summary`` and
+    ``description`` are written for people, in the receiver's ``language``, and ``url``
+    is the alert's full explanation.
+    """
+    voice = voice or Voice()
     document: dict[str, Any] = {
         "version": 1,
         "message_id": message.id,
@@ -84,11 +92,22 @@ def body_of(message: Message, sent_at: datetime) -> bytes:
         "group_key": message.group_key,
         "status": message.status,
         "digest": message.digest,
-        "title": subject(message),
+        "language": voice.lang.value,
+        "title": subject(message, voice),
         "sent_at": sent_at.isoformat(),
-        "notifications": [n.payload() for n in message.notifications],
+        "notifications": [_notification(n, voice) for n in message.notifications],
     }
     return orjson.dumps(document)
+
+
+def _notification(n: Notification, voice: Voice) -> dict[str, Any]:
+    story = story_of(n, voice)
+    return {
+        **n.payload(),
+        "summary": story.headline,
+        "description": story.description(),
+        "url": story.link,
+    }
 
 
 def _wall_clock() -> datetime:
@@ -109,9 +128,11 @@ class WebhookSender:
         secrets: Sequence[str],
         client: httpx.AsyncClient,
         *,
+        voice: Voice | None = None,
         wall_clock: Callable[[], datetime] = _wall_clock,
     ) -> None:
         self.name = name
+        self.voice = voice or Voice()
         self._target = target
         self._secrets = tuple(secrets)
         self._client = client
@@ -119,7 +140,7 @@ class WebhookSender:
 
     async def send(self, message: Message, now: datetime) -> None:
         sent_at = self._wall_clock()
-        body = body_of(message, sent_at)
+        body = body_of(message, sent_at, self.voice)
         headers = {
             "Content-Type": "application/json",
             HEADER: sign(body, self._secrets, int(sent_at.timestamp())),

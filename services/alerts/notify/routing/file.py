@@ -4,7 +4,10 @@ A directory is read whole (``*.yaml``, ``*.yml``): receivers may be declared in 
 and exactly one file holds the ``route:`` tree. Secrets never go in these files: a
 receiver names the environment variables that hold them (``secrets_env``,
 ``password_env``); keys such as ``password`` or ``secret`` and URLs with credentials are
-refused. ``routes/default.yaml`` shows every key.
+refused. A receiver's ``language`` (``zh-CN`` or ``en``) is the one its messages are
+written in; a top-level ``language`` is the default of every receiver that names none
+(without either, the process's ``ONTRACK_LANG`` or locale decides).
+``routes/default.yaml`` shows every key.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from services.alerts.notify.routing.tree import (
 )
 from services.alerts.rules import DurationError, Problem, parse_duration
 from services.config.files import yaml_files
+from services.language import Language, LanguageError, parse_language
 
 __all__ = ["load_routes"]
 
@@ -45,7 +49,7 @@ _ENV_HINT = (
     "the variable (secrets_env: [ONTRACK_WEBHOOK_SECRET], password_env: ONTRACK_SMTP_PASSWORD)"
 )
 _KINDS = ("email", "webhook", "alertmanager")
-_RECEIVER_KEYS = frozenset({"name", "send_resolved", "rate_limit", *_KINDS})
+_RECEIVER_KEYS = frozenset({"name", "send_resolved", "rate_limit", "language", *_KINDS})
 _ROUTE_KEYS = frozenset(
     {
         "receiver",
@@ -90,6 +94,7 @@ class _Reader:
     trees: list[tuple[Route, Problem]] = field(default_factory=list)
     places: dict[int, Problem] = field(default_factory=dict)
     references: list[tuple[str, Problem]] = field(default_factory=list)
+    language: tuple[Language, Problem] | None = None
 
     def read(self, path: Path) -> None:
         self.file = str(path)
@@ -108,9 +113,11 @@ class _Reader:
         if node is None:
             self.problems.append(Problem(self.file, 1, 1, "the file is empty", "add `receivers:`"))
             return
-        top = self.mapping(node, "the file", {"version", "receivers", "route"})
+        top = self.mapping(node, "the file", {"version", "language", "receivers", "route"})
         if "version" in top and self.scalar(top["version"]) != "1":
             self.add(top["version"], "`version` is not 1", "write version: 1")
+        if "language" in top:
+            self.default_language(top["language"])
         for item in self.sequence(top["receivers"], "`receivers`") if "receivers" in top else []:
             self.receiver(item)
         if "route" in top:
@@ -131,7 +138,11 @@ class _Reader:
                 fix = f"{hint}declare it under `receivers:`"
                 self.problems.append(_moved(place, f"receiver {receiver!r} is not declared", fix))
         if not self.problems:
-            config = RouteConfig(self.trees[0][0], MappingProxyType(dict(self.receivers)))
+            config = RouteConfig(
+                self.trees[0][0],
+                MappingProxyType(dict(self.receivers)),
+                self.language[0] if self.language else None,
+            )
             self.problems += self.expiring(config)
         if self.problems:
             raise RouteFileError(sorted(self.problems, key=_place))
@@ -179,9 +190,14 @@ class _Reader:
         target = self.target(kinds[0], keys[kinds[0]], where)
         limit = self.rate_limit(keys["rate_limit"], where) if "rate_limit" in keys else RateLimit()
         resolved = self.boolean(keys.get("send_resolved"), where, default=True)
+        language = self.lang(keys["language"], where) if "language" in keys else None
         if len(self.problems) == before:
             self.receivers[name] = Receiver(
-                name=name, target=target, send_resolved=resolved, rate_limit=limit
+                name=name,
+                target=target,
+                send_resolved=resolved,
+                rate_limit=limit,
+                language=language,
             )
 
     def target(self, kind: str, node: yaml.Node, where: str) -> Target:
@@ -331,6 +347,30 @@ class _Reader:
         except DurationError as exc:
             self.add(node, f"{where}: {exc.problem}", exc.fix)
             return None
+
+    def lang(self, node: yaml.Node, where: str) -> Language | None:
+        text = self.scalar(node)
+        try:
+            return parse_language(text)
+        except LanguageError:
+            message = f"{where}: language {text!r} is not one ontrack writes"
+            self.add(node, message, "write language: zh-CN (Chinese) or language: en (English)")
+            return None
+
+    def default_language(self, node: yaml.Node) -> None:
+        found = self.lang(node, "the file")
+        if found is None:
+            return
+        place = self.at(node, "", "")
+        if self.language is not None and self.language[0] is not found:
+            first = self.language[1]
+            message = (
+                f"the default language is {found.value} here but {self.language[0].value} "
+                f"at {first.file}:{first.line}"
+            )
+            self.add(node, message, "keep one top-level language, or set it per receiver")
+        elif self.language is None:
+            self.language = (found, place)
 
     def env(self, node: yaml.Node | None, where: str) -> str | None:
         if node is None:

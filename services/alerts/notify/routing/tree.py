@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import TypeAlias
 
 from services.alerts.notify.routing.matchers import Matcher, matches_all
+from services.language import Language
 
 __all__ = [
     "ALL_LABELS",
@@ -95,10 +96,13 @@ Target: TypeAlias = EmailTarget | WebhookTarget | AlertmanagerTarget
 
 @dataclass(frozen=True, kw_only=True)
 class Receiver:
+    """Where messages go; ``language`` is the one its people read (None: the routes' default)."""
+
     name: str
     target: Target
     send_resolved: bool = True
     rate_limit: RateLimit = RateLimit()
+    language: Language | None = None
 
     @property
     def kind(self) -> str:
@@ -134,8 +138,17 @@ def _no_receivers() -> Mapping[str, Receiver]:
 
 @dataclass(frozen=True)
 class RouteConfig:
+    """The tree and its receivers; ``language`` is the routes files' top-level default."""
+
     root: Route
     receivers: Mapping[str, Receiver] = field(default_factory=_no_receivers)
+    language: Language | None = None
+
+    def language_of(self, receiver: str, fallback: Language) -> Language:
+        """The language a receiver reads: its own, else the routes' default, else ``fallback``
+        (the process's ``ONTRACK_LANG`` or locale)."""
+        found = self.receivers.get(receiver)
+        return (found.language if found else None) or self.language or fallback
 
 
 @dataclass(frozen=True)

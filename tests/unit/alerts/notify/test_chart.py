@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.alerts.notify.chart import ChartData, chart_data, render_png
+from services.alerts.notify.chart import ChartData, chart_data, chart_language, render_png
+from services.language import Language
 from tests.unit.alerts.notify.builders import T0
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -61,3 +62,15 @@ def test_png() -> None:
 def test_png_with_unit_the_font_lacks() -> None:
     data = ChartData(actual=((T0, 1.0), (T0 + D, 2.0)), trajectory=(), unit="万吨")
     assert render_png(data, "港口货物吞吐量").startswith(PNG)
+
+
+def test_png_in_chinese_only_with_a_chinese_font() -> None:
+    data = chart_data(_rows(), EXPLANATION)
+    assert data is not None
+    chinese = render_png(data, "2025年细颗粒物（PM2.5）浓度", lang=Language.ZH)
+    english = render_png(data, "2025年细颗粒物（PM2.5）浓度", lang=Language.EN)
+    assert chinese.startswith(PNG) and english.startswith(PNG)
+    if chart_language(Language.ZH) is Language.ZH:  # a font with Chinese glyphs is installed
+        assert chinese != english
+    else:  # labelled in English rather than in boxes
+        assert chinese == english

@@ -14,7 +14,6 @@ from services.alerts.notify.message import (
     from_transition,
     repeat_of,
 )
-from services.alerts.notify.render import explanation_items, html_body, subject, text
 from tests.unit.alerts.notify.builders import alert, at, firing, resolved
 
 FP = "a1b2c3d4e5f60718"
@@ -88,59 +87,6 @@ def test_message_id_and_order() -> None:
     assert Message.of("mail", "g", [done]).status == "resolved"
 
 
-def test_subject() -> None:
-    a, b = alert(FP), alert("b" * 16, severity="ticket")
-    assert subject(Message.of("m", "g", [firing(a)])) == (
-        "[FIRING page] air.pm25.2025 is 17.3 % behind its trajectory"
-    )
-    assert subject(Message.of("m", "g", [resolved(a, 9)])).startswith("[RESOLVED page] ")
-    assert subject(Message.of("m", "g", [firing(a), firing(b)])) == (
-        "[FIRING page] 2 alerts: off-trajectory-page"
-    )
-    digest = subject(Message.of("m", "g", [firing(a), resolved(b, 3)], digest=True))
-    assert digest == "[DIGEST] 2 notifications held by the rate limit (1 firing, 1 resolved)"
-
-
-def test_text_and_html_say_what_and_how_to_act() -> None:
-    a = alert(FP)
-    m = Message.of("mail", "g", [firing(a)])
-    body = text(m, base_url="http://api:8080")
-    for expected in (
-        "air.pm25.2025 is 17.3 % behind its trajectory",
-        "PM2.5 is 38.2 µg/m³ where 32.6 is expected.",
-        "value: 17.3 — behind trajectory by 17.3 %",
-        "firing since 2026-03-02 08:00 UTC",
-        "gap.pct: -17.3",
-        "days_left: 304",
-        f'ontrack alert ack {FP} --note "…"',
-        f"http://api:8080/v1/alerts/{FP}",
-        firing(a).dedup_key,
-    ):
-        assert expected in body
-    assert "contributors" not in body  # lists are left out
-    html = html_body(m, {firing(a).dedup_key: "chart-1@ontrack"})
-    assert "<img src='cid:chart-1@ontrack'" in html
-    assert "µg/m³" in html and "&lt;" not in subject(m)
-
-
-def test_html_escapes() -> None:
-    a = replace(alert(FP), annotations={"summary": "<script>alert(1)</script>"})
-    html = html_body(Message.of("m", "g", [firing(a)]))
-    assert "<script>" not in html and "&lt;script&gt;" in html
-
-
-@pytest.mark.parametrize(
-    ("explanation", "items"),
-    [
-        ({"a": 1, "b": 2.123456, "c": "x"}, [("a", "1"), ("b", "2.123"), ("c", "x")]),
-        ({"gap": {"pct": -17.25, "behind": True}}, [("gap.pct", "-17.25"), ("gap.behind", "true")]),
-        ({"l": [1, 2], "n": None, "deep": {"x": {"y": 1}}}, []),
-    ],
-)
-def test_explanation_items(explanation: dict[str, object], items: list[tuple[str, str]]) -> None:
-    assert explanation_items(explanation) == items
-
-
 def test_pairs_of_the_engines_records() -> None:
     """The engine passes its AlertRecords and transitions as they come out of an evaluation."""
     from services.alerts.engine.evaluate import AlertRecord
@@ -163,13 +109,3 @@ def test_pairs_of_the_engines_records() -> None:
         {"summary": "s"},
     )
     assert dict(snap.explanation) == {"status": "x"}
-
-
-def test_times_in_the_citys_zone() -> None:
-    from zoneinfo import ZoneInfo
-
-    a = alert(FP)
-    m = Message.of("mail", "g", [resolved(a, 90)])
-    shanghai = ZoneInfo("Asia/Shanghai")
-    assert "fired 2026-03-02 16:00 CST, resolved 2026-03-02 17:30 CST" in text(m, tz=shanghai)
-    assert "fired 2026-03-02 16:00 CST" in html_body(m, tz=shanghai)

@@ -1,0 +1,39 @@
+"""Options several sub-commands share: ``--lang`` for the ones that print for people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from services.language import LanguageError, parse_language
+from services.settings import Settings
+
+__all__ = ["lang_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        lang = parse_language(value)
+    except LanguageError as exc:
+        raise click.BadParameter(str(exc)) from None
+    settings = ctx.find_object(Settings)
+    if settings is not None:
+        ctx.obj = settings.model_copy(update={"lang": lang})
+
+
+def lang_option(command: F) -> F:
+    """``--lang zh-CN|en`` on a command (the same as ``ontrack --lang``; default: the
+    ``ONTRACK_LANG`` variable, else the locale)."""
+    return click.option(
+        "--lang",
+        callback=_set_language,
+        expose_value=False,
+        is_eager=True,
+        help="Language of what this prints: zh-CN or en  [default: ONTRACK_LANG, else the locale]",
+    )(command)

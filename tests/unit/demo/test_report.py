@@ -1,0 +1,129 @@
+"""The demo's report and table in Chinese and in English: names from the catalogue, clauses
+cited with their plan's title, numbers as each language writes them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from services.demo.report import ReportData, TargetSection, write_reports
+from services.demo.summary import episodes, format_table
+from services.demo.svg import Chart, render
+from services.indicators.names import load_glossary
+from services.language import Glossary, Language
+
+ZH, EN = Language.ZH, Language.EN
+T = datetime(2025, 6, 1, tzinfo=UTC)
+E_NOTATION = re.compile(r"\d[eE][+-]\d")
+
+
+@pytest.fixture(scope="module")
+def names() -> Glossary:
+    return load_glossary()
+
+
+def _report(names: Glossary) -> ReportData:
+    teu = TargetSection(
+        "port.container_teu.2025", "met", 32_433_072.0, 26_000_000.0, 24.7, "TEU", 0,
+        Chart("port.container_teu.2025", "TEU",
+              [(datetime(2025, m, 1, tzinfo=UTC), 2_700_000.0 * m) for m in range(1, 13)],
+              [(datetime(2025, 1, 1, tzinfo=UTC), 0.0), (datetime(2025, 12, 31, tzinfo=UTC), 2.6e7)],
+              26_000_000.0),
+        kind="flow", comparator=">=", target_value=26_000_000.0, deadline=date(2025, 12, 31),
+    )  # fmt: skip
+    sea_rail = TargetSection(
+        "port.sea_rail_teu.2025", "off_track", 1_500_000.0, 1_712_000.0, -12.4, "TEU", 213,
+        Chart("port.sea_rail_teu.2025", "TEU",
+              [(datetime(2025, m, 1, tzinfo=UTC), 150_000.0 * m) for m in range(1, 6)],
+              [(datetime(2025, 1, 1, tzinfo=UTC), 0.0), (datetime(2025, 12, 31, tzinfo=UTC), 2.2e6)],
+              2_200_000.0, (datetime(2025, 12, 31, tzinfo=UTC), 1.8e6, 1.95e6, 2.1e6)),
+        kind="flow", comparator=">=", target_value=2_200_000.0, deadline=date(2025, 12, 31),
+        pace_needed=100_000.0, pace_recent=150_000.0,
+    )  # fmt: skip
+    silent = TargetSection(
+        "airport.passengers.2025", "no_data", None, None, None, "passengers", 213,
+        Chart("airport.passengers.2025", "passengers", []),
+    )  # fmt: skip
+    rows = [
+        ("fp1", "off-trajectory-ticket", "port.sea_rail_teu.2025", "ticket", T, "firing",
+         "behind trajectory by 12.4 % (tolerance 5 %)", 12.4, {"target": "port.sea_rail_teu.2025"},
+         {}, {"rule": {"kind": "off_trajectory"}}),
+        ("fp1", "off-trajectory-ticket", "port.sea_rail_teu.2025", "ticket", T.replace(month=9),
+         "resolved", "shortfall 2.0 % is under 2.5 %", 2.0, {}, {}, {}),
+    ]  # fmt: skip
+    alerts = episodes(rows)
+    return ReportData(
+        T, T, [teu, sea_rail, silent], alerts, {"met": 1, "off_track": 1, "no_data": 1}, names
+    )
+
+
+def test_both_reports_are_written_and_link_each_other(names: Glossary, tmp_path: Path) -> None:
+    zh, en = write_reports(_report(names), tmp_path / "index.html", ZH)
+    assert (zh.name, en.name) == ("index.html", "index.en.html")
+    chinese, english = zh.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in chinese and "<title>ontrack 演示报告</title>" in chinese
+    assert '<html lang="en">' in english and "<title>ontrack demo report</title>" in english
+    assert "href='index.en.html' hreflang='en'>English</a>" in chinese
+    assert "href='index.html' hreflang='zh-CN'>中文</a>" in english
+
+
+def test_the_chinese_report(names: Glossary, tmp_path: Path) -> None:
+    [page, _] = write_reports(_report(names), tmp_path / "index.html", ZH)
+    html = page.read_text(encoding="utf-8")
+    for expected in (
+        "2025年集装箱吞吐量",
+        "3,243万标准箱",
+        "2,600万标准箱",
+        "已达标",
+        "落后进度",
+        "2025年12月31日前达到220万标准箱",
+        "《青岛市深化新旧动能转换推动绿色低碳高质量发展三年行动计划（2023—2025年）》",
+        "“到2025年，集装箱海铁联运量突破220万标准箱",
+        "2025年余下时间每月需10万标准箱；近三个月平均每月15万标准箱",
+        "2025年集装箱海铁联运量落后进度轨迹12.4%",  # why the alert fired
+        "已达标1项",
+        "目标 220万标准箱",  # the chart's target line
+    ):
+        assert expected in html, expected
+    assert ".txt" not in html and not E_NOTATION.search(html)
+
+
+def test_the_english_report(names: Glossary, tmp_path: Path) -> None:
+    [page, _] = write_reports(_report(names), tmp_path / "index.html", EN)
+    html = page.read_text(encoding="utf-8")
+    for expected in (
+        "Port container throughput (2025)",
+        "32.4 million TEU",
+        "at least 2.2 million TEU by 2025-12-31",
+        "Qingdao three-year action plan",
+        "100,000 TEU a month for the rest of 2025; the last three months averaged 150,000 TEU",
+        "is 12.4% behind its trajectory",
+        "1 met",
+        "target 2.2 million TEU",
+    ):
+        assert expected in html, expected
+    assert ".txt" not in html and not E_NOTATION.search(html)
+    assert html.count("class=card") == 2  # the target without data has no chart
+
+
+def test_the_table_in_both_languages(names: Glossary) -> None:
+    report = _report(names)
+    chinese = format_table(report, ZH)
+    assert "2025年集装箱吞吐量" in chinese and "3,243万" in chinese and "已达标" in chinese
+    assert "暂无数据（未模拟）：1项目标 — airport.passengers.2025" in chinese
+    assert "2025年集装箱海铁联运量落后进度轨迹12.4%" in chinese
+    english = format_table(report, EN)
+    assert "port.container_teu.2025" in english and "32,433,072" in english
+    assert "behind trajectory by 12.4 % (tolerance 5 %)" in english  # the engine's reason
+
+
+def test_a_chart_speaks_the_language() -> None:
+    chart = Chart("x", "TEU", [(T, 1.5e7), (T.replace(month=9), 2.5e7)], target=3.2e7)
+    assert "目标 3,200万标准箱" in render(chart, ZH) and "3,200万" in render(chart, ZH)
+    english = render(chart, EN)
+    assert "target 32 million TEU" in english
+    assert re.search(r">\d+(?:\.\d+)?M</text>", english)  # the axis: short, never 3.2e+07
+    assert "暂无数据" in render(Chart("x", "TEU", []), ZH)
