@@ -157,8 +157,14 @@ def _port() -> list[PanelBuilder]:
         ),
         timeseries_panel(
             "Container routes",
-            Sql(_city("indicator = 'port.container_routes'", _MONTHLY)),
-            description="Direct and international container routes in service.",
+            Sql(
+                _city(
+                    "indicator IN ('port.direct_container_routes', 'port.intl_container_routes')",
+                    _MONTHLY,
+                )
+            ),
+            description="Direct routes (domestic and international) and international "
+            "container routes in service.",
         ),
     ]
 
