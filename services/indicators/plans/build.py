@@ -129,6 +129,7 @@ class _Builder:
         baseline = self.baseline(at, raw, indicator, deadline)
         trajectory = self.trajectory(at, raw, kind, baseline, value)
         reported = self.reported_met(at, raw, indicator)
+        average_from = self.growth(at, raw, kind, deadline)
         if value is None or baseline is None or trajectory is None:
             return None
         scope = raw["scope"]
@@ -150,6 +151,7 @@ class _Builder:
             stated=f"{raw['comparator']} {raw['value']} {raw['unit']}",
             reported_met=reported,
             note=" ".join(raw.get("note", "").split()),
+            growth_average_from=average_from,
         )
 
     def indicator(self, at: list[Key], raw: dict[str, Any]) -> Indicator | None:
@@ -239,6 +241,29 @@ class _Builder:
                 return None
         return Trajectory(shape=spec["shape"], path=path, monthly_profile=profile)
 
+    def growth(self, at: list[Key], raw: dict[str, Any], kind: Kind, deadline: date) -> int | None:
+        """The base year of an average growth target; None for each-year growth."""
+        spec = raw.get("growth")
+        if spec is None:
+            return None
+        if kind != "growth":
+            self.fail(
+                [*at, "growth"],
+                f"target {raw['id']}: growth is for kind growth targets, not {kind}; remove it",
+            )
+            return None
+        if spec == "each-year":
+            return None
+        base = int(spec["average_from"])
+        if base >= deadline.year:
+            self.fail(
+                [*at, "growth", "average_from"],
+                f"target {raw['id']}: average_from {base} must be a year before the "
+                f"deadline's ({deadline.year}); it is the base year the growth starts from",
+            )
+            return None
+        return base
+
     def reported_met(
         self, at: list[Key], raw: dict[str, Any], indicator: Indicator
     ) -> ReportedMet | None:
@@ -254,3 +279,4 @@ class _Builder:
         if day is None:
             return None
         return ReportedMet(date=day, value=value, source_clause=spec.get("source_clause", ""))
+

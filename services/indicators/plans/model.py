@@ -113,6 +113,9 @@ class Target:
     stated: str = ""
     reported_met: ReportedMet | None = None
     note: str = ""
+    # growth only: the base year of a compound average yearly growth up to the deadline's
+    # year ("年均增长"); None judges each year's growth on its own ("each year")
+    growth_average_from: int | None = None
 
     @property
     def scope(self) -> str:

@@ -259,3 +259,66 @@ def test_load_plans_raises_with_every_problem(tmp_path: Path) -> None:
 def test_an_empty_or_missing_directory_is_an_error(tmp_path: Path) -> None:
     assert "no plan files" in check_plans(tmp_path)[0].message
     assert "no such directory" in check_plans(tmp_path / "nope")[0].message
+
+
+GROWTH = """\
+id: test-plan
+title: Test plan
+title_zh: 测试
+issuer: Test
+date: 2026-01-01
+source: 000_test.txt
+targets:
+  - id: economy.gdp_growth.2027
+    indicator: economy.gdp_growth
+    comparator: ">="
+    value: 5
+    unit: "%"
+    deadline: 2027-12-31
+    kind: growth
+    baseline: {from_data: true}
+    trajectory: linear
+    scope: city
+    source_clause: 000 · 2
+    source_text: 地区生产总值年均增长5%以上
+    growth: {average_from: 2025}
+"""
+
+
+@pytest.mark.parametrize(
+    ("growth", "expected"),
+    [("{average_from: 2025}", 2025), ("each-year", None)],
+)
+def test_a_growth_target_is_averaged_from_a_base_year_or_judged_each_year(
+    tmp_path: Path, growth: str, expected: int | None
+) -> None:
+    text = GROWTH.replace("{average_from: 2025}", growth)
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    (plan,) = load_plans(tmp_path)
+    assert plan.targets[0].growth_average_from == expected
+    (tmp_path / "plan.yaml").write_text(text.replace(f"    growth: {growth}\n", ""), "utf-8")
+    assert load_plans(tmp_path)[0].targets[0].growth_average_from is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("{average_from: 2025}", "{average_from: 2027}", ["average_from 2027 must be a year before"]),
+        ("{average_from: 2025}", "sometimes", ["growth: 'sometimes' is not accepted", "each-year"]),
+        ("{average_from: 2025}", "{average_from: 2025, to: 2027}", ["unknown key(s) to"]),
+        (
+            "kind: growth",
+            "kind: ratio",
+            ["growth is for kind growth targets, not ratio", "kind ratio does not fit"],
+        ),
+    ],
+)
+def test_a_wrong_growth_says_where_and_what(
+    tmp_path: Path, old: str, new: str, words: list[str]
+) -> None:
+    (tmp_path / "plan.yaml").write_text(GROWTH.replace(old, new), encoding="utf-8")
+    errors = check_plans(tmp_path)
+    text = "\n".join(str(e) for e in errors)
+    assert errors and all(e.line in (14, 20) for e in errors), text
+    for word in words:
+        assert word in text
