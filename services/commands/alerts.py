@@ -1,4 +1,4 @@
-"""``ontrack alerts`` (the engine), ``ontrack plans check`` and ``ontrack targets``."""
+"""``ontrack alerts`` (the engine), ``ontrack plans check`` (and ``coverage``) and ``ontrack targets``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from services.commands.coverage import coverage
 from services.errors import OntrackError
 from services.settings import Settings
 
@@ -123,6 +124,9 @@ def check(settings: Settings, directory: Path | None) -> None:
         raise SystemExit(1)
     plans = load_plans(directory, catalogue)
     click.echo(f"{directory}: {len(plans)} plans, {len(targets_of(plans))} targets, ok", err=True)
+
+
+plans_group.add_command(coverage)
 
 
 @click.command("targets")

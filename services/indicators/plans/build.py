@@ -24,7 +24,7 @@ from services.indicators.plans.model import (
     Trajectory,
 )
 from services.indicators.plans.yaml_file import Document, Key, PlanError, label
-from services.indicators.units import UnitError, convert, parse_quantity
+from services.indicators.units import QuantityError, UnitError, convert, parse_quantity
 
 __all__ = ["UsedIds", "build_plan"]
 
@@ -149,6 +149,7 @@ class _Builder:
             source_clause=" ".join(raw["source_clause"].split()),
             source_text=raw["source_text"].strip(),
             stated=f"{raw['comparator']} {raw['value']} {raw['unit']}",
+            stated_value=_number(raw["value"]),
             reported_met=reported,
             note=" ".join(raw.get("note", "").split()),
             growth_average_from=average_from,
@@ -280,3 +281,10 @@ class _Builder:
             return None
         return ReportedMet(date=day, value=value, source_clause=spec.get("source_clause", ""))
 
+
+def _number(value: object) -> float | None:
+    """The value as written in the plan (its own unit), None when it is no quantity."""
+    try:
+        return parse_quantity(cast(str | float, value))
+    except QuantityError:
+        return None

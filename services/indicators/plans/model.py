@@ -111,6 +111,7 @@ class Target:
     source_clause: str = ""
     source_text: str = ""
     stated: str = ""
+    stated_value: float | None = None  # the value as the plan writes it, before conversion
     reported_met: ReportedMet | None = None
     note: str = ""
     # growth only: the base year of a compound average yearly growth up to the deadline's

@@ -303,7 +303,11 @@ def test_a_growth_target_is_averaged_from_a_base_year_or_judged_each_year(
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ("{average_from: 2025}", "{average_from: 2027}", ["average_from 2027 must be a year before"]),
+        (
+            "{average_from: 2025}",
+            "{average_from: 2027}",
+            ["average_from 2027 must be a year before"],
+        ),
         ("{average_from: 2025}", "sometimes", ["growth: 'sometimes' is not accepted", "each-year"]),
         ("{average_from: 2025}", "{average_from: 2025, to: 2027}", ["unknown key(s) to"]),
         (
