@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
+from services.settings import REPO_ROOT
 
 PLAN = """\
 id: test-plan
@@ -170,3 +172,40 @@ def test_bad_input_says_what_to_fix(files: dict[str, Path], setup, words: list[s
     assert code == 1 and "Traceback" not in out + err
     for word in words:
         assert word in err, err
+
+
+# The seed plan documents stay outside the repository, beside its checkout in ../shared/seeds.
+SEEDS = Path(os.environ.get("ONTRACK_SEED_DOCUMENTS", REPO_ROOT.parent / "shared" / "seeds"))
+
+
+@pytest.mark.skipif(
+    not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")),
+    reason=f"the plan documents are not in the repository; they are read from {SEEDS} "
+    "(../shared/seeds beside the checkout, or $ONTRACK_SEED_DOCUMENTS), absent here",
+)
+def test_every_numeric_clause_of_the_seed_plans_is_accounted_for() -> None:
+    documents = sorted(str(p) for p in SEEDS.glob("*.txt"))
+    result = CliRunner().invoke(main, ["plans", "coverage", "--json", *documents])
+    data = json.loads(result.stdout)
+    missing = [
+        (r["document"], r["line"], r["quantity"], r["clause"])
+        for r in data["rows"]
+        if r["status"] == "missing"
+    ]
+    assert missing == []
+    assert result.exit_code == 0, result.stderr
+    assert data["unused_decisions"] == []
+    assert data["counts"]["encoded"] > 100
+    encoded = {
+        (r["quantity"], t) for r in data["rows"] for t in r["targets"] if r["status"] == "encoded"
+    }
+    for example in [
+        ("1200亿元", "economy.finance_value_added.2026"),
+        ("6400亿元", "economy.marine_gdp.2026"),
+        ("2万亿元", "industry.industrial_output.2026"),
+        ("20件", "economy.high_value_patents.2025"),
+        ("5%", "economy.gdp_growth.2027"),
+        ("200条", "port.direct_container_routes.2025"),
+        ("200条", "port.intl_container_routes.2026"),
+    ]:
+        assert example in encoded

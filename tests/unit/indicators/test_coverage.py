@@ -15,6 +15,7 @@ from services.indicators.coverage import (
     numeric_clauses,
     read_decisions,
 )
+from services.indicators.coverage.decisions import DEFAULT_PATH, SCHEMA_PATH
 from services.indicators.plans import Plan, Target
 
 # text → [(clause, [quantities as written])]
@@ -257,3 +258,10 @@ def test_a_duplicate_of_an_unknown_target_is_an_error(tmp_path: Path) -> None:
 def test_a_missing_decisions_file_is_an_error(tmp_path: Path) -> None:
     _, (error,) = read_decisions(tmp_path / "nothing.yaml")
     assert "no such file" in error.message
+
+
+def test_the_shipped_decisions_file_is_valid_and_in_the_repository() -> None:
+    decisions, errors = read_decisions()
+    assert errors == [] and len(decisions) > 50
+    assert DEFAULT_PATH.parent.parent.name == "plans" and SCHEMA_PATH.is_file()
+    assert all(d.why or d.reason == "duplicate" for d in decisions)
