@@ -58,9 +58,9 @@ _BARE = re.compile(
     rf"(?:{_COMPARING})(?P<number>{_NUMBER}(?:[∶:]{_NUMBER})?)(?P<unit>)"
     r"(?=左右|以上|以内|以下|$|[、和及与])"
 )
-# Where a paragraph's lines are cut into clauses; a comma or colon between digits stays.
 _RANGE = re.compile(r"\d(?:至|到|~|-|—)\d")
 _RATIO = re.compile(rf"({_NUMBER})[∶:]({_NUMBER})")
+# Where a paragraph is cut into clauses; a comma or colon between digits stays.
 _CUTS = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[。;!?！？；]|——|\.{3,}|…+")
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")  # left by word processors' text export
 _ENDS_SENTENCE = re.compile(r"[。;!?！？；:]$")

@@ -84,15 +84,15 @@ def cover(
         for t in p.targets
     ]
     rows: list[Row] = []
-    used: set[int] = set()
+    used: set[int] = set()  # positions in ``decisions``
     for name, text in documents:
         for clause in numeric_clauses(text):
             for quantity in clause.quantities:
                 row, decision = _account(name, clause, quantity, quotes, decisions)
                 rows.append(row)
                 if decision is not None:
-                    used.add(id(decision))
-    return Coverage(tuple(rows), tuple(d for d in decisions if id(d) not in used))
+                    used.add(decision)
+    return Coverage(tuple(rows), tuple(d for i, d in enumerate(decisions) if i not in used))
 
 
 def _account(
@@ -101,17 +101,20 @@ def _account(
     quantity: Quantity,
     quotes: Sequence[_Quote],
     decisions: Sequence[Decision],
-) -> tuple[Row, Decision | None]:
+) -> tuple[Row, int | None]:
+    """The row of one quantity, and the position of the decision it took (if any)."""
     where = (name, clause.line, clause.text, quantity)
     encoders = _encoders(name, clause.text, quantity, quotes)
     if encoders:
         return Row(*where, "encoded", encoders), None
-    applying = [d for d in decisions if d.applies(name, clause.text, quantity.text)]
+    applying = [i for i, d in enumerate(decisions) if d.applies(name, clause.text, quantity.text)]
     if not applying:
         return Row(*where, "missing", why=MISSING_WHY), None
-    best = max(applying, key=lambda d: d.specificity)  # the first of equals, in file order
+    # the most specific; of equals, the first in file order
+    chosen = max(applying, key=lambda i: (decisions[i].specificity, -i))
+    best = decisions[chosen]
     of = (best.of,) if best.of is not None else ()
-    return Row(*where, best.reason, of, best.explanation), best
+    return Row(*where, best.reason, of, best.explanation), chosen
 
 
 def _encoders(
