@@ -1,4 +1,4 @@
-"""``ontrack alerts`` (the engine), ``ontrack plans check`` and ``ontrack targets``."""
+"""``ontrack alerts`` (the engine), ``ontrack plans check`` (and ``coverage``) and ``ontrack targets``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from services.commands.coverage import coverage
 from services.commands.options import lang_option
 from services.errors import OntrackError
 from services.language import MESSAGES, Glossary, Language
@@ -126,6 +127,9 @@ def check(settings: Settings, directory: Path | None) -> None:
         raise SystemExit(1)
     plans = load_plans(directory, catalogue)
     click.echo(f"{directory}: {len(plans)} plans, {len(targets_of(plans))} targets, ok", err=True)
+
+
+plans_group.add_command(coverage)
 
 
 @click.command("targets")

@@ -67,6 +67,9 @@ _DESCRIPTIONS = {
     "people": "The talent pool.",
     "industry": "The AI industry.",
     "green": "Green factories and green supply-chain firms.",
+    "society": "Education, culture, health care, sport, childcare, elderly care and legal services.",
+    "transport": "Expressways and urban rail transit.",
+    "agriculture": "Farmland, farm output, food processing, farm machinery and rural living.",
 }
 _SLUGS = {"telecom": "5g"}
 

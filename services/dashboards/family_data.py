@@ -166,7 +166,13 @@ def _port(t: Speech, catalogue: Catalogue) -> list[PanelBuilder]:
         ),
         timeseries_panel(
             t("Container routes"),
-            Sql(_city(t, "indicator = 'port.container_routes'", _MONTHLY)),
+            Sql(
+                _city(
+                    t,
+                    "indicator IN ('port.direct_container_routes', 'port.intl_container_routes')",
+                    _MONTHLY,
+                )
+            ),
             unit=_suffix(data_unit("routes", t.lang)[1]),
             description=t("Direct and international container routes in service."),
         ),

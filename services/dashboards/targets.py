@@ -108,13 +108,16 @@ async def load_target_data(
 async def publish_targets(
     conn: AsyncConnection[tuple[object, ...]], plans: Sequence[Plan], catalogue: Catalogue
 ) -> int:
-    """Replace the published targets and trajectories with those of ``plans``, in one transaction."""
+    """Replace the published targets and trajectories with those of ``plans``, in one
+    transaction; the judgements of targets no longer in ``plans`` go with them."""
     rows = 0
     async with conn.transaction():
         # replicas of the alert engine publish as they start: one at a time
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", [_PUBLISH_LOCK])
         ids = [t.id for p in plans for t in p.targets]
         await conn.execute("DELETE FROM plan_targets WHERE NOT (id = ANY(%s))", [ids])
+        # a target the files no longer hold (removed, renamed) has no judgement to show
+        await conn.execute("DELETE FROM target_status WHERE NOT (target_id = ANY(%s))", [ids])
         for plan in plans:
             plan_start = datetime.combine(plan.date, time(), CITY_TZ)
             for target in plan.targets:

@@ -23,6 +23,7 @@ from typing import Literal
 from services.indicators.catalogue import Indicator
 from services.indicators.plans import Plan, Target
 from services.indicators.units import MULTIPLIERS
+from services.language import REGION_NAMES
 
 __all__ = [
     "ALERT_KINDS",
@@ -76,6 +77,9 @@ FAMILY_NAMES: Mapping[str, Mapping[Lang, str]] = {
     "people": {"en": "Talent", "zh-CN": "人才"},
     "industry": {"en": "Industry", "zh-CN": "产业"},
     "green": {"en": "Green development", "zh-CN": "绿色低碳"},
+    "society": {"en": "Public services", "zh-CN": "社会民生"},
+    "transport": {"en": "Transport", "zh-CN": "交通设施"},
+    "agriculture": {"en": "Agriculture and rural areas", "zh-CN": "农业农村"},
 }
 
 # Alerts: what kind of rule fired, how urgent, where in its lifecycle.
@@ -113,8 +117,7 @@ CHART_SERIES: Mapping[str, Mapping[Lang, str]] = {
 }
 
 _REGIONS: Mapping[str, Mapping[Lang, str]] = {
-    "city": {"en": "Qingdao", "zh-CN": "青岛市"},
-    "west-coast-new-area": {"en": "West Coast New Area", "zh-CN": "西海岸新区"},
+    region: {"en": en, "zh-CN": zh} for region, (en, zh) in REGION_NAMES.items()
 }
 
 # Canonical units as each language writes them after a number.

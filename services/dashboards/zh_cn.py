@@ -143,6 +143,13 @@ TEXTS: dict[str, str] = {
     "The talent pool.": "人才总量。",
     "The AI industry.": "人工智能产业规模。",
     "Green factories and green supply-chain firms.": "绿色工厂及绿色供应链管理企业。",
+    "Education, culture, health care, sport, childcare, elderly care and legal services.": (
+        "教育、文化、医疗、体育、托育、养老和法律服务。"
+    ),
+    "Expressways and urban rail transit.": "高速公路和城市轨道交通。",
+    "Farmland, farm output, food processing, farm machinery and rural living.": (
+        "高标准农田、农产品产量、农产品加工、农业机械化和农村人居环境。"
+    ),
     "{name} by source": "{name}（分来源）",
     "{name} for the city, in {unit} (indicator {id}).": "全市{name}，单位：{unit}（指标代码：{id}）。",
     "PM2.5, city mean": "PM2.5浓度（全市平均）",

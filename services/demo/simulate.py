@@ -55,7 +55,8 @@ SCENARIO = {
     # on track all along: never an alert
     "on_track": [
         "port.container_teu.2025",
-        "port.container_routes.2025",
+        "port.direct_container_routes.2025",
+        "port.intl_container_routes.2026",
         "power.grid_supply_capacity.2025",
         "telecom.5g_base_stations.2025",
         "telecom.5g_village_coverage.2025",
@@ -157,7 +158,8 @@ def _port(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
             month = MONTH_WEIGHT[d.month - 1]
             rail = ANNUAL_SEA_RAIL[d.year] * month * rng.gauss(1, 0.03)
             tranship = ANNUAL_TRANSSHIP[d.year] * month * rng.gauss(1, 0.03)
-            routes = 175 + (d.year - 2023) * 12 + d.month
+            direct = 175 + (d.year - 2023) * 12 + d.month  # domestic and international
+            international = 170 + (d.year - 2023) * 12 + d.month
             yield Feed(
                 "qingdao-port",
                 _r("port.sea_rail_teu", "qingdao-port", stamp, rail / 1e4, "万标准箱"),
@@ -166,9 +168,11 @@ def _port(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
                 "qingdao-port",
                 _r("port.transshipment_teu", "qingdao-port", stamp, tranship / 1e4, "万标准箱"),
             )
-            yield Feed(
-                "qingdao-port", _r("port.container_routes", "qingdao-port", stamp, routes, "条")
-            )
+            for indicator, routes in (
+                ("port.direct_container_routes", direct),
+                ("port.intl_container_routes", international),
+            ):
+                yield Feed("qingdao-port", _r(indicator, "qingdao-port", stamp, routes, "条"))
             months = (d.year - 2023) * 12 + d.month
             share = (
                 19.6 + 0.06 * months + rng.gauss(0, 0.15)

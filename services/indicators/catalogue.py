@@ -49,6 +49,9 @@ Family = Literal[
     "people",
     "industry",
     "green",
+    "society",
+    "transport",
+    "agriculture",
 ]
 IndicatorKind = Literal["level", "flow", "stock", "capacity", "ratio", "growth"]
 Combine = Literal["mean", "sum", "single"]
@@ -66,6 +69,9 @@ FAMILIES: tuple[Family, ...] = (
     "people",
     "industry",
     "green",
+    "society",
+    "transport",
+    "agriculture",
 )
 KINDS: tuple[IndicatorKind, ...] = ("level", "flow", "stock", "capacity", "ratio", "growth")
 COMBINES: tuple[Combine, ...] = ("mean", "sum", "single")

@@ -3,8 +3,11 @@
 By kind: level-mean → mean of the daily means of the year so far (the last 12 months
 while the year has fewer than 30 days of data); flow → sum of the year so far; stock,
 capacity, growth and reported ratios → the latest value; a ratio counted in days (daily
-0/1 flags) → share of flagged days × 100, like a level-mean. After the deadline the
-period is the deadline's year and nothing after the deadline counts.
+0/1 flags) → share of flagged days × 100, like a level-mean. An average growth target
+("年均增长", ``growth_average_from``) → the compound average of the yearly growth rates
+of the years after its base year so far, each year's rate being its latest value
+(``average_growth``). After the deadline the period is the deadline's year and nothing
+after the deadline counts.
 
 Flows, stocks and reported ratios are compared with what the trajectory expects at the
 instant their data describes, so a port that reports monthly is not "behind" on the
@@ -14,6 +17,8 @@ instant their data describes, so a port that reports monthly is not "behind" on 
 from __future__ import annotations
 
 import calendar
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,7 +41,15 @@ from services.indicators.trajectory import (
     month_weights,
 )
 
-__all__ = ["MIN_DAYS", "Measure", "latest_effective", "measure", "period_end", "period_year"]
+__all__ = [
+    "MIN_DAYS",
+    "Measure",
+    "average_growth",
+    "latest_effective",
+    "measure",
+    "period_end",
+    "period_year",
+]
 
 MIN_DAYS = 30  # fewer days of data in the year → judge a level on the last 12 months
 _YEAR = timedelta(days=365)
@@ -76,6 +89,8 @@ def measure(target: Target, data: TargetData, now: datetime) -> Measure | None:
         return _level(target, data, now, 100.0 if target.kind == "ratio" else 1.0)
     if target.kind == "flow":
         return _flow(target, data, now)
+    if target.kind == "growth" and target.growth_average_from is not None:
+        return _average_growth(target, data, now, target.growth_average_from)
     return _latest(target, data, now)
 
 
@@ -168,6 +183,42 @@ def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:
     basis = f"latest value, as of {when.astimezone(CITY_TZ):%Y-%m-%d}"
     year = when.astimezone(CITY_TZ).year
     return Measure(value, expected_at(target, when), basis, year, when, 1)
+
+
+def average_growth(rates: Sequence[float]) -> float:
+    """The compound average of yearly growth rates in %: (∏(1 + r/100))^(1/n) − 1, in %.
+
+    The same as (end/start)^(1/n) − 1 of the levels the rates chain: 5 % then 3 % average
+    3.995 %, not 4 %. A fall of 100 % or more leaves nothing to compound: −100 %.
+    """
+    if not rates:
+        raise ValueError("average_growth needs at least one yearly rate")
+    product = math.prod(1.0 + r / 100.0 for r in rates)
+    if product <= 0.0:
+        return -100.0
+    return (product ** (1.0 / len(rates)) - 1.0) * 100.0
+
+
+def _average_growth(target: Target, data: TargetData, now: datetime, base: int) -> Measure | None:
+    end = period_end(target, now)
+    last: dict[int, Point] = {}  # the newest rate of each local year before ``end``
+    newest = (data.latest,) if data.latest is not None else ()
+    for t, v in (*data.daily, *data.monthly, *newest):
+        year = t.astimezone(CITY_TZ).year
+        if t < end and base < year <= target.deadline.year and t >= last.get(year, (t, v))[0]:
+            last[year] = (t, v)
+    if not last:
+        return None
+    years = sorted(last)
+    as_of = latest_effective(data, end)
+    when = as_of[0] if as_of is not None else last[years[-1]][0]
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    basis = (
+        f"compound average of the yearly growth of {span} "
+        f"({len(years)} of {target.deadline.year - base} years after {base})"
+    )
+    actual = average_growth([last[y][1] for y in years])
+    return Measure(actual, expected_at(target, when), basis, years[-1], when, len(years))
 
 
 def latest_effective(data: TargetData, end: datetime) -> Point | None:

@@ -16,7 +16,7 @@ from services.language.model import (
     from_locale,
     parse_language,
 )
-from services.language.names import Glossary, TargetFacts, clause_of
+from services.language.names import REGION_NAMES, Glossary, TargetFacts, clause_of
 from services.language.numbers import (
     number,
     percent,
@@ -32,6 +32,7 @@ from services.language.tables import table, width
 __all__ = [
     "LOCALE_VARIABLES",
     "MESSAGES",
+    "REGION_NAMES",
     "Glossary",
     "Language",
     "LanguageError",

@@ -20,10 +20,14 @@ from services.language.model import Language
 
 __all__ = ["Glossary", "PlanLike", "TargetFacts", "clause_of"]
 
-_REGIONS: dict[str, tuple[str, str]] = {
+# The regions plans scope targets to, in English and Chinese: the one list of their names.
+REGION_NAMES: dict[str, tuple[str, str]] = {
     "city": ("Qingdao", "青岛市"),
     "west-coast-new-area": ("West Coast New Area", "西海岸新区"),
+    "high-tech-zone-north-park": ("Qingdao Hi-tech Zone, north park", "青岛高新区北部园区"),
+    "shandong-ftz-qingdao-area": ("Shandong FTZ, Qingdao Area", "山东自贸试验区青岛片区"),
 }
+_REGIONS = REGION_NAMES
 _FILE = re.compile(r"^\S+\.(?:txt|pdf|html?|docx?)$", re.IGNORECASE)
 
 

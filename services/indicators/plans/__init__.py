@@ -24,6 +24,7 @@ from services.indicators.plans.model import (
     end_of_day,
     year_bounds,
 )
+from services.indicators.plans.yaml_file import Document, line_of, read_document
 
 __all__ = [
     "CITY_TZ",
@@ -31,6 +32,7 @@ __all__ = [
     "KINDS",
     "Baseline",
     "Comparator",
+    "Document",
     "InvalidPlansError",
     "Kind",
     "PathShape",
@@ -42,7 +44,9 @@ __all__ = [
     "Trajectory",
     "check_plans",
     "end_of_day",
+    "line_of",
     "load_plans",
+    "read_document",
     "targets_of",
     "year_bounds",
 ]

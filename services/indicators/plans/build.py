@@ -24,7 +24,7 @@ from services.indicators.plans.model import (
     Trajectory,
 )
 from services.indicators.plans.yaml_file import Document, Key, PlanError, label
-from services.indicators.units import UnitError, convert, parse_quantity
+from services.indicators.units import QuantityError, UnitError, convert, parse_quantity
 
 __all__ = ["UsedIds", "build_plan"]
 
@@ -130,6 +130,7 @@ class _Builder:
         baseline = self.baseline(at, raw, indicator, deadline)
         trajectory = self.trajectory(at, raw, kind, baseline, value)
         reported = self.reported_met(at, raw, indicator)
+        average_from = self.growth(at, raw, kind, deadline)
         if value is None or baseline is None or trajectory is None:
             return None
         scope = raw["scope"]
@@ -149,8 +150,10 @@ class _Builder:
             source_clause=" ".join(raw["source_clause"].split()),
             source_text=raw["source_text"].strip(),
             stated=f"{raw['comparator']} {raw['value']} {raw['unit']}",
+            stated_value=_number(raw["value"]),
             reported_met=reported,
             note=" ".join(raw.get("note", "").split()),
+            growth_average_from=average_from,
         )
 
     def indicator(self, at: list[Key], raw: dict[str, Any]) -> Indicator | None:
@@ -240,6 +243,29 @@ class _Builder:
                 return None
         return Trajectory(shape=spec["shape"], path=path, monthly_profile=profile)
 
+    def growth(self, at: list[Key], raw: dict[str, Any], kind: Kind, deadline: date) -> int | None:
+        """The base year of an average growth target; None for each-year growth."""
+        spec = raw.get("growth")
+        if spec is None:
+            return None
+        if kind != "growth":
+            self.fail(
+                [*at, "growth"],
+                f"target {raw['id']}: growth is for kind growth targets, not {kind}; remove it",
+            )
+            return None
+        if spec == "each-year":
+            return None
+        base = int(spec["average_from"])
+        if base >= deadline.year:
+            self.fail(
+                [*at, "growth", "average_from"],
+                f"target {raw['id']}: average_from {base} must be a year before the "
+                f"deadline's ({deadline.year}); it is the base year the growth starts from",
+            )
+            return None
+        return base
+
     def reported_met(
         self, at: list[Key], raw: dict[str, Any], indicator: Indicator
     ) -> ReportedMet | None:
@@ -255,3 +281,11 @@ class _Builder:
         if day is None:
             return None
         return ReportedMet(date=day, value=value, source_clause=spec.get("source_clause", ""))
+
+
+def _number(value: object) -> float | None:
+    """The value as written in the plan (its own unit), None when it is no quantity."""
+    try:
+        return parse_quantity(cast(str | float, value))
+    except QuantityError:
+        return None

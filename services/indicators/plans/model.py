@@ -112,9 +112,13 @@ class Target:
     source_clause: str = ""
     source_text: str = ""
     stated: str = ""
+    stated_value: float | None = None  # the value as the plan writes it, before conversion
     reported_met: ReportedMet | None = None
     note: str = ""
     plan_start: date | None = None  # the date of the plan that sets it
+    # growth only: the base year of a compound average yearly growth up to the deadline's
+    # year ("年均增长"); None judges each year's growth on its own ("each year")
+    growth_average_from: int | None = None
 
     @property
     def scope(self) -> str:

@@ -134,7 +134,8 @@ def port(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]:
                     yield _r(indicator, terminal, t, total * part, unit)
             else:
                 yield _r(indicator, "demo-port", t, total, unit)
-        yield _r("port.container_routes", "demo-port", t, 180 + 2 * i, "routes")
+        yield _r("port.direct_container_routes", "demo-port", t, 185 + 2 * i, "routes")
+        yield _r("port.intl_container_routes", "demo-port", t, 180 + 2 * i, "routes")
         yield _r("port.intl_transshipment_ratio", "demo-port", t, 20.5 + 0.08 * i, "%")
 
 
@@ -255,9 +256,9 @@ def alert_history() -> list[DemoAlert]:
             "projected-miss-ticket",
             "projected_miss",
             "page",
-            "port.container_routes.2026",
-            {"target": "port.container_routes.2026", "family": "port"},
-            "port.container_routes.2026 will probably miss 200 routes",
+            "port.intl_container_routes.2026",
+            {"target": "port.intl_container_routes.2026", "family": "port"},
+            "port.intl_container_routes.2026 will probably miss 200 routes",
             (
                 (25 * day, "inactive", "pending", "probability of meeting 0.42"),
                 (18 * day, "pending", "firing", "probability below 0.5 for 7d"),

@@ -51,13 +51,15 @@ def test_the_dashboards_the_issues_ask_for() -> None:
         "ontrack · city overview", "ontrack · Air", "ontrack · Water", "ontrack · Port",
         "ontrack · Airport", "ontrack · Power", "ontrack · Energy", "ontrack · 5G",
         "ontrack · Economy", "ontrack · Talent", "ontrack · Industry",
-        "ontrack · Green development", "ontrack · alert history", "ontrack · feed health",
-        "ontrack · pipeline",
+        "ontrack · Green development", "ontrack · Public services", "ontrack · Transport",
+        "ontrack · Agriculture and rural areas", "ontrack · alert history",
+        "ontrack · feed health", "ontrack · pipeline",
     }  # fmt: skip
     assert {t for n, t in titles.items() if n.startswith("zh-CN/")} == {
         "ontrack · 全市目标总览", "ontrack · 空气质量", "ontrack · 近岸海域水质", "ontrack · 港口",
         "ontrack · 机场", "ontrack · 电力", "ontrack · 能源保障", "ontrack · 5G网络",
         "ontrack · 经济与创新", "ontrack · 人才", "ontrack · 产业", "ontrack · 绿色低碳",
+        "ontrack · 社会民生", "ontrack · 交通设施", "ontrack · 农业农村",
         "ontrack · 告警记录", "ontrack · 数据报送情况", "ontrack · 系统运行",
     }  # fmt: skip
 

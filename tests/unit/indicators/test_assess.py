@@ -28,7 +28,8 @@ PM25 = TARGETS["air.pm25.2025"]
 SHARE = TARGETS["power.new_energy_share.2025"]
 HEAVY = TARGETS["air.heavy_pollution_days.2025"]
 GOOD_DAYS = TARGETS["air.good_days_ratio.2025"]
-GDP = TARGETS["economy.gdp_growth.2027"]
+GDP = TARGETS["economy.gdp_growth.2027"]  # averaged over 2026-2027 from the 2025 level
+GDP_EACH_YEAR = replace(GDP, growth_average_from=None)
 TEU_LINEAR = replace(TEU, trajectory=Trajectory("linear", "linear"))
 
 
@@ -263,8 +264,14 @@ ACTUALS = [
      at(2025, 2, 10), 100 * (40 - 9) / 40),
     ("reported ratio: latest value", SHARE,
      TargetData(monthly=((at(2025, 5), 61.0), (at(2025, 6), 62.5))), at(2025, 7, 1), 62.5),
-    ("growth: latest rate", GDP, TargetData(monthly=((at(2025, 3), 5.4), (at(2025, 6), 5.1))),
-     at(2025, 7, 15), 5.1),
+    ("growth each year: latest rate", GDP_EACH_YEAR,
+     TargetData(monthly=((at(2025, 3), 5.4), (at(2025, 6), 5.1))), at(2025, 7, 15), 5.1),
+    ("growth averaged: compound mean of each year's latest rate after the base year", GDP,
+     TargetData(monthly=((at(2025, 12), 9.0), (at(2026, 6), 5.4), (at(2026, 12), 5.2),
+                         (at(2027, 3), 4.6))),
+     at(2027, 4, 15), ((1.052 * 1.046) ** 0.5 - 1) * 100),
+    ("growth averaged: nothing after the base year yet", GDP,
+     TargetData(monthly=((at(2025, 12), 5.3),)), at(2026, 1, 20), None),
     ("nothing at all", G5, TargetData(), at(2025, 7, 15), None),
 ]  # fmt: skip
 

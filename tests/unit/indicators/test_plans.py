@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -47,8 +48,8 @@ STARRED = [
     ("port.container_teu.2025", ">=", 26_000_000, "TEU", END_2025, "flow"),
     ("port.sea_rail_teu.2025", ">=", 2_200_000, "TEU", END_2025, "flow"),
     ("port.transshipment_teu.2025", ">=", 5_000_000, "TEU", END_2025, "flow"),
-    ("port.container_routes.2025", ">=", 200, "routes", END_2025, "stock"),
-    ("port.container_routes.2026", ">=", 200, "routes", END_2026, "stock"),
+    ("port.direct_container_routes.2025", ">=", 200, "routes", END_2025, "stock"),
+    ("port.intl_container_routes.2026", ">=", 200, "routes", END_2026, "stock"),
     ("power.renewable_capacity.2025", ">=", 5_200_000, "kW", END_2025, "capacity"),
     ("power.grid_supply_capacity.2025", ">=", 11_000_000, "kW", END_2025, "capacity"),
     ("power.new_energy_share.2025", ">=", 60, "%", END_2025, "ratio"),
@@ -79,6 +80,97 @@ OTHERS = {
     "people.talent_pool.2030": 3_500_000,
     "industry.ai_industry_size.2030": 200_000_000_000,
     "green.green_factories.2030": 100,
+    # the other quantitative targets of the plan documents (plans coverage)
+    "economy.high_value_patents.2025": 20,
+    "economy.tech_smes.2025": 10_000,
+    "economy.listed_high_tech_enterprises.2025": 60,
+    "economy.tech_contract_turnover.2025": 50_000_000_000,
+    "economy.tech_smes.high-tech-zone-north-park.2025": 1_200,
+    "society.universities.2025": 32,
+    "society.university_students.2025": 470_000,
+    "society.vocational_colleges.2025": 13,
+    "society.vocational_students.2025": 120_000,
+    "economy.digital_core_share.2025": 11,
+    "economy.manufacturing_share.2025": 29,
+    "economy.new_economy_share.2025": 40,
+    "industry.high_tech_output_share.2025": 60,
+    "industry.leading_industries_size.2025": 1_100_000_000_000,
+    "industry.industrial_profit_margin.2025": 6,
+    "industry.emerging_industries_size.2025": 350_000_000_000,
+    "economy.services_value_added.2025": 1_100_000_000_000,
+    "economy.producer_services_share.2025": 60,
+    "economy.financial_institutions.2025": 300,
+    "industry.integrated_circuit_size.2025": 50_000_000_000,
+    "industry.new_display_size.2025": 100_000_000_000,
+    "economy.online_retail_share.2025": 35,
+    "economy.logistics_value_added.2025": 160_000_000_000,
+    "airport.domestic_destinations.2025": 130,
+    "airport.international_destinations.2025": 40,
+    "transport.expressway_km.2025": 900,
+    "transport.rail_transit_km.2025": 352,
+    "water.industrial_water_reuse_ratio.2025": 88,
+    "water.irrigation_efficiency.2025": 0.65,
+    "green.natural_coastline_ratio.2025": 35,
+    "green.forest_coverage.2025": 15,
+    "green.parks.2025": 500,
+    "energy.clean_vehicle_energy_share.2025": 5.5,
+    "water.surface_water_good_ratio.2025": 71.4,
+    "agriculture.manure_utilisation.2025": 90,
+    "agriculture.straw_utilisation.2025": 96,
+    "green.polluted_farmland_safe_use.2025": 95,
+    "people.urbanisation_rate.2025": 79,
+    "people.resident_population.2025": 11_000_000,
+    "green.sponge_city_ratio.2025": 32.5,
+    "people.rural_disposable_income.2025": 32_000,
+    "agriculture.high_standard_farmland.2025": 4_300_000,
+    "agriculture.grain_output.2025": 3_000_000,
+    "agriculture.vegetable_output.2025": 6_000_000,
+    "agriculture.fruit_output.2025": 1_000_000,
+    "agriculture.meat_egg_milk_output.2025": 1_000_000,
+    "agriculture.aquatic_output.2025": 900_000,
+    "agriculture.grain_oil_processing_output.2025": 60_000_000_000,
+    "agriculture.processing_output_ratio.2025": 2.7,
+    "agriculture.mechanisation_rate.2025": 92,
+    "agriculture.rural_tap_water.2025": 98,
+    "agriculture.rural_sanitary_toilets.2025": 95,
+    "agriculture.rural_sewage_treatment.2025": 70,
+    "agriculture.rural_waste_coverage.2025": 100,
+    "agriculture.rural_waste_harmless.2025": 100,
+    "economy.foreign_trade.shandong-ftz-qingdao-area.2025": 250_000_000_000,
+    "economy.foreign_trade_growth.2025": 7,
+    "economy.services_trade.2025": 150_000_000_000,
+    "economy.fortune500_projects.2025": 400,
+    "society.museums.2025": 130,
+    "economy.culture_value_added.2025": 100_000_000_000,
+    "people.urban_rural_income_ratio.2025": 2.2,
+    "people.life_expectancy.2025": 81.8,
+    "people.new_urban_jobs.2023": 350_000,
+    "people.new_urban_jobs.2024": 350_000,
+    "people.new_urban_jobs.2025": 350_000,
+    "society.tertiary_hospitals.2025": 35,
+    "society.sports_area_per_capita.2025": 3.5,
+    "industry.sports_industry_size.2025": 100_000_000_000,
+    "society.childcare_places_per_1000.2025": 4.5,
+    "society.nursing_bed_share.2025": 60,
+    "society.hardship_centralised_care_ratio.2025": 100,
+    "economy.manufacturing_share.2026": 30,
+    "economy.marine_gdp_share.2026": 33,
+    "economy.tourist_visits.2026": 170_000_000,
+    "industry.industrial_output.2026": 2_000_000_000_000,
+    "industry.high_tech_output_share.2026": 65,
+    "economy.producer_services_share.2026": 62,
+    "industry.firms_over_10bn.2026": 20,
+    "industry.firms_over_100bn.2026": 3,
+    "economy.finance_value_added.2026": 120_000_000_000,
+    "economy.marine_gdp.2026": 640_000_000_000,
+    "economy.foreign_trade_entities.2026": 25_000,
+    "society.lawyers_per_10k.2026": 9,
+    "economy.tech_smes.west-coast.2025": 1_200,
+    "economy.listed_high_tech_enterprises.west-coast.2025": 13,
+    "industry.leading_industries_size.west-coast.2025": 440_000_000_000,
+    "industry.emerging_industries_size.west-coast.2025": 138_000_000_000,
+    "green.natural_coastline_ratio.west-coast.2025": 35,
+    "people.urbanisation_rate.west-coast.2025": 82,
 }
 
 
@@ -144,8 +236,41 @@ def test_port_profiles_dip_for_the_spring_festival(targets: dict[str, Target]) -
 def test_target_ids_are_unique_and_regions_are_scoped(plans: list[Plan]) -> None:
     ids = [t.id for p in plans for t in p.targets]
     assert len(ids) == len(set(ids))
-    west = [t for p in plans for t in p.targets if t.region]
-    assert {t.region for t in west} == {"west-coast-new-area"} and len(west) == 4
+    regional = Counter(t.region for p in plans for t in p.targets if t.region)
+    assert regional == {
+        "west-coast-new-area": 10,
+        "high-tech-zone-north-park": 1,
+        "shandong-ftz-qingdao-area": 1,
+    }
+
+
+def test_direct_and_international_routes_are_separate_indicators(
+    targets: dict[str, Target],
+) -> None:
+    direct = targets["port.direct_container_routes.2025"]
+    international = targets["port.intl_container_routes.2026"]
+    assert direct.indicator != international.indicator
+    assert "直达航线" in direct.source_text and "国际集装箱航线" in international.source_text
+
+
+@pytest.mark.parametrize(
+    ("tid", "base"),
+    [("economy.gdp_growth.2027", 2025), ("economy.foreign_trade_growth.2025", 2022)],
+)
+def test_average_yearly_growth_targets_name_their_base_year(
+    targets: dict[str, Target], tid: str, base: int
+) -> None:
+    target = targets[tid]
+    assert (target.kind, target.growth_average_from) == ("growth", base)
+    assert "年均增长" in target.source_text
+
+
+def test_every_target_quotes_its_plan_with_the_number_it_states(
+    targets: dict[str, Target],
+) -> None:
+    for t in targets.values():
+        assert t.stated_value is not None, t.id
+        assert t.source_clause.split(" · ")[0].endswith(".txt"), t.id
 
 
 def test_the_schema_is_valid_and_shares_the_quantity_pattern() -> None:
@@ -259,3 +384,70 @@ def test_load_plans_raises_with_every_problem(tmp_path: Path) -> None:
 def test_an_empty_or_missing_directory_is_an_error(tmp_path: Path) -> None:
     assert "no plan files" in check_plans(tmp_path)[0].message
     assert "no such directory" in check_plans(tmp_path / "nope")[0].message
+
+
+GROWTH = """\
+id: test-plan
+title: Test plan
+title_zh: 测试
+issuer: Test
+date: 2026-01-01
+source: 000_test.txt
+targets:
+  - id: economy.gdp_growth.2027
+    indicator: economy.gdp_growth
+    comparator: ">="
+    value: 5
+    unit: "%"
+    deadline: 2027-12-31
+    kind: growth
+    baseline: {from_data: true}
+    trajectory: linear
+    scope: city
+    source_clause: 000 · 2
+    source_text: 地区生产总值年均增长5%以上
+    growth: {average_from: 2025}
+"""
+
+
+@pytest.mark.parametrize(
+    ("growth", "expected"),
+    [("{average_from: 2025}", 2025), ("each-year", None)],
+)
+def test_a_growth_target_is_averaged_from_a_base_year_or_judged_each_year(
+    tmp_path: Path, growth: str, expected: int | None
+) -> None:
+    text = GROWTH.replace("{average_from: 2025}", growth)
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    (plan,) = load_plans(tmp_path)
+    assert plan.targets[0].growth_average_from == expected
+    (tmp_path / "plan.yaml").write_text(text.replace(f"    growth: {growth}\n", ""), "utf-8")
+    assert load_plans(tmp_path)[0].targets[0].growth_average_from is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (
+            "{average_from: 2025}",
+            "{average_from: 2027}",
+            ["average_from 2027 must be a year before"],
+        ),
+        ("{average_from: 2025}", "sometimes", ["growth: 'sometimes' is not accepted", "each-year"]),
+        ("{average_from: 2025}", "{average_from: 2025, to: 2027}", ["unknown key(s) to"]),
+        (
+            "kind: growth",
+            "kind: ratio",
+            ["growth is for kind growth targets, not ratio", "kind ratio does not fit"],
+        ),
+    ],
+)
+def test_a_wrong_growth_says_where_and_what(
+    tmp_path: Path, old: str, new: str, words: list[str]
+) -> None:
+    (tmp_path / "plan.yaml").write_text(GROWTH.replace(old, new), encoding="utf-8")
+    errors = check_plans(tmp_path)
+    text = "\n".join(str(e) for e in errors)
+    assert errors and all(e.line in (14, 20) for e in errors), text
+    for word in words:
+        assert word in text

@@ -68,6 +68,17 @@ from services.indicators.units import (
         ("吨/年", "t/yr"),
         ("万吨/年", "万吨/年"),
         ("t/a", "t/yr"),
+        ("公里", "km"),
+        ("亩", "mu"),
+        ("万亩", "万亩"),
+        ("岁", "years"),
+        ("所", "institutions"),
+        ("项", "items"),
+        ("倍", "times"),
+        ("件/万人", "per 10k people"),
+        ("人/万人", "per 10k people"),
+        ("个/千人", "per 1000 people"),
+        ("平方米/人", "m²/person"),
     ],
 )
 def test_normalise_unit(spelling: str, canonical: str) -> None:
@@ -102,6 +113,11 @@ def test_normalise_unit(spelling: str, canonical: str) -> None:
         (5, "‰", "%", 0.5),
         (88.8, "%", "%", 88.8),
         (1, "家", "firms", 1.0),
+        (430, "万亩", "mu", 4_300_000.0),
+        (1, "公顷", "亩", 15.0),
+        (1.7, "亿人次", "visits", 170_000_000.0),
+        (4.5, "per 1000 people", "per 10k people", 45.0),
+        (130, "家", "institutions", 130.0),
     ],
 )
 def test_convert(value: float, unit: str, to: str, expected: float) -> None:
