@@ -94,7 +94,7 @@ async def resolve_alert(request: Request, fingerprint: Fingerprint, body: NoteBo
     try:
         routes = _routes(request)
     except RouteFileError as exc:
-        return problem(500, "routes invalid", f"the routes files have problems: {exc}")
+        return problem(500, "routes invalid", str(exc))
     try:
         async with pool.connection() as conn:
             state, sent = await actions.resolve(
