@@ -224,8 +224,9 @@ def _description(spec: Mapping[str, Any]) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip().removesuffix(".")
-    if text[:1].isupper() and text[1:2].islower():
-        text = text[0].lower() + text[1:]
+    first = text.split(maxsplit=1)[0]
+    if first[:1].isupper() and (len(first) == 1 or first[1:].islower()):
+        text = text[0].lower() + text[1:]  # "A number" → "a number", "YYYY-MM-DD" stays
     return text
 
 
