@@ -130,12 +130,15 @@ def read_document(
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)"
         return None, [Problem(file, line, column, message, "save the file as UTF-8")]
-    loader = (_TextDatesLoader if dates_as_text else _SafeLoader)(text)
+    try:
+        loader = (_TextDatesLoader if dates_as_text else _SafeLoader)(text)
+    except yaml.YAMLError as exc:  # a character YAML refuses, found before parsing
+        return None, [_unmarked(file, text, exc)]
     try:
         return _compose(file, loader, empty_fix)
     except yaml.MarkedYAMLError as exc:
         return None, [_marked(file, exc)]
-    except yaml.YAMLError as exc:  # a character YAML refuses, before any mark exists
+    except yaml.YAMLError as exc:
         return None, [_unmarked(file, text, exc)]
     finally:
         loader.dispose()

@@ -82,7 +82,7 @@ class SchemaExplainer:
 
     def explain(self, doc: Document, error: ValidationError) -> list[Problem]:
         """``error`` as problems: one per missing or unknown key, else one."""
-        focus = error if _comment(error.schema) else best_match([error])
+        focus = _focus(error)
         path = list(focus.absolute_path)
         where = self.names(doc.data, path)
         expected: Any = focus.validator_value
@@ -97,11 +97,14 @@ class SchemaExplainer:
         if focus.validator == "enum":
             options = [str(o) for o in expected]
             near = difflib.get_close_matches(str(focus.instance), options, n=1)
-            fix = (
-                f"did you mean {near[0]!r}? " if near else ""
-            ) + f"use one of: {', '.join(options)}"
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            # an option of one branch of a oneOf: the oneOf says what else may go here
+            outer = self._fix(error) if focus is not error else None
+            fix = hint + (outer or f"use one of: {', '.join(options)}")
             return [doc.problem(path, f"{where}: {_shown(focus.instance)} is not allowed", fix)]
-        return [doc.problem(path, f"{where}: {_what(focus)}", self._fix(focus))]
+        # the offending value's schemas say what to write; else those of the oneOf it is in
+        advice = self._fix(focus) or (self._fix(error) if focus is not error else None)
+        return [doc.problem(path, f"{where}: {_what(focus)}", advice or f"see {self.source}")]
 
     def _add(self, error: ValidationError, key: str) -> str:
         spec = _property(self._here(error), key) or _property(_every_schema(self.schema), key)
@@ -128,7 +131,7 @@ class SchemaExplainer:
             message = f"{where}: unknown key `{key}`"
             yield doc.problem([*path, key], message, fix, at_key=True)
 
-    def _fix(self, error: ValidationError) -> str:
+    def _fix(self, error: ValidationError) -> str | None:
         for spec in self._here(error):
             if _comment(spec):
                 return str(spec["$comment"])
@@ -136,8 +139,8 @@ class SchemaExplainer:
             if what:
                 return f"write {what}"
         if error.validator == "const":
-            return f"write {error.validator_value!r}"
-        return f"see {self.source}"
+            return f"write {_shown(error.validator_value)}"
+        return None
 
     def _described(self, spec: Mapping[str, Any]) -> str | None:
         return next((d for s in self._resolved(spec) if (d := _description(s))), None)
@@ -179,6 +182,24 @@ class SchemaExplainer:
             ref = spec.get("$ref")
             spec = _pointer(self.schema, ref) if isinstance(ref, str) else None
         return chain
+
+
+def _focus(error: ValidationError) -> ValidationError:
+    """The error to explain: a oneOf/anyOf with a $comment itself, else its best branch."""
+    if _comment(error.schema) or not error.context:
+        return error
+    best: ValidationError | None = best_match([error])
+    if best is not None and best is not error:
+        return best
+    # Every branch fails as badly: leave out those written for another type of value.
+    other_type = {
+        e.relative_schema_path[0]
+        for e in error.context
+        if e.validator == "type" and not e.relative_path and e.relative_schema_path
+    }
+    fitting = [e for e in error.context if e.relative_schema_path[0] not in other_type]
+    best = best_match(fitting) if fitting else None
+    return best if best is not None else error
 
 
 def _pointer(root: Mapping[str, Any], ref: str) -> Any:
@@ -237,7 +258,7 @@ def _what(error: ValidationError) -> str:
         types = [expected] if isinstance(expected, str) else list(expected)
         return f"{_shown(value)} is not {' or '.join(_TYPES.get(t, t) for t in types)}"
     if error.validator == "const":
-        return f"{_shown(value)} is not accepted here (only {expected!r} is)"
+        return f"{_shown(value)} is not accepted here (only {_shown(expected)} is)"
     if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return str(error.message)
     if error.validator in ("minItems", "maxItems") and isinstance(value, list):
