@@ -85,7 +85,7 @@ def _explainer(schema: Mapping[str, Any]) -> SchemaExplainer:
             return None
         kind = instance.get("kind")
         kinds = [kind] if kind in KINDS else list(KINDS)
-        return anyone.union(*(defs[k].get("properties", {}) for k in kinds))
+        return anyone.union(*(defs.get(k, {}).get("properties", {}) for k in kinds))
 
     source = "schemas/rules.schema.json"
     return SchemaExplainer(schema, names=_NAMES, source=source, allowed_keys=allowed)
