@@ -146,7 +146,7 @@ class SchemaExplainer:
         return next((d for s in self._resolved(spec) if (d := _description(s))), None)
 
     def _here(self, error: ValidationError) -> list[Mapping[str, Any]]:
-        """The schemas that apply to the offending value, the one that failed first."""
+        """The schemas that apply to the offending value, the nearest (most specific) first."""
         found: list[Mapping[str, Any]] = []
         node: Any = self.schema
         holds = "one"
