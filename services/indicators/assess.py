@@ -15,7 +15,8 @@ Status, in order:
   flow already exceeds a ceiling (no later value can mend it);
 - ``off_track``: probability of meeting it below ``off_track_probability`` or shortfall
   against the trajectory above ``off_track_shortfall_pct``;
-- ``at_risk``: the same with the ``at_risk_*`` thresholds;
+- ``at_risk``: the same with the ``at_risk_*`` thresholds (a low probability alone only
+  while the projection itself misses the target);
 - ``on_track`` otherwise.
 
 A target already met is never ``off_track``: a target the plan reports as reached is
@@ -143,7 +144,8 @@ def assess_resolved(
         # mostly a guess about the season: no probability until half a year is seen.
         needed = thresholds.min_months if _yearly(target, data) else thresholds.min_points
         probability = probability_met(target, projection, needed, thresholds.tolerance_pct)
-    status = _status(target, data, now, m, shortfall_pct, probability, thresholds, covered)
+    heading = projection is not None and target.satisfied_by(projection.value)
+    status = _status(target, data, now, m, shortfall_pct, probability, thresholds, covered, heading)
     step = pace(target, data, now, m)
     return Assessment(
         target_id=target.id,
@@ -197,6 +199,7 @@ def _status(
     probability: float | None,
     th: Thresholds,
     covered: YearCoverage | None,
+    heading: bool = False,
 ) -> Status:
     if target.reported_met is not None:
         reached = now >= target.deadline_at or target.satisfied_by(m.actual)
@@ -217,7 +220,9 @@ def _status(
     low = probability is not None and probability < th.off_track_probability
     if low or shortfall_pct > th.off_track_shortfall_pct:
         return "off_track"
-    risky = probability is not None and probability < th.at_risk_probability
+    # uncertain odds alone make no risk while the projection itself meets the target: an
+    # exactly-on-plan year in February is a coin flip only because February is early
+    risky = probability is not None and probability < th.at_risk_probability and not heading
     if risky or shortfall_pct > th.at_risk_shortfall_pct:
         return "at_risk"
     return "on_track"

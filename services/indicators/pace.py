@@ -108,7 +108,10 @@ def _recent_slope(data: TargetData, now: datetime) -> float | None:
 
 def _flow(target: Target, data: TargetData, now: datetime, m: Measure) -> Pace:
     year = target.deadline.year
-    start = max(now, year_bounds(year)[0])
+    # From where the data stops: what a report not yet in covers is still to come, so a
+    # port reporting ten days after the month is not asked for two months' boxes in one.
+    covered = min(now, m.as_of) if m.year == year else now
+    start = max(covered, year_bounds(year)[0])
     so_far = m.actual if m.year == year else 0.0
     left = (target.deadline_at - start).total_seconds() / MONTH_SECONDS
     cur = month_index(now)

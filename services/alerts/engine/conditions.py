@@ -259,7 +259,7 @@ def check_no_data(rule: NoDataRule, data: NoDataInput) -> Signal:
         return _recovered(0.0, "data has arrived")
     if data.watched_since is None or data.cadence is None:
         return _band(None, "no data, and no reporting interval to wait for")
-    wait = data.cadence * rule.intervals
+    wait = max(data.cadence * rule.intervals, rule.after)
     silent = data.now - data.watched_since
     said = (
         f"no data at all {format_duration(silent)} after it began to be watched "

@@ -43,6 +43,7 @@ from services.alerts.rules import (
 from services.indicators.assess import Assessment
 from services.indicators.baseline import resolve_baseline
 from services.indicators.pace import fmt
+from services.indicators.plans import CITY_TZ, year_bounds
 from services.indicators.units import UnitError, converter
 
 __all__ = [
@@ -79,9 +80,10 @@ def target_signal(
             now,
         )
         return check_no_data(rule, watched), rule
-    if a.status in CLOSED:
-        return _closed(rule, inp, a), rule.without_recovery_delay
     left = inp.target.deadline_at - now
+    # decided before its deadline, a miss stays an alert until then: people must hear of it
+    if a.status in CLOSED and not (a.status == "missed" and left > timedelta(0)):
+        return _closed(rule, inp, a), rule.without_recovery_delay
     if isinstance(rule, OffTrajectoryRule | ProjectedMissRule | BurnRateRule) and rule.waits(left):
         assert rule.deadline_within is not None
         days = rule.deadline_within.days
@@ -89,7 +91,12 @@ def target_signal(
         return Signal(False, False, None, reason), rule
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
-        known = a.actual is not None and a.expected is not None and _has_trajectory(inp)
+        known = (
+            a.actual is not None
+            and a.expected is not None
+            and _has_trajectory(inp)
+            and _enough_of_the_year(inp, a)
+        )
         shortfall = a.shortfall_pct if known else None
         return check_off_trajectory(rule, OffTrajectoryInput(shortfall, status)), rule
     if isinstance(rule, ProjectedMissRule):
@@ -97,6 +104,18 @@ def target_signal(
     if isinstance(rule, BurnRateRule):
         return check_burn_rate(rule, burn_input(rule, inp, a, now)), rule
     raise TypeError(f"rule {rule.id!r} ({rule.kind}) applies to series, not targets")
+
+
+_MONTH_OF_DATA = timedelta(days=28)
+
+
+def _enough_of_the_year(inp: TargetInput, a: Assessment) -> bool:
+    """A yearly flow is judged against its trajectory once its data covers a month of the
+    year: a fortnight of January (provisional figures, a slow first week) is not a trend."""
+    if inp.target.kind != "flow" or a.as_of is None:
+        return True
+    start = year_bounds(a.as_of.astimezone(CITY_TZ).year)[0]
+    return a.as_of - start >= _MONTH_OF_DATA
 
 
 def _has_trajectory(inp: TargetInput) -> bool:
