@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.indicators.plans import year_bounds
-from services.indicators.target_data import Point, TargetData, between, month_index
+from services.indicators.target_data import Point, TargetData, between, month_index, month_start
 
 __all__ = [
     "DAILY_FLOW",
@@ -101,6 +101,13 @@ def year_coverage(coverage: Coverage, data: TargetData, year: int, end: datetime
     cur = month_index(stop - timedelta(microseconds=1)) if stop > first else year * 12 - 1
     elapsed = [m for m in months if m < cur or (m == cur and stop >= last)]
     if coverage.per == "day":
+        # before the first daily value the engine reads, a month's bucket stands for it
+        # (a daily flow's older months come as monthly totals)
+        reach = data.daily[0][0] if data.daily else None
+        for t, _ in between(data.monthly, first, stop):
+            m = month_index(t)
+            if reach is None or month_start(m) < reach:
+                per_month[m] = max(per_month[m], coverage.month_needs(m))
         short = tuple(m % 12 + 1 for m in elapsed if per_month[m] < coverage.month_needs(m))
         counted = sum(per_month.values())
         remaining = sum(calendar.monthrange(year, m % 12 + 1)[1] for m in months if m >= cur)
@@ -109,10 +116,13 @@ def year_coverage(coverage: Coverage, data: TargetData, year: int, end: datetime
         complete = stop >= last and not short and counted >= coverage.year_days
         unit = "valid days"
     else:
-        short = tuple(m % 12 + 1 for m in elapsed if per_month[m] == 0)
+        # months after the last one reported may still come (reports arrive weeks late):
+        # only a gap before it is missing for good
+        latest = max(per_month) if per_month else year * 12 - 1
+        short = tuple(m % 12 + 1 for m in elapsed if per_month[m] == 0 and m < latest)
         counted = len(per_month)
         possible = not short
-        complete = stop >= last and not short
+        complete = stop >= last and counted == 12
         unit = "months reported"
     text = _sentence(coverage, year, counted, unit, short, complete, possible, stop >= last)
     return YearCoverage(year, counted, short, complete, possible, text)

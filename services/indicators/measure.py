@@ -248,10 +248,14 @@ def latest_effective(data: TargetData, end: datetime) -> Point | None:
     if data.latest is not None and data.latest[0] < end:
         candidates.append(data.latest)
     last_month = last_before(data.monthly, end)
+    last_day = last_before(data.daily, end)
     if last_month is not None:
         t, v = last_month
-        candidates.append((min(month_start(month_index(t) + 1), end), v))
-    last_day = last_before(data.daily, end)
+        # a month whose days are known is as far as its last day, not its end: a month's
+        # bucket made from the first days of a month is not a month-end report
+        partial = last_day is not None and month_index(last_day[0]) == month_index(t)
+        if not partial:
+            candidates.append((min(month_start(month_index(t) + 1), end), v))
     if last_day is not None:
         t, v = last_day
         candidates.append((min(t + timedelta(days=1), end), v))

@@ -36,7 +36,7 @@ from services.indicators.trajectory import expected_annual, level_factors, month
 
 __all__ = ["HALF_LIFE_MONTHS", "YearForecast", "forecast_year"]
 
-HALF_LIFE_MONTHS = 1.5
+HALF_LIFE_MONTHS = 1.0
 # Month-to-month dispersion of a year-on-year ratio when too few months show it, by kind
 # of value: totals of a flow, daily means of a level, shares of flagged days.
 _PRIOR = {"sum": 0.05, "mean": 0.10, "flags": 0.20}
@@ -177,7 +177,7 @@ def _in_year(
     return YearForecast(value, low, high, told + last_year, method)
 
 
-PRIOR_MONTHS = 1.0  # the prior year-on-year ratio counts as this many months seen
+PRIOR_MONTHS = 0.5  # the prior year-on-year ratio counts as this many months seen
 
 
 def _weighted_ratio(ratios: list[tuple[float, float]], prior: float) -> float:
@@ -244,36 +244,45 @@ def _ahead(
     kind: str,
     scale: float,
 ) -> YearForecast:
-    """Before the deadline year: the last twelve months, carried to the deadline year."""
+    """Before the deadline year: the last twelve months, carried to the deadline year.
+
+    A flow grows by half the growth its last two years show; without two years of data, and
+    for levels, it keeps its place against the plan's path (ahead of it by 5 % now, ahead by
+    5 % in the deadline year): nothing else is known of the years between.
+    """
     year = target.deadline.year
     last12 = {m: v for m, v in months.items() if cur - 12 <= m < cur}
     before12 = {m: v for m, v in months.items() if cur - 24 <= m < cur - 12}
     if not last12:
         last12 = {m: v for m, v in months.items() if m <= cur}
+    years = (year * 12 + 6 - (cur - 6)) / 12.0
+    base_year = (cur - 6) // 12  # the year the middle of the window falls in
+    # what the plan expects of the same months, as a yearly figure: its step to the
+    # deadline year is what "keeping its place against the plan" means
+    weights = month_weights(target, base_year)
+    covered = sum(weights[m % 12] for m in last12) or 1.0
+    planned = sum(expected_annual(target, m // 12) * weights[m % 12] for m in last12) / covered
+    step = expected_annual(target, year) / planned if planned > 0 else 1.0
     if how == "sum":
-        weights = month_weights(target, year)
-        covered = sum(weights[m % 12] for m in last12) or 1.0
         base = sum(v.amount for v in last12.values()) / covered
-        growth = 0.0
-        if len(last12) >= 10 and len(before12) >= 10:
-            prior_total = sum(v.amount for v in before12.values())
+        value = base * step
+        paired = [m for m in last12 if m - 12 in before12]  # the same months a year apart
+        if len(paired) >= 10:
+            prior_total = sum(before12[m - 12].amount for m in paired)
             if prior_total > 0:
-                growth = 0.5 * (sum(v.amount for v in last12.values()) / prior_total - 1.0)
-        years = (year * 12 + 6 - (cur - 6)) / 12.0
-        value = base * (1.0 + growth) ** years
-        days = 365.0
+                ratio = sum(last12[m].amount for m in paired) / prior_total
+                value = base * (1.0 + 0.5 * (ratio - 1.0)) ** years
     else:
         # A mean of fewer than twelve months is the mean of their seasons: divided by the
         # plan's monthly profile over those days, it is an annual level (12 months: as is).
         days_seen = sum(v.days for v in last12.values()) or 1.0
         level = sum(v.amount for v in last12.values()) / days_seen
         if len(last12) < 12:
-            factors = level_factors(target, year)
+            factors = level_factors(target, base_year)
             seen = sum(factors[m % 12] * v.days for m, v in last12.items()) / days_seen or 1.0
             level /= seen
-        value = level * 365.0
-        years = (year * 12 + 6 - (cur - 6)) / 12.0
-        days = 365.0
+        value = level * step * 365.0
+    days = 365.0
     spread = _YEAR_PRIOR[kind] * math.sqrt(max(years, 0.5)) * math.sqrt(12.0 / max(len(last12), 1))
     low_n = len(last12)
     value, low, high = _bounded(value, abs(value) * spread, how, days, scale, target.unit == "%")

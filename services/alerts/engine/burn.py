@@ -107,7 +107,13 @@ def window_pace(inp: TargetInput, window: timedelta, now: datetime) -> float | N
         start_at, start_value = reports[i]
         span = (end_at - start_at) / _MONTH
         if target.kind == "flow":
-            return sum(v for _, v in reports[i + 1 :]) / span
+            # per month of the reports themselves, each covering one reporting interval: a
+            # report that never came is not a month without flow
+            counted = reports[i + 1 :]
+            if inp.cadence is None:
+                return sum(v for _, v in counted) / span
+            covered = min(span, len(counted) * (inp.cadence / _MONTH))
+            return sum(v for _, v in counted) / covered
         if _compound(inp) and start_value > 0 and end_value > 0:
             return math.log(end_value / start_value) / span
         return (end_value - start_value) / span

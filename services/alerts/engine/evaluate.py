@@ -40,7 +40,7 @@ from services.alerts.engine.inputs import (
 from services.alerts.engine.lifecycle import AlertState, State, Transition, alert_fingerprint, step
 from services.alerts.engine.on_demand import Lazy
 from services.alerts.engine.signals import (
-    CLOSED,
+    closed,
     SERIES_KINDS,
     TARGET_KINDS,
     series_signal,
@@ -232,9 +232,9 @@ def _target(
     if chosen:
         values = Lazy(target_values, inp, a, feed)
         subject = inp.target.id
-        closed = a.status in CLOSED  # its signals recover and never breach
+        done = closed(a, inp.target, now)  # its signals recover and never breach
         for rule in chosen:
-            if closed and out.quiet(rule, "target", subject):
+            if done and out.quiet(rule, "target", subject):
                 continue
             signal, applied = target_signal(rule, inp, a, now)
             if not signal.firing_condition and out.quiet(applied, "target", subject):

@@ -43,7 +43,7 @@ from services.alerts.rules import (
 from services.indicators.assess import Assessment
 from services.indicators.baseline import resolve_baseline
 from services.indicators.pace import fmt
-from services.indicators.plans import CITY_TZ, year_bounds
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.units import UnitError, converter
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "SERIES_KINDS",
     "TARGET_KINDS",
     "bucket_width",
+    "closed",
     "series_signal",
     "target_signal",
 ]
@@ -81,8 +82,7 @@ def target_signal(
         )
         return check_no_data(rule, watched), rule
     left = inp.target.deadline_at - now
-    # decided before its deadline, a miss stays an alert until then: people must hear of it
-    if a.status in CLOSED and not (a.status == "missed" and left > timedelta(0)):
+    if closed(a, inp.target, now):
         return _closed(rule, inp, a), rule.without_recovery_delay
     if isinstance(rule, OffTrajectoryRule | ProjectedMissRule | BurnRateRule) and rule.waits(left):
         assert rule.deadline_within is not None
@@ -97,8 +97,10 @@ def target_signal(
             and _has_trajectory(inp)
             and _enough_of_the_year(inp, a)
         )
-        shortfall = a.shortfall_pct if known else None
-        return check_off_trajectory(rule, OffTrajectoryInput(shortfall, status)), rule
+        progress = a.progress_shortfall_pct
+        shortfall = (progress if progress is not None else a.shortfall_pct) if known else None
+        judged = OffTrajectoryInput(shortfall, status, of_progress=progress is not None)
+        return check_off_trajectory(rule, judged), rule
     if isinstance(rule, ProjectedMissRule):
         return check_projected_miss(rule, ProjectedMissInput(a.probability_met, status)), rule
     if isinstance(rule, BurnRateRule):
@@ -123,6 +125,15 @@ def _has_trajectory(inp: TargetInput) -> bool:
     does not give yet leaves no trajectory to be off: the projection still judges it."""
     t = inp.target
     return not t.baseline.from_data or resolve_baseline(t, inp.data).baseline.resolved
+
+
+def closed(a: Assessment, target: Target, now: datetime) -> bool:
+    """Whether a target's alerts recover at once: met, or past its deadline. A miss decided
+    before the deadline (a ceiling already broken) stays an alert until then: people must
+    hear of it."""
+    if a.status not in CLOSED:
+        return False
+    return not (a.status == "missed" and now < target.deadline_at)
 
 
 def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:
