@@ -40,9 +40,9 @@ from services.alerts.engine.inputs import (
 from services.alerts.engine.lifecycle import AlertState, State, Transition, alert_fingerprint, step
 from services.alerts.engine.on_demand import Lazy
 from services.alerts.engine.signals import (
-    closed,
     SERIES_KINDS,
     TARGET_KINDS,
+    closed,
     series_signal,
     target_signal,
 )
