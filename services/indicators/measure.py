@@ -199,7 +199,13 @@ def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:
     when, value = point
     basis = f"latest value, as of {when.astimezone(CITY_TZ):%Y-%m-%d}"
     year = when.astimezone(CITY_TZ).year
-    return Measure(value, expected_at(target, when), basis, year, when, 1)
+    # a share reported as it stands (coverage of villages) is expected where the path is
+    # at that instant, as a stock is; only a share counted over the year's days is a
+    # yearly level
+    expected = milestone(target, when) if target.kind == "ratio" else expected_at(target, when)
+    if target.kind == "ratio" and target.unit == "%":
+        expected = min(expected, 100.0)
+    return Measure(value, expected, basis, year, when, 1)
 
 
 def average_growth(rates: Sequence[float]) -> float:

@@ -246,9 +246,10 @@ def _ahead(
 ) -> YearForecast:
     """Before the deadline year: the last twelve months, carried to the deadline year.
 
-    A flow grows by half the growth its last two years show; without two years of data, and
-    for levels, it keeps its place against the plan's path (ahead of it by 5 % now, ahead by
-    5 % in the deadline year): nothing else is known of the years between.
+    A flow grows as its last two years show, drawn halfway toward the plan's own step;
+    without two years of data, and for levels, it keeps its place against the plan's path
+    (ahead of it by 5 % now, ahead by 5 % in the deadline year): nothing else is known of
+    the years between.
     """
     year = target.deadline.year
     last12 = {m: v for m, v in months.items() if cur - 12 <= m < cur}
@@ -270,8 +271,12 @@ def _ahead(
         if len(paired) >= 10:
             prior_total = sum(before12[m - 12].amount for m in paired)
             if prior_total > 0:
+                # a year of growth seen, drawn halfway toward the plan's own step: one pair
+                # of years says little, and a series on its path keeps the path's pace
                 ratio = sum(last12[m].amount for m in paired) / prior_total
-                value = base * (1.0 + 0.5 * (ratio - 1.0)) ** years
+                plan_step = step ** (1.0 / max(years, 0.5))
+                yearly = 0.5 * (ratio - 1.0) + 0.5 * (plan_step - 1.0)
+                value = base * (1.0 + yearly) ** years
     else:
         # A mean of fewer than twelve months is the mean of their seasons: divided by the
         # plan's monthly profile over those days, it is an annual level (12 months: as is).
