@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -97,6 +98,7 @@ def run_corpus(
     ):
         root = keep or Path(tmp)
         for n, scenario in enumerate(scenarios, start=1):
+            began = time.monotonic()
             here = write_scenario(scenario, root)
             opts = BacktestOptions(
                 history=[here / "history.ndjson"],
@@ -109,7 +111,8 @@ def run_corpus(
             s = score_scenario(scenario, result)
             scores.append(s)
             verdict = "ok" if not s.problems else f"{len(s.problems)} problem(s)"
-            say(f"[{n:>2}/{len(scenarios)}] {scenario.name:<32} {verdict}")
+            took = time.monotonic() - began
+            say(f"[{n:>2}/{len(scenarios)}] {scenario.name:<32} {took:5.1f}s  {verdict}")
             for problem in s.problems:
                 say(f"        {problem}")
     drifts = sum(1 for sc in scenarios for t in sc.truths if t.expect == "catch")
