@@ -168,6 +168,12 @@ BASIS: tuple[tuple[str, str, int], ...] = (
     (r"^mean of (\d+) monthly values over the last 12 months$", r"近12个月\1个月值的平均", 1),
     (r"^sum of (\d+) so far \((\d+) month\(s\) with data\)$", r"\1年累计（\2个月有数据）", 2),
     (r"^latest value, as of (\d{4}-\d{2}-\d{2})$", r"最新值（\1）", 0),
+    (
+        r"^compound average of the yearly growth of (\d{4}(–\d{4})?) "
+        r"\((\d+) of (\d+) years after (\d{4})\)$",
+        r"\1年增速的复合平均（\5年后\4年中已有\3年数据）",
+        3,
+    ),
     (r"^no data in (\d+)$", r"\1年无数据", -1),
     (r"^no data$", r"无数据", -1),
 )
