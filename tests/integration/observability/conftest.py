@@ -70,9 +70,9 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _validated(catalogue: Catalogue, now: datetime) -> list[Reading]:
+def _validated(catalogue: Catalogue, plans: list[Plan], now: datetime) -> list[Reading]:
     out = []
-    for i, raw in enumerate(demo_data.readings(now)):
+    for i, raw in enumerate(demo_data.readings(now, catalogue, plans)):
         got = validate_record(raw, i, catalogue, now)
         assert isinstance(got, Reading), (raw, got)
         out.append(got)
@@ -136,7 +136,7 @@ def demo(embedded_stack: Settings) -> Iterator[Demo]:
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     catalogue = load_catalogue()
     plans = load_plans(catalogue=catalogue)
-    items = _validated(catalogue, now)
+    items = _validated(catalogue, plans, now)
     with fresh_database(embedded_stack.dsn, f"ontrack_test_obs_{os.getpid()}") as dsn:
         demo = Demo(dsn, now, catalogue, plans, len(items))
         asyncio.run(_store(dsn, catalogue, items, now))

@@ -14,15 +14,17 @@ from typing import Any
 import psycopg
 import pytest
 
+from services.alerts.rules import load_rules
+from services.alerts.snapshot import Universe, load_snapshot
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
 from services.dashboards.i18n import Speech
-from services.dashboards.targets import load_target_data
 from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
 from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import measure
 from services.indicators.plans.model import Target
+from services.settings import REPO_ROOT
 from tests.integration.observability.conftest import Demo
 
 pytestmark = pytest.mark.integration
@@ -112,15 +114,17 @@ def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, lis
 
 
 async def _engine_counts(demo: Demo) -> dict[str, int]:
-    """How many values each city target's actual rests on, as services.indicators counts."""
-    counts: dict[str, int] = {}
+    """How many values each city target's actual rests on, as services.indicators counts
+    them on the data the engine reads (its snapshot: two years back, valid days of air)."""
+    city = [t for t in demo.targets if t.scope == "city"]
+    universe = Universe(city, demo.catalogue, load_rules(REPO_ROOT / "rules"))
     async with await psycopg.AsyncConnection.connect(demo.dsn) as conn:
-        for t in demo.targets:
-            if t.scope == "city":
-                data = await load_target_data(conn, t)
-                m = measure(resolve_baseline(t, data), data, demo.now)
-                if m is not None:
-                    counts[t.id] = m.count
+        snapshot = await load_snapshot(conn, universe, demo.now)
+    counts: dict[str, int] = {}
+    for inp in snapshot.targets:
+        m = measure(resolve_baseline(inp.target, inp.data), inp.data, demo.now)
+        if m is not None:
+            counts[inp.target.id] = m.count
     return counts
 
 
@@ -219,7 +223,7 @@ def test_alerts_fired_and_resolved_are_marked_on_their_dashboards(
     marked = [f"{lang}/{s}.json" for s in (*BY_SLUG, "overview", "alerts")]
     marks = {n: panel(runs, n, "Alerts fired")[0].rows for n in marked}
     resolved = {n: panel(runs, n, "Alerts resolved")[0].rows for n in marked}
-    routes = text_of(demo, _target(demo, "port.container_routes.2026"), lang).label
+    routes = text_of(demo, _target(demo, "port.intl_container_routes.2026"), lang).label
     g5 = text_of(demo, _target(demo, "telecom.5g_base_stations.2026"), lang).label
     port, g5_board, air = (f"{lang}/{s}.json" for s in ("port", "5g", "air"))
     assert any(t == demo.now - 18 * day and routes in x for t, x, _ in marks[port])
