@@ -119,7 +119,9 @@ def target_status_panels(t: Speech, family: str | None) -> list[PanelBuilder]:
                 "against what the trajectory expects today (year-to-date for yearly flows, "
                 "the annual mean so far for levels, the latest value for stocks), the "
                 "projection to the deadline with its interval, and the data the judgement "
-                "rests on — how the actual was taken, from how many values, as of when. "
+                "rests on — how the actual was taken, from how many values, as of when, and "
+                "whether that is enough to judge (for air, days with 20 hourly values, GB "
+                "3095-2012; for yearly totals, every month) or why a year cannot be judged. "
                 "Values are in the unit of the target's row."
             ),
             height=9 if family else 18,

@@ -19,6 +19,7 @@ from services.alerts.snapshot import Universe, load_snapshot
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
 from services.dashboards.i18n import Speech
+from services.dashboards.sentences import validity_text
 from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
 from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
 from services.indicators.baseline import resolve_baseline
@@ -83,8 +84,18 @@ def test_every_target_is_named_in_the_language_of_its_dashboard(demo: Demo) -> N
 
 def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, list[Run]]) -> None:
     """Each judged target's row says how its actual was taken, from how many values (the
-    engine's count), as of when — in Chinese in the Chinese dashboards."""
+    engine's count), as of when, and whether that is enough to judge (the engine's validity)
+    — in Chinese in the Chinese dashboards."""
     engine_counts = asyncio.run(_engine_counts(demo))
+    with psycopg.connect(demo.dsn) as conn:
+        validity = dict(
+            conn.execute(
+                "SELECT target_id, explanation->'actual'->>'validity' FROM target_status"
+            ).fetchall()
+        )
+    assert any(validity.values()) and any(
+        "cannot be judged" in (v or "") for v in validity.values()
+    )
     seen = 0
     for lang in LANGS:
         for family in FAMILIES:
@@ -98,12 +109,17 @@ def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, lis
                 )
                 if status is None:  # not judged yet: no basis is claimed
                     assert row[h("based on")] is None and row[h("values")] is None
+                    assert row[h("validity")] is None
                     continue
                 seen += 1
                 basis, count = row[h("based on")], row[h("values")]
                 assert basis, (board, target.id)
+                said = validity[target.id]
+                assert row[h("validity")] == (validity_text(said, lang) if said else None)
                 if lang == "zh-CN":
                     assert CJK.search(basis) and not LATIN.search(basis), basis
+                    shown = (row[h("validity")] or "").replace("GB 3095-2012", "")
+                    assert not LATIN.search(shown), shown
                 if target.id not in engine_counts:  # no data, or reported met without data
                     assert count == 0, (target.id, count)
                     continue
@@ -251,3 +267,4 @@ def _events(demo: Demo, state: str, family: str | None, frm: datetime) -> list[d
             {"state": state, "family": family, "frm": frm, "to": demo.now},
         ).fetchall()
     return [r[0] for r in rows]
+

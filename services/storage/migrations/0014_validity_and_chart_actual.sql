@@ -1,4 +1,6 @@
--- The actual value the charts draw (target_actual, 0005) as the engine now takes it
+-- Whether the data under each judgement is enough to judge (the engine's
+-- explanation->actual->validity), in target_overview beside its basis; and the actual value
+-- the charts draw (target_actual, 0005) as the engine now takes it
 -- (services/indicators/measure.py, services/alerts/snapshot):
 -- * the mean of an hourly-measured indicator (PM2.5) rests on valid days only: each day the
 --   mean of the stations with at least 20 hourly values that day (GB 3095-2012);
@@ -92,3 +94,35 @@ $$;
 COMMENT ON FUNCTION target_actual(text, timestamptz, timestamptz) IS
     'Actual value of a target by kind at the end of each day with data (see measure.py): '
     'valid days only for a mean of hourly measurements, compounded for average yearly growth.';
+
+CREATE OR REPLACE VIEW target_overview AS
+SELECT coalesce(s.target_id, p.id) AS target_id,
+       coalesce(s.plan_id, p.plan_id) AS plan_id,
+       coalesce(s.family, p.family) AS family,
+       coalesce(s.indicator, p.indicator) AS indicator,
+       coalesce(i.name, p.name) AS name,
+       coalesce(s.kind, p.kind) AS kind,
+       coalesce(s.scope, p.scope) AS scope,
+       s.status, s.actual, s.expected, s.gap, s.gap_pct,
+       coalesce(s.comparator, p.comparator) AS comparator,
+       coalesce(s.target_value, p.value) AS target_value,
+       coalesce(s.unit, p.unit) AS unit,
+       coalesce(s.deadline, p.deadline) AS deadline,
+       coalesce(s.days_left,
+                greatest(0, floor(extract(epoch FROM p.deadline_at - now()) / 86400))::int)
+           AS days_left,
+       s.projection_value, s.projection_low, s.projection_high, s.probability_met,
+       s.pace_text, s.as_of, s.last_seen, s.stale, s.status_since, s.evaluated_at,
+       coalesce(s.open_alerts, 0) AS open_alerts,
+       CASE s.status
+           WHEN 'off_track' THEN 1 WHEN 'at_risk' THEN 2 WHEN 'missed' THEN 3
+           WHEN 'no_data' THEN 4 WHEN 'insufficient_data' THEN 4 WHEN 'on_track' THEN 5 WHEN 'met' THEN 6 ELSE 7
+       END AS severity_rank,
+       s.basis, s.pace_needed, s.pace_recent, s.projection_method,
+       s.explanation->'actual'->>'validity' AS validity
+FROM v_target_status s
+FULL JOIN plan_targets p ON p.id = s.target_id AND p.scope = s.scope
+LEFT JOIN indicators i ON i.id = coalesce(s.indicator, p.indicator);
+
+COMMENT ON COLUMN target_overview.validity IS
+    'Whether the data is enough to judge the target, or why its year cannot be judged (the engine''s sentence).';
