@@ -118,6 +118,11 @@ TEXTS: dict[str, str] = {
     "The clause each target encodes": "各目标对应的规划条款",
     "The plan's title and clause, and the plan's own sentence.": "规划文件名称、条款及规划原文。",
     "{family} data": "{family}数据",
+    "{family} data: {group} ({count} indicators)": "{family}数据：{group}（{count}项）",
+    "totals": "总量指标",
+    "counts and capacities": "规模与能力指标",
+    "shares and rates": "比率指标",
+    "growth rates": "增速指标",
     "Open alerts over time": "告警数量变化",
     "Alerts pending or firing at each moment, by severity; alerts on targets that fired and "
     "resolved are marked.": "各时点待确认和告警中的告警数量（按级别）；图中标出目标告警触发和解除的时间。",
