@@ -1,5 +1,7 @@
 -- Whether the data under each judgement is enough to judge (the engine's
--- explanation->actual->validity), in target_overview beside its basis; and the actual value
+-- explanation->actual->validity), in target_overview beside its basis; what the latest
+-- evaluation says of each open alert (latest_annotations, 0013) in v_alerts_open too, as in
+-- v_alerts (a view of `SELECT *` keeps the columns it was made with); and the actual value
 -- the charts draw (target_actual, 0005) as the engine now takes it
 -- (services/indicators/measure.py, services/alerts/snapshot):
 -- * the mean of an hourly-measured indicator (PM2.5) rests on valid days only: each day the
@@ -126,3 +128,6 @@ LEFT JOIN indicators i ON i.id = coalesce(s.indicator, p.indicator);
 
 COMMENT ON COLUMN target_overview.validity IS
     'Whether the data is enough to judge the target, or why its year cannot be judged (the engine''s sentence).';
+
+CREATE OR REPLACE VIEW v_alerts_open AS
+SELECT * FROM v_alerts WHERE state IN ('pending', 'firing');

@@ -57,9 +57,9 @@ class Demo:
 
 
 _ALERT = """
-INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations, state,
-                    since, active_at, fired_at, resolved_at, last_eval)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations,
+                    latest_annotations, state, since, active_at, fired_at, resolved_at, last_eval)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (fingerprint) DO NOTHING
 """
 
@@ -119,7 +119,8 @@ async def _judge(dsn: str, demo: Demo) -> None:
                 (
                     alert.fingerprint, alert.rule_id, alert.kind, alert.severity, alert.subject,
                     orjson.dumps(alert.labels).decode(),
-                    orjson.dumps({"summary": alert.summary}).decode(), alert.state,
+                    orjson.dumps({"summary": alert.summary}).decode(),
+                    orjson.dumps({"summary": alert.latest or alert.summary}).decode(), alert.state,
                     min(times.values()), times.get("pending"), times.get("firing"),
                     times.get("resolved"), demo.now,
                 ),

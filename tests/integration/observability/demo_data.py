@@ -76,8 +76,9 @@ class DemoAlert:
     severity: str
     subject: str
     labels: dict[str, str]
-    summary: str
+    summary: str  # what it said when it fired (kept as it was)
     transitions: tuple[tuple[timedelta, str, str, str], ...]  # (ago, from, to, reason)
+    latest: str = ""  # what the latest evaluation says, when it says otherwise
 
     @property
     def state(self) -> str:
@@ -371,6 +372,7 @@ def alert_history() -> list[DemoAlert]:
                 (20 * day, "inactive", "pending", "behind the trajectory by 5.4 %"),
                 (6 * day, "pending", "firing", "behind the trajectory for 14d"),
             ),
+            "telecom.5g_base_stations.2026 is 6.9 % behind its trajectory",
         ),
         DemoAlert(
             "demo-pm25-stale",

@@ -268,3 +268,11 @@ def _events(demo: Demo, state: str, family: str | None, frm: datetime) -> list[d
         ).fetchall()
     return [r[0] for r in rows]
 
+
+def test_open_alerts_say_what_they_said_when_they_fired_and_what_they_say_now(
+    runs: dict[str, list[Run]],
+) -> None:
+    rows = rows_of(runs, "en/alerts.json", "Open now")
+    g5 = next(r for r in rows if r["rule"] == "off-trajectory-ticket")
+    assert g5["when it fired"] == "telecom.5g_base_stations.2026 is 6.2 % behind its trajectory"
+    assert g5["now"] == "telecom.5g_base_stations.2026 is 6.9 % behind its trajectory"
