@@ -36,7 +36,7 @@ from services.indicators.coverage import DAILY_FLOW, GB3095, MONTHLY, Coverage
 from services.indicators.plans import CITY_TZ, Target, end_of_day, year_bounds
 from services.indicators.target_data import Point
 
-__all__ = ["affected", "load_snapshot"]
+__all__ = ["affected", "city_days", "coverage_of", "load_snapshot"]
 
 
 def affected(catalogue: Catalogue, indicators: Iterable[str]) -> set[str]:
@@ -73,6 +73,19 @@ _HOUR = timedelta(hours=1)
 def _hourly_monitored(ind: Indicator) -> bool:
     """Measured every hour (air pollutants): its daily means follow GB 3095's validity."""
     return ind.cadence_max is not None and ind.cadence_max <= _HOUR
+
+
+def city_days(
+    target: Target,
+    ind: Indicator,
+    day: Sequence[Bucket],
+    per_source: Mapping[str, Sequence[Bucket]],
+) -> Sequence[Bucket]:
+    """The city's day buckets a city target is judged on: for the mean of an hourly-measured
+    indicator, its stations' valid days only (``per_source``, GB 3095-2012); else ``day``."""
+    if target.kind == "level-mean" and _hourly_monitored(ind):
+        return valid_days(per_source, MIN_HOURS)
+    return day
 
 
 def coverage_of(target: Target, ind: Indicator) -> Coverage | None:
@@ -212,11 +225,11 @@ def _target_input(t: Target, u: Universe, rows: Rows, now: datetime) -> TargetIn
         return None
     if t.indicator in AQI_FLAGS:
         return replace(_aqi_input(t, ind, u, rows), watched_since=_watched_since(t, rows, now))
-    day = rows.city.get((t.indicator, "day"), [])
+    day: Sequence[Bucket] = rows.city.get((t.indicator, "day"), [])
     month = rows.city.get((t.indicator, "month"), [])
     sources: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "day"), {})
-    if t.kind == "level-mean" and _hourly_monitored(ind) and t.region is None:
-        day = valid_days(sources, MIN_HOURS)
+    if t.region is None:
+        day = city_days(t, ind, day, sources)
     seen = _last_seen(u, rows, t.indicator, ("*",))
     if t.region is not None:
         members = {s for (i, s), r in rows.regions.items() if i == t.indicator and r == t.region}
