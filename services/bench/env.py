@@ -71,12 +71,14 @@ class BenchEnv:
         params = conninfo_to_dict(self.base.dsn)
         return make_conninfo("", **{**params, "dbname": self.database})
 
-    def _admin(self) -> str:
+    @property
+    def admin_dsn(self) -> str:
+        """The same server's ``postgres`` database (to create and drop the bench's)."""
         return make_conninfo("", **{**conninfo_to_dict(self.base.dsn), "dbname": "postgres"})
 
     def create_database(self) -> None:
         ident = sql.Identifier(self.database)
-        with psycopg.connect(self._admin(), autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
         migrate(self.dsn, lambda m: None)
@@ -144,5 +146,5 @@ class BenchEnv:
             delete_topics(self.base.kafka_bootstrap, names)
         self.settings.clear()
         ident = sql.Identifier(self.database)
-        with psycopg.connect(self._admin(), autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
