@@ -9,6 +9,7 @@ deletes all of them and stops every process it started.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,16 @@ from services.ingest.topics import delete_topics, ensure_topics, topic_names
 from services.settings import Settings, process_env
 from services.storage import migrate
 
-__all__ = ["BenchEnv", "Service"]
+__all__ = ["BenchEnv", "Service", "free_port"]
+
+
+def free_port() -> int:
+    """A port no one listens on now, for a process the bench starts (a fixed range collided
+    with another bench's processes on the same machine, whose answers were then taken for
+    ours)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -28,7 +28,7 @@ from services.bench.cpu import (
     budget,
     postmaster_pid,
 )
-from services.bench.env import BenchEnv, Service
+from services.bench.env import BenchEnv, Service, free_port
 from services.bench.load import Hammered, body_of, hammer, hourly_records, steady
 from services.bench.watch import AggregatesWatcher, latencies
 from services.indicators.catalogue import load_catalogue
@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 Say = Callable[[str], None]
-_PORTS = iter(range(18300, 18400))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -78,7 +77,7 @@ def make_key(dsn: str) -> str:
 
 
 def start_api(env: BenchEnv, s: Settings, name: str = "api") -> tuple[str, Service]:
-    port = next(_PORTS)
+    port = free_port()
     api = env.start(name, ["api", "--port", str(port)], s)
     url = f"http://127.0.0.1:{port}"
     env.wait_http(api, url + "/healthz")
@@ -113,7 +112,7 @@ def stack_meter(env: BenchEnv, **stages: Sequence[Service]) -> CpuMeter:
 
 def start_worker_metrics(env: BenchEnv, s: Settings, name: str = "worker") -> tuple[Service, str]:
     """A worker process, once it answers; and the URL of its /metrics."""
-    port = next(_PORTS)
+    port = free_port()
     worker = env.start(name, ["worker", "--web-port", str(port)], s)
     env.wait_http(worker, f"http://127.0.0.1:{port}/healthz")
     return worker, f"http://127.0.0.1:{port}/metrics"
