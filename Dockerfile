@@ -2,10 +2,10 @@
 #   docker build -t ontrack .
 #   docker run ontrack api | worker | alerts | notify | db migrate | ...
 #
-# The package reads its data from the source tree (schemas/, catalogue/, plans/, rules/,
-# routes/ beside services/), so the tree is kept as it is under /opt/ontrack and installed
-# in editable mode. Plans, rules and routes can be replaced by mounting other directories
-# and pointing ONTRACK_PLANS_DIR, ONTRACK_RULES_DIR, ONTRACK_ROUTES_DIR at them.
+# The package carries the data it reads (services/data: catalogue, plans, rules, routes,
+# schemas); the tree is kept under /opt/ontrack and installed in editable mode. Plans,
+# rules and routes can be replaced by mounting other directories and pointing
+# ONTRACK_PLANS_DIR, ONTRACK_RULES_DIR, ONTRACK_ROUTES_DIR at them.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
@@ -29,12 +29,6 @@ COPY pyproject.toml README.md ./
 COPY services/__init__.py services/__init__.py
 RUN pip install -e . && rm -rf /opt/ontrack/*.egg-info
 COPY services services
-COPY schemas schemas
-COPY catalogue catalogue
-COPY plans plans
-COPY rules rules
-COPY routes routes
-COPY dashboards dashboards
 RUN pip install --no-deps -e . && python -m compileall -q services
 
 USER 10001:10001

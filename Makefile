@@ -47,7 +47,7 @@ lint: install
 
 # The API's OpenAPI document, committed; a test fails when it differs from what the API serves.
 openapi: install
-	$(BIN)/ontrack api openapi > schemas/openapi.json
+	$(BIN)/ontrack api openapi > services/data/schemas/openapi.json
 
 fmt: install
 	$(BIN)/ruff format .

@@ -24,7 +24,7 @@ __all__ = ["COMMANDS"]
     envvar="ONTRACK_PLANS_DIR",
     show_envvar=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of plan files  [default: plans/]",
+    help="Directory of plan files  [default: the plans ontrack ships, services/data/plans]",
 )
 @click.option(
     "--rules",
@@ -32,7 +32,7 @@ __all__ = ["COMMANDS"]
     envvar="ONTRACK_RULES_DIR",
     show_envvar=True,
     type=click.Path(path_type=Path),
-    help="Rule file, or directory of them  [default: rules/]",
+    help="Rule file, or directory of them  [default: the rules ontrack ships, services/data/rules]",
 )
 @click.option(
     "--eval-interval",
@@ -103,15 +103,16 @@ def alerts(
 
 @click.group("plans")
 def plans_group() -> None:
-    """The plan catalogue (plans/*.yaml)."""
+    """The plan catalogue (the plans ontrack ships: services/data/plans/*.yaml)."""
 
 
 @plans_group.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.pass_obj
 def check(settings: Settings, directory: Path | None) -> None:
-    """Check the plan files of DIRECTORY (default: plans/); print each problem as
-    file:line:column: message; fix: what to write."""
+    """Check the plan files of DIRECTORY (default: ONTRACK_PLANS_DIR, else the plans ontrack
+    ships); print each problem as file:line:column: message; fix: what to write; exit 1 if
+    there are any."""
     from services.indicators.catalogue import load_catalogue
     from services.indicators.plans import check_plans, load_plans, targets_of
 

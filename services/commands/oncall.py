@@ -100,7 +100,7 @@ _ACTOR = click.option(
     envvar="ONTRACK_ROUTES_DIR",
     show_envvar=True,
     type=click.Path(path_type=Path),
-    help="Routes file, or directory of them  [default: routes/]",
+    help="Routes file, or directory of them  [default: the routes ontrack ships, services/data/routes]",
 )
 @click.pass_obj
 def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) -> None:
@@ -281,7 +281,7 @@ def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     "routes_dir",
     envvar="ONTRACK_ROUTES_DIR",
     type=click.Path(path_type=Path),
-    help="Routes for the resolved notifications  [default: routes/]",
+    help="Routes for the resolved notifications  [default: the routes ontrack ships]",
 )
 @lang_option
 @click.pass_obj
@@ -432,7 +432,8 @@ def routes_group() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.pass_obj
 def routes_check(settings: Settings, path: Path | None) -> None:
-    """Check routes files (default: routes/); every problem with file:line and a fix."""
+    """Check routes files (default: ONTRACK_ROUTES_DIR, else the routes ontrack ships); every
+    problem with file:line and a fix; exit 1 if there are any."""
     import os
 
     from services.alerts.notify import missing_env

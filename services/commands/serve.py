@@ -32,7 +32,7 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 
     Its batches to Kafka are signed with the first key of ONTRACK_BATCH_KEYS (without it, the
     embedded stack's key; docs/operations.md). `ontrack api openapi` prints the OpenAPI
-    document instead (schemas/openapi.json).
+    document instead (services/data/schemas/openapi.json).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -60,7 +60,7 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 @api.command("openapi")
 @click.pass_obj
 def openapi(settings: Settings) -> None:
-    """Print the API's OpenAPI document, as committed in schemas/openapi.json (make openapi)."""
+    """Print the API's OpenAPI document, as committed in services/data/schemas/openapi.json (make openapi)."""
     from services.api import create_app
     from services.api.openapi import render
 
