@@ -65,9 +65,7 @@ def alerts(
     shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.alerts.runtime import run_engine
-    from services.alerts.snapshot import load_universe
-    from services.ingest.topics import ensure_topics
+    from services.ingest.topics import check_reachable, ensure_topics
 
     update: dict[str, Any] = {
         "plans_dir": plans_dir,
@@ -77,25 +75,17 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    from services.alerts.snapshot import Shard, check_rules
-
-    try:
-        universe = load_universe(settings.plans_dir, settings.rules_dir, settings.catalogue_path)
-        check_rules(universe.rules, Shard.parse(settings.alerts_shard))
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    check_reachable(settings.kafka_bootstrap)  # a broker that refuses: said before the slow part
     from services.alerts.notify import load_routes, outbox_hook
-
-    try:
-        routes = load_routes(settings.routes_dir)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    from services.alerts.runtime import run_engine
+    from services.alerts.snapshot import Shard, check_rules, load_universe
     from services.dashboards.targets import publish_plans
 
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    # before starting anything: the files, the shard, the routes, Kafka (and its security)
+    universe = load_universe(settings.plans_dir, settings.rules_dir, settings.catalogue_path)
+    check_rules(universe.rules, Shard.parse(settings.alerts_shard))
+    routes = load_routes(settings.routes_dir)
+    ensure_topics(settings)
     # Targets and trajectories for dashboards and charts follow the plans the engine runs.
     asyncio.run(publish_plans(settings.dsn, settings.plans_dir, settings.catalogue_path))
     asyncio.run(run_engine(settings, universe, in_transaction=outbox_hook(routes)))
@@ -117,10 +107,7 @@ def check(settings: Settings, directory: Path | None) -> None:
     from services.indicators.plans import check_plans, load_plans, targets_of
 
     directory = directory or settings.plans_dir
-    try:
-        catalogue = load_catalogue(settings.catalogue_path)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    catalogue = load_catalogue(settings.catalogue_path)  # invalid: exit 4 (the plans: 1)
     errors = check_plans(directory, catalogue)
     for error in errors:
         click.echo(str(error))
@@ -143,10 +130,10 @@ plans_group.add_command(coverage)
 def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
     """Print every target as the alert engine last judged it."""
     from services.language import tr
-    from services.storage import list_targets, open_pool
+    from services.storage import connect_pool, list_targets
 
     async def fetch() -> list[dict[str, Any]]:
-        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             return await list_targets(pool, status=status, family=family, plan=plan)
         finally:

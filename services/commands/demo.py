@@ -11,10 +11,6 @@ import click
 
 from services.commands.options import lang_option
 from services.commands.serve import batch_keys_or_exit
-from services.demo.report import write_reports
-from services.demo.runner import DemoOptions, run_demo
-from services.demo.simulate import CST
-from services.demo.summary import collect, format_table
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -52,6 +48,11 @@ def demo(
     The table and report/index.html are in the language of --lang (or ONTRACK_LANG, or the
     locale); the report in the other language is written beside it (index.en.html or
     index.zh-CN.html)."""
+    from services.demo.report import write_reports
+    from services.demo.runner import DemoOptions, run_demo
+    from services.demo.simulate import CST
+    from services.demo.summary import collect, format_table
+
     if not no_stack:
         from services import stack
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from services.commands.repository import checkout
-from services.errors import OntrackError
 
 __all__ = ["COMMANDS"]
 
@@ -32,18 +31,15 @@ def configmaps(check: bool, out: Path | None) -> None:
 
     root = checkout("the ConfigMaps are made from the files")
     out = out or root / "deploy" / "k8s" / "generated"
-    try:
-        if check:
-            behind = stale(root, out)
-            for name in behind:
-                click.echo(f"{out / name}: out of date; run `ontrack deploy configmaps`")
-            if behind:
-                raise SystemExit(1)
-            click.echo(f"{out}: every ConfigMap matches the repository", err=True)
-            return
-        changed = write_all(root, out)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    if check:
+        behind = stale(root, out)
+        for name in behind:
+            click.echo(f"{out / name}: out of date; run `ontrack deploy configmaps`")
+        if behind:
+            raise SystemExit(1)
+        click.echo(f"{out}: every ConfigMap matches the repository", err=True)
+        return
+    changed = write_all(root, out)
     for path in changed:
         click.echo(f"wrote {path}")
     click.echo(f"{len(changed)} ConfigMap(s) changed in {out}", err=True)

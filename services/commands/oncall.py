@@ -13,18 +13,18 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import psycopg
 
-from services.alerts.engine import ActionError
-from services.alerts.notify import NotifyError, RouteConfig
-from services.alerts.rules import DurationError, parse_duration
 from services.commands.options import lang_option
 from services.indicators.city import CITY_TZ_NAME
 from services.language import tr
 from services.settings import Settings
+
+if TYPE_CHECKING:  # the rooms are imported by the commands that use them: a fast start
+    from services.alerts.notify import RouteConfig
 
 __all__ = ["COMMANDS"]
 
@@ -43,12 +43,9 @@ def _utcnow() -> datetime:
 
 
 def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
-    from services.alerts.notify import RouteFileError, load_routes
+    from services.alerts.notify import load_routes
 
-    try:
-        return load_routes(path or settings.routes_dir)
-    except RouteFileError as exc:  # "N problem(s) in the routes:", then one line per problem
-        raise click.ClickException(str(exc)) from None
+    return load_routes(path or settings.routes_dir)  # RouteFileError: exit 4, every problem
 
 
 def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
@@ -60,20 +57,15 @@ def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awai
 
 
 def _guarded(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run ``main``; what a user can cause (no such alert, no database) is a clear error."""
+    """Run ``main``; no such alert or silence, or an action that cannot be done, is a clear
+    error (an unreachable database is one too: the ``ontrack`` group says so)."""
+    from services.alerts.engine import ActionError
+    from services.alerts.notify import NotifyError
+
     try:
         return asyncio.run(main())
     except (NotifyError, ActionError) as exc:
         raise click.ClickException(str(exc)) from None
-    except psycopg.errors.UndefinedTable as exc:
-        raise click.ClickException(
-            f"{str(exc).strip()}: the schema is behind, run `ontrack db migrate`"
-        ) from None
-    except psycopg.OperationalError as exc:
-        raise click.ClickException(
-            f"cannot reach the database: {str(exc).strip()}; start the stack "
-            "(`ontrack stack up`) or check ONTRACK_DATABASE_URL"
-        ) from None
 
 
 _ACTOR = click.option(
@@ -108,10 +100,7 @@ def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) ->
     update = {"notify_web_port": web_port, "routes_dir": routes_dir}
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
     routes = _routes(settings)
-    try:
-        asyncio.run(_serve(settings, routes))
-    except NotifyError as exc:
-        raise click.ClickException(str(exc)) from None
+    asyncio.run(_serve(settings, routes))  # a NotifyError (a receiver without its secret): exit 1
 
 
 async def _serve(settings: Settings, routes: RouteConfig) -> None:
@@ -120,11 +109,11 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
 
     from services.alerts.notify import NotifyMetrics, dispatcher_for
     from services.alerts.runtime import start_web
-    from services.storage import database_answers, open_pool
+    from services.storage import connect_pool, database_answers
 
     registry = CollectorRegistry()
     metrics = NotifyMetrics.create(registry)
-    pool = await open_pool(settings.dsn, name="ontrack-notify", max_size=4)
+    pool = await connect_pool(settings.dsn, name="ontrack-notify", max_size=4)
     try:
         await _check_schema(pool)
 
@@ -165,6 +154,8 @@ def _health(last_pass: datetime | None, poll: float) -> tuple[bool, dict[str, An
 
 
 async def _check_schema(pool: Any) -> None:
+    from services.alerts.notify import NotifyError
+
     async with pool.connection() as conn:
         try:
             await conn.execute("SELECT 1 FROM notifications, alerts LIMIT 0")
@@ -238,9 +229,9 @@ def alert_table(rows: list[dict[str, Any]], settings: Settings, now: datetime) -
 
 def _run_pool(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     async def main() -> T:
-        from services.storage import open_pool
+        from services.storage import connect_pool
 
-        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             return await work(pool)
         finally:
@@ -358,7 +349,8 @@ def silence_add(
     actor: str,
 ) -> None:
     """Silence alerts whose labels match every --match."""
-    from services.alerts.notify import add_silence, parse_matcher
+    from services.alerts.notify import NotifyError, add_silence, parse_matcher
+    from services.alerts.rules import DurationError, parse_duration
 
     now = _utcnow()
     try:
@@ -436,9 +428,12 @@ def routes_check(settings: Settings, path: Path | None) -> None:
     problem with file:line and a fix; exit 1 if there are any."""
     import os
 
-    from services.alerts.notify import missing_env
+    from services.alerts.notify import RouteFileError, missing_env
 
-    config = _routes(settings, path)
+    try:
+        config = _routes(settings, path)
+    except RouteFileError as exc:  # the check ran and found problems: exit 1, not 4
+        raise click.ClickException(str(exc)) from None  # "N problem(s) in the routes:", each
     for line in missing_env(config, os.environ):
         click.echo(f"note: {line} is not set here (`ontrack notify` needs it)", err=True)
     kinds = ", ".join(

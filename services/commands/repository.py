@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from services.commands.errors import EXIT_USAGE, Failure
 from services.data import source_tree
 
 __all__ = ["checkout"]
 
 
 def checkout(what: str) -> Path:
-    """The repository ontrack runs from; a usage error saying ``what`` needs it when ontrack
-    is installed from a wheel."""
+    """The repository ontrack runs from; a usage error (exit 2) saying ``what`` needs it when
+    ontrack is installed from a wheel."""
     root = source_tree()
     if root is None:
-        raise click.UsageError(
+        raise Failure(
             f"{what} in the repository, and this ontrack is installed from a wheel, without "
-            "one: run it from a checkout (make install)"
+            "one: run it from a checkout (make install)",
+            EXIT_USAGE,
         )
     return root

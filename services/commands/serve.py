@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import click
 
 from services.commands.options import lang_option
-from services.errors import OntrackError
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,17 +35,16 @@ def api(ctx: click.Context, host: str, port: int) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
-
-    from services.api import create_app
     from services.ingest.topics import ensure_topics
 
     settings: Settings = ctx.obj
     keys = batch_keys_or_exit(settings)
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    ensure_topics(settings)  # also checks the Kafka security settings
+
+    import uvicorn  # the app's imports take a while: after what can refuse to start
+
+    from services.api import create_app
+
     uvicorn.run(
         create_app(settings, batch_keys=keys),
         host=host,
@@ -83,16 +81,22 @@ def worker(settings: Settings, web_port: int) -> None:
     It stores the API's batches only when they are signed with a key of ONTRACK_BATCH_KEYS
     (without it, the embedded stack's key; docs/operations.md).
     """
-    from services.ingest.stream import create_stream_app, run_worker
     from services.ingest.topics import ensure_topics
 
     keys = batch_keys_or_exit(settings)
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-        app = create_stream_app(settings, web_port=web_port, batch_keys=keys)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
-    run_worker(app)
+    ensure_topics(settings)  # also checks the Kafka security settings
+    _check_database(settings)  # once running, it waits out an outage; it does not start in one
+    from services.ingest.stream import create_stream_app, run_worker  # Faust: after the checks
+
+    run_worker(create_stream_app(settings, web_port=web_port, batch_keys=keys))
+
+
+def _check_database(settings: Settings) -> None:
+    """Connect once: a database that cannot be reached is psycopg's OperationalError now
+    (one line and exit 3, from the group), not an agent crashing every ten seconds."""
+    import psycopg
+
+    psycopg.connect(settings.dsn, connect_timeout=5).close()
 
 
 def batch_keys_or_exit(settings: Settings) -> BatchKeys:
@@ -110,7 +114,13 @@ def batch_keys_or_exit(settings: Settings) -> BatchKeys:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the API, a stream worker, the alert engine and the notifier in the foreground; Ctrl-C stops them."""
-    batch_keys_or_exit(ctx.obj)  # refuse before starting anything
+    from services.ingest.topics import check_reachable
+
+    # refuse before starting anything: no batch key, no Kafka, no database
+    settings: Settings = ctx.obj
+    batch_keys_or_exit(settings)
+    check_reachable(settings.kafka_bootstrap)
+    _check_database(settings)
     base = [sys.executable, "-m", "services"]
     if ctx.parent is not None:
         for name, flag in (("kafka_bootstrap", "--kafka"), ("database_url", "--database-url")):
@@ -162,10 +172,10 @@ def series(settings: Settings, indicator: str, source: str, limit: int) -> None:
     """Print the newest observations of one series (INDICATOR SOURCE), oldest first: the
     time, the stored value (exact, in the indicator's unit) and the value as it was sent."""
     from services.language import plain, tr
-    from services.storage import open_pool, read_series
+    from services.storage import connect_pool, read_series
 
     async def fetch() -> None:
-        pool = await open_pool(settings.dsn)
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             rows = await read_series(
                 pool,

@@ -4,7 +4,7 @@ from services.storage.api_keys import find_key, insert_key, list_keys, revoke_ke
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.errors import MigrationError, StorageError, StorageUnavailable
 from services.storage.migrate import all_migrations, applied_versions, migrate
-from services.storage.pool import database_answers, open_pool
+from services.storage.pool import connect_pool, database_answers, open_pool
 from services.storage.queries import read_series
 from services.storage.retention import drop_old_chunks
 from services.storage.writer import ObservationWriter, Received, SeriesChange
@@ -20,6 +20,7 @@ __all__ = [
     "StorageUnavailable",
     "all_migrations",
     "applied_versions",
+    "connect_pool",
     "database_answers",
     "day_inputs",
     "drop_old_chunks",
