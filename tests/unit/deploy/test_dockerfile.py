@@ -30,9 +30,40 @@ def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
         ), f"{src} is copied but .dockerignore keeps it out of the context"
 
 
-def test_the_data_the_package_reads_is_in_the_image() -> None:
-    copied = {s.split("/")[0] for s in sources()}
-    assert "services" in copied  # the data is inside: services/data
+def stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, FROM first."""
+    out: list[list[tuple[str, str]]] = []
+    for word, rest in dockerfile():
+        if word == "FROM":
+            out.append([])
+        out[-1].append((word, rest))
+    return out
+
+
+def test_a_build_stage_makes_the_wheel_with_the_data_inside() -> None:
+    build, _runtime = stages()
+    assert build[0][1].endswith(" AS build")
+    copied = {src for word, rest in build if word == "COPY" for src in rest.split()[:-1]}
+    assert {"pyproject.toml", "README.md", "LICENSE", "services"} <= copied  # services/data too
+    assert ("RUN", "pip wheel --no-deps --wheel-dir /wheels .") in build
+
+
+def test_the_runtime_stage_installs_the_locked_dependencies_and_the_wheel_only() -> None:
+    _build, runtime = stages()
+    runs = [rest for word, rest in runtime if word == "RUN"]
+    copies = [rest for word, rest in runtime if word == "COPY"]
+    assert copies == [
+        "requirements.lock /tmp/requirements.lock",
+        "--from=build /wheels /tmp/wheels",
+    ]
+    assert any(
+        "pip install --require-hashes --only-binary :all: -r /tmp/requirements.lock" in r
+        for r in runs
+    )
+    assert any("pip install --no-deps /tmp/wheels/*.whl" in r for r in runs)
+    assert not any(" -e " in r or "--editable" in r for r in runs), "no source tree in the image"
+    for tool in ("gcc", "g++", "build-essential", "make ", "clang"):
+        assert not any(tool in r for r in runs), f"{tool}: the runtime stage compiles nothing"
 
 
 def test_exposed_ports_are_the_services_defaults_and_hosts_every_interface() -> None:
