@@ -10,6 +10,7 @@ import click
 
 from services.commands.coverage import coverage
 from services.commands.options import lang_option
+from services.commands.servers import needs
 from services.errors import OntrackError
 from services.language import MESSAGES, Glossary, Language
 from services.settings import Settings
@@ -56,6 +57,7 @@ __all__ = ["COMMANDS"]
     "1/2 for two shards)  [default: 0/1, everything]",
 )
 @click.pass_obj
+@needs("kafka")  # a broker that refuses: said before the slow imports and the files
 def alerts(
     settings: Settings,
     plans_dir: Path | None,
@@ -65,7 +67,7 @@ def alerts(
     shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.ingest.topics import check_reachable, ensure_topics
+    from services.ingest.topics import ensure_topics
 
     update: dict[str, Any] = {
         "plans_dir": plans_dir,
@@ -75,7 +77,6 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    check_reachable(settings.kafka_bootstrap)  # a broker that refuses: said before the slow part
     from services.alerts.notify import load_routes, outbox_hook
     from services.alerts.runtime import run_engine
     from services.alerts.snapshot import Shard, check_rules, load_universe

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from services.commands.servers import needs
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -96,6 +97,7 @@ class _Step(click.ParamType):
     help="Write the HTML report (charts, alerts) here.",
 )
 @click.pass_obj
+@needs("database")  # where the scratch database is made: before reading the history
 def backtest(
     settings: Settings,
     history: tuple[Path, ...],

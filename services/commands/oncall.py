@@ -19,6 +19,7 @@ import click
 import psycopg
 
 from services.commands.options import lang_option
+from services.commands.servers import needs
 from services.indicators.city import CITY_TZ_NAME
 from services.language import tr
 from services.settings import Settings
@@ -95,6 +96,7 @@ _ACTOR = click.option(
     help="Routes file, or directory of them  [default: the routes ontrack ships, services/data/routes]",
 )
 @click.pass_obj
+@needs("database")
 def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) -> None:
     """Deliver the notifications outbox: e-mail, signed webhooks, Alertmanager (SIGTERM stops)."""
     update = {"notify_web_port": web_port, "routes_dir": routes_dir}
@@ -276,6 +278,7 @@ def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
 )
 @lang_option
 @click.pass_obj
+@needs("database")
 def resolve(
     settings: Settings, fingerprint: str, note: str, actor: str, routes_dir: Path | None
 ) -> None:

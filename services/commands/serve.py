@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from services.commands.options import lang_option
+from services.commands.servers import needs
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def openapi(settings: Settings) -> None:
     help="Port of the worker's /metrics and /healthz (one per worker per host)",
 )
 @click.pass_obj
+@needs("kafka", "database")  # once running, it waits out an outage; it does not start in one
 def worker(settings: Settings, web_port: int) -> None:
     """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more).
 
@@ -85,18 +87,9 @@ def worker(settings: Settings, web_port: int) -> None:
 
     keys = batch_keys_or_exit(settings)
     ensure_topics(settings)  # also checks the Kafka security settings
-    _check_database(settings)  # once running, it waits out an outage; it does not start in one
     from services.ingest.stream import create_stream_app, run_worker  # Faust: after the checks
 
     run_worker(create_stream_app(settings, web_port=web_port, batch_keys=keys))
-
-
-def _check_database(settings: Settings) -> None:
-    """Connect once: a database that cannot be reached is psycopg's OperationalError now
-    (one line and exit 3, from the group), not an agent crashing every ten seconds."""
-    import psycopg
-
-    psycopg.connect(settings.dsn, connect_timeout=5).close()
 
 
 def batch_keys_or_exit(settings: Settings) -> BatchKeys:
@@ -112,15 +105,10 @@ def batch_keys_or_exit(settings: Settings) -> BatchKeys:
 
 @click.command("run")
 @click.pass_context
+@needs("kafka", "database")  # before starting anything
 def run(ctx: click.Context) -> None:
     """Run the API, a stream worker, the alert engine and the notifier in the foreground; Ctrl-C stops them."""
-    from services.ingest.topics import check_reachable
-
-    # refuse before starting anything: no batch key, no Kafka, no database
-    settings: Settings = ctx.obj
-    batch_keys_or_exit(settings)
-    check_reachable(settings.kafka_bootstrap)
-    _check_database(settings)
+    batch_keys_or_exit(ctx.obj)  # refuse before starting anything
     base = [sys.executable, "-m", "services"]
     if ctx.parent is not None:
         for name, flag in (("kafka_bootstrap", "--kafka"), ("database_url", "--database-url")):
