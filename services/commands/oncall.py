@@ -187,6 +187,7 @@ def alert_group() -> None:
 @click.option("--limit", default=100, type=click.IntRange(min=1), help="At most this many")
 @lang_option
 @click.pass_obj
+@needs("database")
 def alert_list(settings: Settings, state: str, severity: str | None, limit: int) -> None:
     """Alerts, firing first and pages before tickets: fingerprint, state, since, what."""
     from services.storage import list_alerts
@@ -248,6 +249,7 @@ def _run_pool(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 @_ACTOR
 @lang_option
 @click.pass_obj
+@needs("database")
 def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     """Acknowledge a pending or firing alert: you are on it (repeats stop)."""
     from services.alerts.notify import ack as do_ack
@@ -387,6 +389,7 @@ def silence_add(
 @click.option("--all", "include_expired", is_flag=True, help="Expired silences too")
 @lang_option
 @click.pass_obj
+@needs("database")
 def silence_list(settings: Settings, include_expired: bool) -> None:
     """Silences in force or to come (newest first)."""
     from services.alerts.notify import list_silences
@@ -407,6 +410,7 @@ def silence_list(settings: Settings, include_expired: bool) -> None:
 @click.argument("silence_id", type=int)
 @_ACTOR
 @click.pass_obj
+@needs("database")
 def silence_expire(settings: Settings, silence_id: int, actor: str) -> None:
     """End a silence now."""
     from services.alerts.notify import expire_silence
