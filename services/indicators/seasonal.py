@@ -10,7 +10,8 @@ lose good days in winter because the plan drew a winter dip.
 
 Before the deadline year the projection is the last twelve months carried forward (with
 half of their year-on-year growth, for flows), its uncertainty growing with the years
-left.
+left; so it is in the deadline year when the data holds nothing of it or of the year
+before (a yearly report not in yet), from where the data ends.
 
 How sure it is comes from how much history there is: the dispersion of this year's months
 against last year's (a prior for a young series), the number of months compared, and the
@@ -103,6 +104,10 @@ def forecast_year(
         return None
     if cur < year * 12:
         return _ahead(target, months, cur, now, how, kind, scale)
+    if max(months) < (year - 1) * 12:
+        # nothing of this year or the last (a yearly report not in yet, a feed long
+        # silent): the latest twelve months there are, carried from where they end
+        return _ahead(target, months, max(months) + 1, now, how, kind, scale)
     return _in_year(target, months, cur, now, how, kind, scale)
 
 
