@@ -182,9 +182,9 @@ def collect(s: Settings, until: datetime) -> Outcome:
         for ind, b, total, mean, last in conn.execute(_MONTHLY, [indicators]).fetchall():
             monthly[ind].append((b, total, mean, last))
         by_region: dict[tuple[str, str], list[Any]] = defaultdict(list)
-        for ind, region, *row in conn.execute(_REGION_MONTHLY, [indicators]).fetchall():
-            by_region[(ind, region)].append(row)
-        kinds = dict(conn.execute(_RULE_KINDS).fetchall())
+        for ind, region, *source_row in conn.execute(_REGION_MONTHLY, [indicators]).fetchall():
+            by_region[(ind, region)].append(source_row)
+        kinds = {str(rule): str(kind) for rule, kind in conn.execute(_RULE_KINDS).fetchall()}
         aqi = [
             (datetime.combine(m, datetime.min.time(), tzinfo=until.tzinfo), g, n, h)
             for m, g, n, h in conn.execute(_AQI_MONTHS).fetchall()
@@ -275,8 +275,8 @@ def format_table(report: ReportData, lang: Language = Language.EN) -> str:
         lines.append(tr(lang, "report.no_data", count=len(without)))
         lines += [f"  {_shown(t, names, lang)} — {_why_no_data(t, lang)}" for t in without]
     lines.append("")
-    cols = ("fired", "resolved", "severity", "rule", "subject", "why")
-    episodes = [tuple(tr(lang, f"col.{c}") for c in cols)]
+    alert_cols = ("fired", "resolved", "severity", "rule", "subject", "why")
+    episodes = [tuple(tr(lang, f"col.{c}") for c in alert_cols)]
     voice = Voice(lang, names)
     for a in report.alerts:
         why = a.summary if lang is Language.EN else a.why(voice)
