@@ -25,30 +25,18 @@ EVALUATED_EVERY = timedelta(days=7)  # an alert is seen at the first evaluation 
 # Where the engine's judgement disagrees with the script today, each for a reason found in
 # the engine (the feeds were computed to be on track: tests/unit/demo/test_script.py). Strict:
 # the day the engine gets one right, its entry must go.
-_YEAR_END = (
-    "a figure of the year's end is dated 1 January and held to the next year's level: "
-    "off-trajectory from its first report, while ahead of the plan's path"
+_STEPS = (
+    "burn rate ∞ while a count that moves in steps (routes, lines) stands still, ahead of its path"
 )
-_STEPS = "burn rate ∞ while a count that moves in steps (routes, lines) stands still, ahead of its path"
 _AHEAD = (
     "before the deadline year a flow's projection is the months of this year so far, "
     "spread by the days, not the seasons, nor the growth the plan sets"
 )
-_PAST = "a target whose deadline passed years ago is judged on the little history the engine reads"
 # An alert where the script says there is none (subject → why).
 ALERT_CASES: dict[str, str] = {
-    "society.childcare_places_per_1000.2025": _YEAR_END,
-    "green.sponge_city_ratio.2025": _YEAR_END,
-    "society.lawyers_per_10k.2026": _YEAR_END,
-    "agriculture.rural_sewage_treatment.2025": _YEAR_END,
-    "society.sports_area_per_capita.2025": _YEAR_END,
-    "economy.high_value_patents.2025": _YEAR_END,
-    "energy.clean_vehicle_energy_share.2025": _YEAR_END,
-    "society.nursing_bed_share.2025": _YEAR_END,
     "airport.domestic_destinations.2025": _STEPS,
     "airport.international_destinations.2025": _STEPS + " (in 2023 and 2024, before the drop)",
     "transport.rail_transit_km.2025": _STEPS + " (in 2024, between two openings)",
-    "port.sea_rail_teu.2025": _AHEAD + " (a projected miss in 2023, before the drift)",
     "economy.tech_contract_turnover.2025": _AHEAD,
     "economy.tourist_visits.2026": _AHEAD + "; and the burn rate takes every winter for a stall",
     "water.surface_water_good_ratio.2025": (
@@ -67,20 +55,9 @@ STORY_CASES: dict[str, str] = {
         "the rest of the year comes out about thirty times too large, and the projected miss "
         "only in December"
     ),
-    "people.resident_population.2025": (
-        "a count reported once a year gives the projection too few points in two years for a "
-        "probability: the miss is never projected"
-    ),
 }
-# A final status other than the script's (subject → why).
-FINAL_CASES: dict[str, str] = {
-    "society.lawyers_per_10k.2026": _YEAR_END,
-    "people.new_urban_jobs.2023": _PAST + ": no data",
-    "people.new_urban_jobs.2024": _PAST + ": insufficient data",
-    "people.life_expectancy.2025": (
-        "a level reported once a year is held to a report for every month: insufficient data"
-    ),
-}
+# A final status other than the script's (subject → why): none today.
+FINAL_CASES: dict[str, str] = {}
 
 
 def _case(subject: str, cases: dict[str, str]) -> Any:
@@ -117,7 +94,9 @@ def test_each_story_raises_its_alerts_in_time(demo_run: DemoRun, subject: str) -
     story = _story(subject)
     alerts = [a for a in demo_run.outcome.report.alerts if story.covers(a.subject)]
     for kind, by in story.alerts.items():
-        fired = sorted(_day(a.fired_at) for a in alerts if _kind(demo_run, a) == kind and a.fired_at)
+        fired = sorted(
+            _day(a.fired_at) for a in alerts if _kind(demo_run, a) == kind and a.fired_at
+        )
         in_time = [d for d in fired if story.onset <= d <= by + EVALUATED_EVERY]
         assert in_time, f"no {kind} alert between {story.onset} and {by}: {fired}"
 
@@ -158,12 +137,16 @@ def test_no_feed_alert_but_the_scripted_ones(demo_run: DemoRun) -> None:
 
 def _within(run: DemoRun, story: Story, a: AlertLine) -> None:
     kind = _kind(run, a)
-    assert kind in (*story.alerts, *story.may), f"{kind} ({a.rule}) is not in {story.subject}'s story"
+    assert kind in (*story.alerts, *story.may), (
+        f"{kind} ({a.rule}) is not in {story.subject}'s story"
+    )
     assert a.fired_at is not None
     fired = _day(a.fired_at)
     assert fired >= story.onset, f"{a.rule} fired on {fired}, before the behaviour ({story.onset})"
     if story.until is not None and kind in story.may and kind not in story.alerts:
-        assert fired <= story.until + EVALUATED_EVERY, f"{a.rule} fired on {fired}, after {story.until}"
+        assert fired <= story.until + EVALUATED_EVERY, (
+            f"{a.rule} fired on {fired}, after {story.until}"
+        )
 
 
 @pytest.mark.parametrize(

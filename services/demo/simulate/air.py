@@ -31,6 +31,8 @@ EPISODE = (
 # The level of each year, before the stations' spread and the weather's noise (which add
 # about 5 %): under the plan's 30 µg/m³ every year, the episode included.
 ANNUAL_PM25 = {2023: 27.5, 2024: 26.5, 2025: 24.5, 2026: 24.0}
+# The episode's week: the city's daily mean near 170 µg/m³, heavy pollution (AQI over 200).
+EPISODE_FACTOR = 4.6
 
 
 def _seasonal(t: datetime) -> float:
@@ -48,7 +50,7 @@ def air(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
     noise = dict.fromkeys(STATIONS, 1.0)
     while t < end:
         base = ANNUAL_PM25.get(t.year, 24.0) / 1.02
-        episode = 3.6 if EPISODE[0] <= t < EPISODE[1] else 1.0
+        episode = EPISODE_FACTOR if EPISODE[0] <= t < EPISODE[1] else 1.0
         for station, rel in STATIONS.items():
             if station == SILENT_STATION and t >= SILENT_FROM:
                 continue

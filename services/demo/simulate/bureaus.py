@@ -272,4 +272,3 @@ OFFICES: tuple[Office, ...] = (
         ], every="month", step=True),
     ), since=_METRO_FROM.replace(day=1) - timedelta(days=1)),  # its last month, sent then
 )  # fmt: skip
-

@@ -71,9 +71,13 @@ def grid(start: datetime, end: datetime, rng: random.Random) -> Iterator[Feed]:
             yield _feed("power.generation", f"grid-{src}", t, gen, "kWh", labels)
         thermal = 5.2e6
         day = t.date()
-        yield _feed("power.grid_supply_capacity", "grid-all", t, interpolate(SUPPLY, day) / 1e4, "万千瓦")
+        yield _feed(
+            "power.grid_supply_capacity", "grid-all", t, interpolate(SUPPLY, day) / 1e4, "万千瓦"
+        )
         yield _feed("power.total_capacity", "grid-all", t, (total + thermal) / 1e4, "万千瓦")
-        yield _feed("power.new_energy_share", "grid-all", t, interpolate(NEW_ENERGY_SHARE, day), "%")
+        yield _feed(
+            "power.new_energy_share", "grid-all", t, interpolate(NEW_ENERGY_SHARE, day), "%"
+        )
     for t in month_ends(start - EV_LAG, end - EV_LAG):
         yield from _piles(t)
 

@@ -91,5 +91,3 @@ def _trains_by(d: date) -> float:
 
 def _feed(indicator: str, source: str, ts: datetime, value: float, unit: str) -> Feed:
     return Feed(PROVIDER, reading(indicator, source, ts, value, unit), ts)
-
-

@@ -72,9 +72,10 @@ def test_every_target_is_fed_in_its_scope(
     regions = {r for i, r in sent if i in _pushed(target.indicator)}
     if target.region is not None:
         assert target.region in regions, f"nothing is sent for {target.region}"
-    elif CATALOGUE.get(target.indicator).combine == "single" and not CATALOGUE.get(
-        target.indicator
-    ).derived:
+    elif (
+        CATALOGUE.get(target.indicator).combine == "single"
+        and not CATALOGUE.get(target.indicator).derived
+    ):
         assert None in regions, "no city-wide source is sent"
     else:
         assert regions, "no source is sent"
