@@ -97,7 +97,7 @@ STORIES: tuple[Story, ...] = (
     ),
     Story(
         "air.heavy_pollution_days.2025",
-        "the January 2025 episode makes a heavily polluted day: the year's zero is missed",
+        "the January 2025 episode makes six heavily polluted days: the year's zero is missed",
         onset=date(2025, 1, 8),
         may=TARGET_KINDS,
         final="missed",
