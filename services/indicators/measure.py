@@ -168,9 +168,9 @@ def _last_whole_year(target: Target, data: TargetData, year: int, k: int) -> Mea
         table = month_table(data, first, last, "sum")
         if len(table) < 12:
             continue
-        start = target.baseline.at
-        if target.baseline.value is None or start is None or last < start:
-            return None  # before the plan's path begins: nothing to compare it with
+        base = target.baseline.date
+        if target.baseline.value is None or base is None or y <= base.year:
+            return None  # the baseline's own year, or before it: it says nothing of the path
         basis = f"{y} total ({_REPORTS[k]}), the latest whole year"
         when = min(last, period_end(target, last))
         return Measure(sum(table.values()), expected_annual(target, y), basis, y, when, 12)
