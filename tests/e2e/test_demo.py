@@ -25,22 +25,8 @@ EVALUATED_EVERY = timedelta(days=7)  # an alert is seen at the first evaluation 
 # Where the engine's judgement disagrees with the script today, each for a reason found in
 # the engine (the feeds were computed to be on track: tests/unit/demo/test_script.py). Strict:
 # the day the engine gets one right, its entry must go.
-_AHEAD = (
-    "before the deadline year a flow's projection is the months of this year so far, "
-    "spread by the days, not the seasons, nor the growth the plan sets"
-)
-# An alert where the script says there is none (subject → why).
-ALERT_CASES: dict[str, str] = {
-    "economy.tourist_visits.2026": _AHEAD + "; and the burn rate takes every winter for a stall",
-    "water.surface_water_good_ratio.2025": (
-        "the projection of a share is a straight line through its months: the rainy season "
-        "read as a decline"
-    ),
-    "industry.high_tech_output_share.2026": (
-        "the projection of a year-to-date share is a straight line through its months: the "
-        "year's figure settling read as a trend"
-    ),
-}
+# An alert where the script says there is none (subject → why): none today.
+ALERT_CASES: dict[str, str] = {}
 # A story's alert that does not come in time (subject → why).
 STORY_CASES: dict[str, str] = {}
 # A final status other than the script's (subject → why): none today.

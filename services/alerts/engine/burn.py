@@ -7,7 +7,11 @@ infinity as a month-end report enters and leaves the window:
 
 - stock, capacity, reported ratio: the change between those two reports, per month;
   unknown when nothing was read inside the window;
-- flow: the total reported after the first of them, per month of the span;
+- flow: the total reported after the first of them, per month of the span; for a floor
+  (``>=``) the burn rule sees it instead as a share of what the path expects of the same
+  days or months, in the flow's seasons (the plan's monthly profile, else the data's own
+  year before), against what is needed: the path itself before the deadline year, and in
+  it what is left to do over what the path leaves for the rest of the year;
 - level-mean, ratio counted in days: the window's mean level (× 100 for day flags), from
   the finest series that covers it (hourly, daily, then monthly);
 - growth: none (a yearly rate has no pace within a year).
@@ -28,21 +32,24 @@ from services.alerts.engine.conditions import MET, BurnRateInput
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule
 from services.indicators.assess import Assessment
-from services.indicators.plans import Target
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import (
     MONTH_SECONDS,
     Point,
     TargetData,
     between,
+    days_in_month,
     month_index,
     month_start,
+    month_table,
 )
-from services.indicators.trajectory import milestone
+from services.indicators.trajectory import expected_annual, milestone, month_weights
 
 __all__ = ["burn_input", "window_pace"]
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
+_INSTANT = timedelta(microseconds=1)
 _MONTH = timedelta(seconds=MONTH_SECONDS)
 _SHORTEST_MONTH = timedelta(days=28)
 # A window sees a series' pace only if it spans (about) one reporting interval: P1M's
@@ -61,6 +68,8 @@ def burn_input(
         return BurnRateInput(None, None, None)
     if _ahead_by(inp.target, assessment, now + rule.long):
         return BurnRateInput(needed, None, None, ahead_by_window=True)
+    if inp.target.kind == "flow" and inp.target.higher_is_better:
+        return _flow_against_path(rule, inp, assessment, now)
     short = window_pace(inp, rule.short, now)
     long = window_pace(inp, rule.long, now)
     if _compound(inp) and assessment.actual is not None and assessment.actual > 0:
@@ -71,6 +80,61 @@ def burn_input(
     if inp.target.higher_is_better:
         return BurnRateInput(needed, short, long)
     return BurnRateInput(1.0, _headroom(needed, short), _headroom(needed, long))
+
+
+def _flow_against_path(
+    rule: BurnRateRule, inp: TargetInput, assessment: Assessment, now: datetime
+) -> BurnRateInput:
+    """A flow's paces as shares of what its path expects of the same months, in its seasons
+    (the plan's monthly profile, else the data's own year before): a seaside city's winter
+    is not a stall. What is needed is the path itself before the deadline year — this year's
+    flow does not count toward it — and in it, what is left to do over what the path left
+    for the rest of the year (above 1 when behind)."""
+    target = inp.target
+    needed = 1.0
+    if assessment.actual is not None and assessment.expected is not None:
+        if now.astimezone(CITY_TZ).year == target.deadline.year:
+            rest = target.value - assessment.expected
+            if rest <= 0:
+                return BurnRateInput(None, None, None)  # the path itself is done: nothing to pace
+            needed = max(target.value - assessment.actual, 0.0) / rest
+    return BurnRateInput(
+        needed,
+        _share_of_path(inp, rule.short, now),
+        _share_of_path(inp, rule.long, now),
+    )
+
+
+def _share_of_path(inp: TargetInput, window: timedelta, now: datetime) -> float | None:
+    """The flow reported over ``window`` as a share of what the path expects of the days or
+    months those reports cover; None when the window sees no pace."""
+    found = _window_reports(inp, window, now)
+    if found is None:
+        return None
+    counted, resolution = found
+    expected = 0.0
+    for end, _ in counted:
+        m = month_index(end - _INSTANT)  # the month the report describes
+        share = _season(inp, m // 12)[m % 12]
+        if resolution == _DAY:
+            share /= days_in_month(m)
+        expected += expected_annual(inp.target, m // 12) * share
+    if expected <= 0:
+        return None
+    return sum(v for _, v in counted) / expected
+
+
+def _season(inp: TargetInput, year: int) -> tuple[float, ...]:
+    """Each month's share of ``year``'s flow: the plan's profile, else the data's own year
+    before when whole, else by the days."""
+    target = inp.target
+    if target.trajectory.monthly_profile is None:
+        first, last = year_bounds(year - 1)
+        before = month_table(inp.data, first, last, "sum")
+        total = sum(before.values())
+        if len(before) == 12 and total > 0:
+            return tuple(before[(year - 1) * 12 + i] / total for i in range(12))
+    return month_weights(target, year)
 
 
 def _ahead_by(target: Target, assessment: Assessment, later: datetime) -> bool:
@@ -108,29 +172,45 @@ def window_pace(inp: TargetInput, window: timedelta, now: datetime) -> float | N
     if target.kind == "level-mean" or (target.kind == "ratio" and data.daily_flags):
         scale = 100.0 if target.kind == "ratio" else 1.0
         return _mean(_series(inp, window, now), window, now, scale)
+    found = _window_reports(inp, window, now, with_start=True)
+    if found is None:
+        return None
+    reports, resolution = found
+    (start_at, start_value), counted = reports[0], reports[1:]
+    end_at, end_value = reports[-1]
+    span = (end_at - start_at) / _MONTH
+    if target.kind == "flow":
+        # per month of the reports themselves, each covering one reporting interval: a
+        # report that never came is not a month without flow
+        if inp.cadence is None:
+            return sum(v for _, v in counted) / span
+        covered = min(span, len(counted) * (inp.cadence / _MONTH))
+        return sum(v for _, v in counted) / covered
+    if _compound(inp) and start_value > 0 and end_value > 0:
+        return math.log(end_value / start_value) / span
+    return (end_value - start_value) / span
+
+
+def _window_reports(
+    inp: TargetInput, window: timedelta, now: datetime, *, with_start: bool = False
+) -> tuple[list[Point], timedelta] | None:
+    """The reports inside ``window`` — from the last one back to the last at least a window
+    before it, that one excluded unless ``with_start`` — each stamped with the instant it
+    describes the end of, and the width of their buckets; None when none reach back."""
+    data = inp.data
+    if inp.cadence is not None and window < inp.cadence * _MIN_WINDOW_CADENCES:
+        return None
     if data.last_seen is None or data.last_seen < now - window:
         return None  # no reading inside the window: its pace is unknown, not zero
     for reports, resolution in _reports(data, now):
         if window < resolution or not reports:
             continue
-        end_at, end_value = reports[-1]
+        end_at = reports[-1][0]
         before = [i for i, (at, _) in enumerate(reports) if at <= end_at - window]
         if not before:
             continue  # these buckets do not reach back a whole window: try coarser ones
         i = before[-1]
-        start_at, start_value = reports[i]
-        span = (end_at - start_at) / _MONTH
-        if target.kind == "flow":
-            # per month of the reports themselves, each covering one reporting interval: a
-            # report that never came is not a month without flow
-            counted = reports[i + 1 :]
-            if inp.cadence is None:
-                return sum(v for _, v in counted) / span
-            covered = min(span, len(counted) * (inp.cadence / _MONTH))
-            return sum(v for _, v in counted) / covered
-        if _compound(inp) and start_value > 0 and end_value > 0:
-            return math.log(end_value / start_value) / span
-        return (end_value - start_value) / span
+        return reports[i if with_start else i + 1 :], resolution
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,9 @@ from services.alerts.engine.conditions import BurnRateInput, check_burn_rate
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule, Severity
 from services.indicators.assess import Assessment
-from services.indicators.plans.model import CITY_TZ
+from services.indicators.plans.model import CITY_TZ, Baseline, Trajectory
 from services.indicators.target_data import MONTH_SECONDS, Point, TargetData
-from services.indicators.trajectory import milestone
+from services.indicators.trajectory import expected_annual, milestone
 from tests.unit.alerts.factories import stock_target
 
 MIDNIGHT = datetime(2026, 11, 22, tzinfo=CITY_TZ)
@@ -152,12 +152,71 @@ def assessment(status: str = "off_track", needed: float | None = 600.0) -> Asses
     return Assessment("t", status, pace_needed=needed)  # type: ignore[arg-type]
 
 
-def test_a_floor_compares_the_pace_needed_with_each_window() -> None:
-    got = burn_input(RULE, inp("flow", FLOW), assessment(needed=700.0), NOW)
-    short = 80.0 / (timedelta(days=7.5) / MONTH)
-    long = 310.0 / (timedelta(days=30.5) / MONTH)
-    assert got == BurnRateInput(700.0, pytest.approx(short), pytest.approx(long))  # type: ignore[arg-type]
-    assert check_burn_rate(RULE, got).firing_condition  # needs over 2× what it gets
+def test_a_floor_flow_is_seen_against_its_path_before_the_deadline_year() -> None:
+    case = inp("flow", FLOW)
+    got = burn_input(RULE, case, assessment(needed=700.0), NOW)
+    per_day = expected_annual(case.target, 2026) / 365  # no profile, no year before: by days
+    assert got.needed_pace == 1.0  # this year's flow does not count: the path is what it takes
+    assert got.short_pace == pytest.approx(80.0 / (8 * per_day))
+    assert got.long_pace == pytest.approx(310.0 / (31 * per_day))
+    assert check_burn_rate(RULE, got).firing_condition  # 10 a day where the path wants 82
+
+
+def month_flow(first: datetime, months: int, value: Callable[[int], float]) -> tuple[Point, ...]:
+    """One report per month, stamped at the month's start (a month's bucket)."""
+    out, t = [], first
+    for i in range(months):
+        out.append((t, value(i)))
+        t = (t + timedelta(days=32)).replace(day=1)
+    return tuple(out)
+
+
+WINTER_LOW = (0.04, 0.04, 0.07, 0.09, 0.10, 0.11, 0.12, 0.12, 0.10, 0.09, 0.07, 0.05)
+
+
+@pytest.mark.parametrize("profile", [True, False])
+def test_a_seasonal_flow_on_its_path_does_not_burn_in_its_low_season(profile: bool) -> None:
+    """Tourists in winter: a third of summer's months, as the plan's profile (or, without
+    one, the data's own year before) says; the burn rate is about 1, not 2."""
+    target = replace(
+        stock_target(),
+        kind="flow",
+        baseline=Baseline(value=1_000.0, date=date(2024, 12, 31)),
+        value=1_200.0,
+        trajectory=Trajectory(monthly_profile=WINTER_LOW if profile else None),
+    )
+    first = datetime(2025, 1, 1, tzinfo=CITY_TZ)
+    flows = month_flow(
+        first, 26, lambda i: expected_annual(target, 2025 + i // 12) * WINTER_LOW[i % 12]
+    )
+    now = datetime(2027, 2, 10, tzinfo=CITY_TZ)  # January 2027's report in
+    data = TargetData(monthly=flows, last_seen=now - timedelta(days=9))
+    case = TargetInput(target, family="x", data=data, cadence=timedelta(days=31))
+    slow = BurnRateRule(
+        id="slow",
+        severity=Severity.TICKET,
+        short=timedelta(days=30),
+        long=timedelta(days=90),
+        factor=1.25,
+    )
+    got = burn_input(
+        slow, case, Assessment("t", "on_track", pace_needed=100.0, actual=48.0, expected=48.0), now
+    )  # type: ignore[arg-type]
+    assert got.short_pace == pytest.approx(1.0, rel=0.02)
+    assert got.long_pace == pytest.approx(1.0, rel=0.02)
+    assert not check_burn_rate(slow, got).firing_condition
+
+
+def test_in_the_deadline_year_a_flow_behind_needs_more_than_its_path() -> None:
+    case = inp("flow", FLOW, deadline=date(2026, 12, 31))
+    # the path expects 30 000 of the year by now and 40 000 in all; 22 000 done
+    got = burn_input(
+        RULE,
+        case,
+        Assessment("t", "off_track", pace_needed=1.0, actual=22_000.0, expected=30_000.0),
+        NOW,
+    )  # type: ignore[arg-type]
+    assert got.needed_pace == pytest.approx(18_000.0 / 10_000.0)
 
 
 def test_a_ceiling_states_both_windows_as_allowed_over_used() -> None:
