@@ -71,14 +71,17 @@ _UPSERT_OBSERVATIONS: Final = """
 """
 
 _INSERT_OBSERVATIONS: Final = """
-    INSERT INTO observations AS o
+    INSERT INTO observations
         (indicator, source, ts, value, region, labels, reading_id, raw_value, raw_unit,
          received_at)
     SELECT indicator, source, ts, value, region, coalesce(labels::jsonb, '{}'), reading_id,
            coalesce(raw_value, value), raw_unit, received_at
     FROM observations_stage_c
-    RETURNING o.indicator, o.source, o.ts, o.value, false AS revised,
-              coalesce(o.labels->>'arrives_as' = 'increment', false) AS increment
+),
+up AS (  -- every staged row, as inserted (read from the stage: no RETURNING to hold them)
+    SELECT indicator, source, ts, value, false AS revised,
+           coalesce(labels::jsonb->>'arrives_as' = 'increment', false) AS increment
+    FROM observations_stage_c
 """
 
 # What the rows returned (``up``) add to each width, per series and bucket; the hours to
@@ -179,7 +182,7 @@ FROM h GROUP BY indicator, source
 # width, the changed hours noted; a row per changed series: rows, first and last ts, and
 # whether some of its buckets are left for ``refresh``. The first is for a batch whose keys
 # are all new, the second for any batch.
-INSERT_BATCH: Final = sql.SQL("WITH up AS ({}), {} {} {} {}").format(
+INSERT_BATCH: Final = sql.SQL("WITH stored AS ({}), {} {} {} {}").format(
     sql.SQL(_INSERT_OBSERVATIONS),
     sql.SQL(_AGGREGATE),
     sql.SQL(_SPLIT),
