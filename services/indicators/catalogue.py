@@ -21,6 +21,7 @@ __all__ = [
     "COMBINES",
     "DEFAULT_PATH",
     "FAMILIES",
+    "FLOW_ARRIVES_AS",
     "KINDS",
     "ArrivesAs",
     "Catalogue",
@@ -55,7 +56,7 @@ Family = Literal[
 ]
 IndicatorKind = Literal["level", "flow", "stock", "capacity", "ratio", "growth"]
 Combine = Literal["mean", "sum", "single"]
-ArrivesAs = Literal["total", "increment"]
+ArrivesAs = Literal["total", "increment", "period", "ytd"]
 _T = TypeVar("_T", bound=str)
 FAMILIES: tuple[Family, ...] = (
     "air",
@@ -75,7 +76,8 @@ FAMILIES: tuple[Family, ...] = (
 )
 KINDS: tuple[IndicatorKind, ...] = ("level", "flow", "stock", "capacity", "ratio", "growth")
 COMBINES: tuple[Combine, ...] = ("mean", "sum", "single")
-ARRIVES_AS: tuple[ArrivesAs, ...] = ("total", "increment")
+ARRIVES_AS: tuple[ArrivesAs, ...] = ("total", "increment")  # stocks and capacities
+FLOW_ARRIVES_AS: tuple[ArrivesAs, ...] = ("period", "ytd")  # flows: the period's, or year to date
 
 
 class CatalogueError(OntrackError):
@@ -479,9 +481,17 @@ class _Reader:
             return None
 
     def arrives_as(self, fields: dict[str, yaml.Node], where: str, kind: str) -> ArrivesAs | None:
+        if kind == "flow":
+            found = self.choice(fields, "arrives_as", where, FLOW_ARRIVES_AS)
+            return "ytd" if found == "ytd" else None
         if kind not in ("stock", "capacity"):
             if "arrives_as" in fields:
-                self.error(fields["arrives_as"], where, "arrives_as is for stocks and capacities")
+                self.error(
+                    fields["arrives_as"],
+                    where,
+                    "arrives_as is for stocks and capacities (total, increment) and flows "
+                    f"(period, ytd), not a {kind}",
+                )
             return None
         return (
             "increment"

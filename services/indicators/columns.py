@@ -65,17 +65,18 @@ class ReadingColumns:
 
     def pick(self, rows: Sequence[int]) -> ReadingColumns:
         """The readings at positions ``rows``, in that order."""
-        return ReadingColumns(
-            *([col[i] for i in rows] for col in map(self._column, self.__slots__))
-        )
-
-    def _column(self, name: str) -> list[object]:
-        column: list[object] = getattr(self, name)
-        return column
+        out = ReadingColumns()
+        for name in self.__slots__:
+            column = getattr(self, name)
+            setattr(out, name, [column[i] for i in rows])
+        return out
 
     def take(self, start: int, stop: int) -> ReadingColumns:
         """The readings from ``start`` to ``stop`` (a slice of every column)."""
-        return ReadingColumns(*(getattr(self, name)[start:stop] for name in self.__slots__))
+        out = ReadingColumns()
+        for name in self.__slots__:
+            setattr(out, name, getattr(self, name)[start:stop])
+        return out
 
     def check(self) -> None:
         """Raise ValueError unless every column has one entry per reading."""

@@ -73,7 +73,9 @@ class _Plain:
             return self.indicators[name]
         except KeyError:
             found = self.catalogue.find(name)
-            if found is not None and (found.derived or found.required_labels):
+            if found is not None and (
+                found.derived or found.required_labels or found.arrives_as == "ytd"
+            ):
                 found = None
             self.indicators[name] = found
             return found
@@ -190,10 +192,10 @@ def _plain(raw: dict[str, object], p: _Plain, c: ReadingColumns, now: datetime) 
     c.source.append(source)
     c.ts.append(at)
     c.value.append(converted)
-    c.region.append(region)  # type: ignore[arg-type]
+    c.region.append(region)
     labels = p.default_labels(ind)
     c.labels.append(labels or None)
-    c.reading_id.append(rid)  # type: ignore[arg-type]
+    c.reading_id.append(rid)
     c.raw_value.append(None if converted == number and _same_sign(converted, number) else number)
     c.raw_unit.append(unit)
     c.received_at.append(now)

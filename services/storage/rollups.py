@@ -54,18 +54,19 @@ CREATE TEMP TABLE IF NOT EXISTS changed_buckets (
 _UPSERT_OBSERVATIONS: Final = """
     INSERT INTO observations AS o
         (indicator, source, ts, value, region, labels, reading_id, raw_value, raw_unit,
-         received_at)
+         received_at, cumulative)
     SELECT DISTINCT ON (indicator, source, ts)
         indicator, source, ts, value, region, coalesce(labels::jsonb, '{}'), reading_id,
-        coalesce(raw_value, value), raw_unit, received_at
-    FROM observations_stage_c
+        coalesce(raw_value, value), raw_unit, received_at, cumulative
+    FROM observations_stage_d
     ORDER BY indicator, source, ts, seq DESC
     ON CONFLICT (indicator, source, ts) DO UPDATE SET
         value = EXCLUDED.value, region = EXCLUDED.region, labels = EXCLUDED.labels,
         reading_id = EXCLUDED.reading_id, raw_value = EXCLUDED.raw_value,
-        raw_unit = EXCLUDED.raw_unit, received_at = EXCLUDED.received_at, stored_at = now()
-    WHERE (o.value, o.region, o.labels)
-          IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.region, EXCLUDED.labels)
+        raw_unit = EXCLUDED.raw_unit, received_at = EXCLUDED.received_at,
+        cumulative = EXCLUDED.cumulative, stored_at = now()
+    WHERE (o.value, o.region, o.labels, o.cumulative)
+          IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.region, EXCLUDED.labels, EXCLUDED.cumulative)
     RETURNING o.indicator, o.source, o.ts, o.value, o.xmax <> 0 AS revised,
               coalesce(o.labels->>'arrives_as' = 'increment', false) AS increment
 """
@@ -73,15 +74,15 @@ _UPSERT_OBSERVATIONS: Final = """
 _INSERT_OBSERVATIONS: Final = """
     INSERT INTO observations
         (indicator, source, ts, value, region, labels, reading_id, raw_value, raw_unit,
-         received_at)
+         received_at, cumulative)
     SELECT indicator, source, ts, value, region, coalesce(labels::jsonb, '{}'), reading_id,
-           coalesce(raw_value, value), raw_unit, received_at
-    FROM observations_stage_c
+           coalesce(raw_value, value), raw_unit, received_at, cumulative
+    FROM observations_stage_d
 ),
 up AS (  -- every staged row, as inserted (read from the stage: no RETURNING to hold them)
     SELECT indicator, source, ts, value, false AS revised,
            coalesce(labels::jsonb->>'arrives_as' = 'increment', false) AS increment
-    FROM observations_stage_c
+    FROM observations_stage_d
 """
 
 # What the rows returned (``up``) add to each width, per series and bucket; the hours to

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
 from sys import intern
+from zoneinfo import ZoneInfo
 
 import orjson
 import psycopg
@@ -23,7 +24,8 @@ from services.indicators.city import CITY_TZ_NAME
 from services.indicators.columns import ReadingColumns
 from services.indicators.readings import Reading
 from services.storage import rollups
-from services.storage.errors import StorageError, StorageUnavailable
+from services.storage.errors import ReadingsRefused, StorageError, StorageUnavailable
+from services.storage.ytd import year_to_date
 
 __all__ = ["ObservationWriter", "Received", "SeriesChange"]
 
@@ -44,20 +46,20 @@ class SeriesChange:
 # Labels are staged as text (binary COPY of jsonb would need them as Python objects) and
 # cast once in the upsert; a raw value equal to the value is staged as NULL.
 _STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS observations_stage_c (
+CREATE TEMP TABLE IF NOT EXISTS observations_stage_d (
     seq bigint, indicator text, source text, ts timestamptz, value double precision,
     region text, labels text, reading_id text, raw_value double precision, raw_unit text,
-    received_at timestamptz
+    received_at timestamptz, cumulative double precision
 ) ON COMMIT DELETE ROWS
 """
 
 _COPY = (
-    "COPY observations_stage_c (seq, indicator, source, ts, value, region, labels, reading_id,"
-    " raw_value, raw_unit, received_at) FROM STDIN (FORMAT BINARY)"
+    "COPY observations_stage_d (seq, indicator, source, ts, value, region, labels, reading_id,"
+    " raw_value, raw_unit, received_at, cumulative) FROM STDIN (FORMAT BINARY)"
 )
 _COPY_TYPES = (
     "int8", "text", "text", "timestamptz", "float8", "text", "text", "text", "float8", "text",
-    "timestamptz",
+    "timestamptz", "float8",
 )  # fmt: skip
 
 
@@ -77,6 +79,7 @@ class ObservationWriter:
     def __init__(self, pool: AsyncConnectionPool, *, calendar_tz: str = CITY_TZ_NAME) -> None:
         self.pool = pool
         self.calendar_tz = calendar_tz
+        self.zone = ZoneInfo(calendar_tz)
 
     async def write(self, batch: ReadingColumns | Sequence[Received]) -> list[SeriesChange]:
         """Store ``batch`` (columns, or readings each with when it was received)."""
@@ -86,6 +89,8 @@ class ObservationWriter:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 return await self._write(conn, columns)
+        except ReadingsRefused:
+            raise
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
             raise StorageUnavailable(f"database unavailable: {str(exc).strip()}") from exc
         except psycopg.Error as exc:
@@ -99,9 +104,13 @@ class ObservationWriter:
             await cur.execute(_SETTINGS, [tz])
             await cur.execute(_STAGE)
             await cur.execute(rollups.CHANGED)
+            cumulative: Iterable[float | None] = repeat(None)
+            ytd = await year_to_date(cur, batch, self.zone)
+            if ytd is not None:
+                batch, cumulative = ytd.readings, ytd.cumulative
             async with cur.copy(_COPY) as copy:
                 copy.set_types(_COPY_TYPES)
-                for row in _rows(batch):
+                for row in _rows(batch, cumulative):
                     await copy.write_row(row)
             try:
                 async with conn.transaction():  # a savepoint: all new, or none of it
@@ -114,7 +123,7 @@ class ObservationWriter:
         return summary
 
 
-def _rows(b: ReadingColumns) -> Iterable[tuple[object, ...]]:
+def _rows(b: ReadingColumns, cumulative: Iterable[float | None]) -> Iterable[tuple[object, ...]]:
     """The COPY rows of a batch, made as they are sent."""
     labels: Iterable[str | None] = (
         repeat(None) if not any(b.labels) else [_json(x) for x in b.labels]
@@ -133,6 +142,7 @@ def _rows(b: ReadingColumns) -> Iterable[tuple[object, ...]]:
         b.raw_value,
         b.raw_unit,
         b.received_at,
+        cumulative,
         strict=False,  # the constant columns repeat without end
     )
 

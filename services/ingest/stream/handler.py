@@ -20,6 +20,7 @@ from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMATS, decode_columns
 from services.ingest.signing import KEY_HEADER, MAC_HEADER, BatchKeys, verify_batch
 from services.storage import (
     ObservationWriter,
+    ReadingsRefused,
     Received,
     SeriesChange,
     StorageError,
@@ -185,12 +186,21 @@ class BatchHandler:
         what derives from them; what the database refuses is dead-lettered reading by
         reading."""
         columns = batch if isinstance(batch, ReadingColumns) else ReadingColumns.of(batch)
-        if not len(columns):
-            return []
-        try:
-            return await self._store(columns)
-        except StorageError:
-            return await self._store_one_by_one(columns)
+        while len(columns):
+            try:
+                return await self._store(columns)
+            except ReadingsRefused as exc:  # nothing stored: dead-letter those, write the rest
+                await self.dead_letter(
+                    [
+                        DeadLetter("", -1, -1, reason, orjson.dumps(columns.describe(i)))
+                        for i, reason in exc.refusals
+                    ]
+                )
+                refused = {i for i, _ in exc.refusals}
+                columns = columns.pick([i for i in range(len(columns)) if i not in refused])
+            except StorageError:
+                return await self._store_one_by_one(columns)
+        return []
 
     async def _store_one_by_one(self, batch: ReadingColumns) -> list[SeriesChange]:
         """A batch the database refused as a whole: store what it takes, dead-letter the rest."""

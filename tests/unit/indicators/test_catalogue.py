@@ -315,7 +315,21 @@ def _broken(old: str, new: str) -> str:
         (_broken("family: air", "family: sky"), 6, ["family is 'sky'"]),
         (_broken("id: air.pm25", "id: water.pm25"), 3, ['must start with its family "air."']),
         (_broken("id: air.pm25", "id: Air PM25"), 3, ["must be family.name"]),
-        (_broken("combine: mean", "combine: mean\n    arrives_as: total"), 13, ["arrives_as"]),
+        (
+            _broken("combine: mean", "combine: mean\n    arrives_as: total"),
+            13,
+            [
+                "arrives_as is for stocks and capacities (total, increment) and flows (period, ytd)",
+                "not a level",
+            ],
+        ),
+        (
+            _broken("kind: level", "kind: flow").replace(
+                "combine: mean", "combine: sum\n    arrives_as: increment"
+            ),
+            13,
+            ["arrives_as is 'increment'; use one of period, ytd"],
+        ),
         (_broken("combine: mean", "combine: mean\n    derived: true"), 3, ["derived_from"]),
         (_broken("version: 1", "version: 2"), 1, ["version", "must be 1"]),
         (_broken("  - id: air.pm25", "  - id: air.pm25\n    id: air.x"), 4, ["id is given twice"]),
@@ -363,6 +377,18 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     catalogue = load_catalogue(path)
     assert catalogue.ids == ("air.pm25",)
     assert catalogue.get("air.pm25").range == ValueRange(0, 10_000)
+
+
+@pytest.mark.parametrize(("declared", "expected"), [("", None), ("period", None), ("ytd", "ytd")])
+def test_a_flow_may_arrive_year_to_date(
+    tmp_path: Path, declared: str, expected: str | None
+) -> None:
+    text = _broken("kind: level", "kind: flow").replace("combine: mean", "combine: sum")
+    if declared:
+        text = text.replace("combine: sum", f"combine: sum\n    arrives_as: {declared}")
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_catalogue(path).get("air.pm25").arrives_as == expected
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:

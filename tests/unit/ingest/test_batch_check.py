@@ -22,7 +22,20 @@ NOW = datetime(2026, 11, 21, 8, tzinfo=UTC)
 # Values that pass, and values that trip one rule or another, for every field.
 INDICATORS = ["air.pm25", "power.total_capacity", "telecom.5g_base_stations", "port.container_teu",
               "air.aqi", "nope.nope", "Air.PM25", 7, None]  # fmt: skip
-UNITS = ["µg/m³", "ug/m3", "mg/m3", "万千瓦", "kW", "个", "TEU", "万标准箱", "", "x" * 40, "m\x07", 3]
+UNITS = [
+    "µg/m³",
+    "ug/m3",
+    "mg/m3",
+    "万千瓦",
+    "kW",
+    "个",
+    "TEU",
+    "万标准箱",
+    "",
+    "x" * 40,
+    "m\x07",
+    3,
+]
 TS = ["2026-11-20T08:00:00+08:00", "2026-11-20T08:00:00Z", "2026-11-20 08:00:00z",
       "2026-11-20T08:00:00", "2026-02-30T08:00:00Z", "2027-01-01T00:00:00Z",
       "2026-11-21T08:04:00Z", "2026-11-21T08:06:00Z", "yesterday", 1700000000]  # fmt: skip
@@ -115,7 +128,10 @@ def test_json_problems_keep_their_place() -> None:
     ]  # fmt: skip
     got = check_records(records, CATALOGUE, NOW)
     assert len(got.readings) == 1
-    assert [(e.index, e.line, e.code) for e in got.errors][:2] == [(1, 2, "json"), (2, 3, "missing")]
+    assert [(e.index, e.line, e.code) for e in got.errors][:2] == [
+        (1, 2, "json"),
+        (2, 3, "missing"),
+    ]
     assert got.rejected == 2
 
 
