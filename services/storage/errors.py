@@ -19,8 +19,8 @@ class StorageUnavailable(StorageError):
 
 class ReadingsRefused(StorageError):
     """Readings of a batch that cannot be stored as they are (a year-to-date total whose flow
-    is implausible): their positions in the batch and why. Nothing of the batch was stored;
-    the others may be written again without them."""
+    is implausible): their positions in the batch and why. Write the batch again without
+    them: nothing of it was stored, or (a batch written in halves) what was is left as it is."""
 
     def __init__(self, refusals: list[tuple[int, str]]) -> None:
         super().__init__(f"{len(refusals)} reading(s) refused: {refusals[0][1]}")

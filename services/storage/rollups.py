@@ -33,7 +33,16 @@ from typing import Final
 
 from psycopg import AsyncCursor, sql
 
-__all__ = ["CHANGED", "INSERT_BATCH", "MERGE_BATCH", "WIDTHS", "refresh"]
+__all__ = [
+    "CHANGED",
+    "INSERT_BATCH",
+    "MERGE_BATCH",
+    "NOTE_BUCKETS",
+    "STAGED_BUCKETS",
+    "WIDTHS",
+    "city",
+    "recompute",
+]
 
 WIDTHS: Final = (("hour", "1 hour"), ("day", "1 day"), ("month", "1 month"), ("year", "1 year"))
 
@@ -334,14 +343,28 @@ FROM x GROUP BY indicator, bucket
 )
 
 
-async def refresh(cur: AsyncCursor[tuple[object, ...]], *, recompute: bool) -> None:
-    """After the batch's statement: recompute the buckets it could not merge (when
-    ``recompute``) and the city rows of every bucket it touched (same transaction)."""
-    if recompute:
-        await cur.execute(_CASCADE_INCREMENTS)
-        await cur.execute(_HOUR)
-        for (width, step), (child, _) in zip(WIDTHS[1:], WIDTHS[:-1], strict=True):
-            await cur.execute(_FROM_CHILD, {"width": width, "child": child, "step": step})
+# Every hour bucket of the staged batch, changed or not (the city rows of a batch written in
+# halves are recomputed afterwards from these), and noting them for ``city``.
+STAGED_BUCKETS: Final = """
+SELECT DISTINCT indicator, date_trunc('hour', ts) FROM observations_stage_d
+"""
+NOTE_BUCKETS: Final = """
+INSERT INTO changed_buckets (indicator, bucket)
+SELECT DISTINCT * FROM unnest(%s::text[], %s::timestamptz[])
+"""
+
+
+async def recompute(cur: AsyncCursor[tuple[object, ...]]) -> None:
+    """After the batch's statement: recompute the buckets it could not merge (noted in
+    ``changed_hours``), hour from the observations and each width from the one below."""
+    await cur.execute(_CASCADE_INCREMENTS)
+    await cur.execute(_HOUR)
+    for (width, step), (child, _) in zip(WIDTHS[1:], WIDTHS[:-1], strict=True):
+        await cur.execute(_FROM_CHILD, {"width": width, "child": child, "step": step})
+
+
+async def city(cur: AsyncCursor[tuple[object, ...]]) -> None:
+    """The city rows of every bucket noted in ``changed_buckets``, from the source rows."""
     await cur.execute(_CITY)
     for width, _ in WIDTHS:
         await cur.execute(_CITY_STOCK, {"width": width})

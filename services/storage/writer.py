@@ -9,6 +9,7 @@ changed and over which time span, for the ``aggregates`` topic.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,8 +74,18 @@ SELECT set_config('TimeZone', %s, true), set_config('work_mem', '256MB', true),
 """
 
 
+# A batch at least this large is written as two halves, split by series, each in its own
+# transaction on its own connection, then the city rows of every bucket it touched in a third:
+# a backlog drains on two of the database's cores instead of one (docs/performance.md). The
+# halves touch no row in common (a series' rows and rollups are all in one half); a half
+# stored before a failure changes nothing when the batch comes again, and the city rows are
+# recomputed from every bucket the batch holds, changed or not, so they are right again too.
+SPLIT_ABOVE = 20_000
+
+
 class ObservationWriter:
-    """Writes batches of readings, and their rollups, in one transaction each."""
+    """Writes batches of readings, and their rollups, in one transaction each (a large one
+    in two halves and a third transaction for the city rows)."""
 
     def __init__(self, pool: AsyncConnectionPool, *, calendar_tz: str = CITY_TZ_NAME) -> None:
         self.pool = pool
@@ -87,6 +98,8 @@ class ObservationWriter:
         if not len(columns):
             return []
         try:
+            if len(columns) >= SPLIT_ABOVE and self.pool.max_size >= 2:
+                return await self._write_halves(columns)
             async with self.pool.connection() as conn, conn.transaction():
                 return await self._write(conn, columns)
         except ReadingsRefused:
@@ -99,28 +112,89 @@ class ObservationWriter:
     async def _write(
         self, conn: psycopg.AsyncConnection[tuple[object, ...]], batch: ReadingColumns
     ) -> list[SeriesChange]:
-        tz = self.calendar_tz
         async with conn.cursor() as cur:
-            await cur.execute(_SETTINGS, [tz])
-            await cur.execute(_STAGE)
-            await cur.execute(rollups.CHANGED)
-            cumulative: Iterable[float | None] = repeat(None)
-            ytd = await year_to_date(cur, batch, self.zone)
-            if ytd is not None:
-                batch, cumulative = ytd.readings, ytd.cumulative
-            async with cur.copy(_COPY) as copy:
-                copy.set_types(_COPY_TYPES)
-                for row in _rows(batch, cumulative):
-                    await copy.write_row(row)
-            try:
-                async with conn.transaction():  # a savepoint: all new, or none of it
-                    await cur.execute(rollups.INSERT_BATCH)
-            except psycopg.errors.UniqueViolation:
-                await cur.execute(rollups.MERGE_BATCH)
-            summary, recompute = await _changes(cur)
+            summary, recompute = await self._merge(conn, cur, batch)
             if summary:
-                await rollups.refresh(cur, recompute=recompute)
+                if recompute:
+                    await rollups.recompute(cur)
+                await rollups.city(cur)
         return summary
+
+    async def _merge(
+        self,
+        conn: psycopg.AsyncConnection[tuple[object, ...]],
+        cur: psycopg.AsyncCursor[tuple[object, ...]],
+        batch: ReadingColumns,
+    ) -> tuple[list[SeriesChange], bool]:
+        """Stage the batch and run its statement: the changes, and whether some bucket is
+        left to recompute."""
+        await cur.execute(_SETTINGS, [self.calendar_tz])
+        await cur.execute(_STAGE)
+        await cur.execute(rollups.CHANGED)
+        cumulative: Iterable[float | None] = repeat(None)
+        ytd = await year_to_date(cur, batch, self.zone)
+        if ytd is not None:
+            batch, cumulative = ytd.readings, ytd.cumulative
+        async with cur.copy(_COPY) as copy:
+            copy.set_types(_COPY_TYPES)
+            for row in _rows(batch, cumulative):
+                await copy.write_row(row)
+        try:
+            async with conn.transaction():  # a savepoint: all new, or none of it
+                await cur.execute(rollups.INSERT_BATCH)
+        except psycopg.errors.UniqueViolation:
+            await cur.execute(rollups.MERGE_BATCH)
+        return await _changes(cur)
+
+    async def _write_halves(self, batch: ReadingColumns) -> list[SeriesChange]:
+        halves = [h for h in _halves(batch) if h]
+        done = await asyncio.gather(
+            *(self._write_half(batch.pick(rows)) for rows in halves), return_exceptions=True
+        )
+        refused = [
+            (rows[i], reason)
+            for rows, result in zip(halves, done, strict=True)
+            if isinstance(result, ReadingsRefused)
+            for i, reason in result.refusals
+        ]
+        if refused:
+            raise ReadingsRefused(sorted(refused))
+        for result in done:
+            if isinstance(result, BaseException):
+                raise result
+        summary: list[SeriesChange] = []
+        touched: list[tuple[object, ...]] = []
+        for changes, buckets in done:  # type: ignore[misc]
+            summary += changes
+            touched += buckets
+        async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            await cur.execute(_SETTINGS, [self.calendar_tz])
+            await cur.execute(rollups.CHANGED)
+            await cur.execute(
+                rollups.NOTE_BUCKETS, [[t[0] for t in touched], [t[1] for t in touched]]
+            )
+            await rollups.city(cur)
+        return summary
+
+    async def _write_half(
+        self, batch: ReadingColumns
+    ) -> tuple[list[SeriesChange], list[tuple[object, ...]]]:
+        """One half: its rows and source rollups; every hour bucket it holds (for the city)."""
+        async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            summary, recompute = await self._merge(conn, cur, batch)
+            if recompute:
+                await rollups.recompute(cur)
+            await cur.execute(rollups.STAGED_BUCKETS)
+            return summary, await cur.fetchall()
+
+
+def _halves(batch: ReadingColumns) -> tuple[list[int], list[int]]:
+    """The positions of the batch in two halves, every series in one of them."""
+    sides = [hash(key) & 1 for key in zip(batch.indicator, batch.source, strict=True)]
+    return (
+        [i for i, side in enumerate(sides) if not side],
+        [i for i, side in enumerate(sides) if side],
+    )
 
 
 def _rows(b: ReadingColumns, cumulative: Iterable[float | None]) -> Iterable[tuple[object, ...]]:

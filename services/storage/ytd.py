@@ -68,6 +68,8 @@ async def year_to_date(
 ) -> Ytd | None:
     """The batch with its year-to-date figures differenced; None if it has none. Raises
     ReadingsRefused (positions in ``batch``) for figures whose flow would be implausible."""
+    if not any(batch.labels):  # the usual batch: no labels at all
+        return None
     positions = [
         i for i, labels in enumerate(batch.labels) if labels and labels.get(ARRIVES_AS_LABEL) == YTD
     ]

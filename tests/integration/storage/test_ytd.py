@@ -95,14 +95,18 @@ async def test_out_of_order_gaps_revisions_and_a_new_year(
     assert flows(test_dsn, "qd-b")[-2:] == [("2025-12", 4300), ("2026-01", 90)]
 
 
+@pytest.mark.parametrize("halves", [False, True], ids=["one transaction", "in halves"])
 async def test_an_implausible_figure_is_refused_and_nothing_stored(
-    writer: ObservationWriter, test_dsn: str
+    writer: ObservationWriter, test_dsn: str, halves: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if halves:  # refusals found in a half are said by their places in the whole batch
+        monkeypatch.setattr("services.storage.writer.SPLIT_ABOVE", 2)
     await writer.write([ytd("qd-c", month(1), 200), ytd("qd-c", month(3), 700)])
     batch = [ytd("qd-c", month(4), 650), ytd("qd-c", month(2), 800), ytd("qd-c", month(5), 900)]
+    batch[1:1] = [ytd(f"qd-other-{i}", month(1), 10) for i in range(6)]  # in either half
     with pytest.raises(ReadingsRefused) as refused:
         await writer.write(batch)
-    assert [i for i, _ in refused.value.refusals] == [0, 1]
+    assert [i for i, _ in refused.value.refusals] == [0, 7]
     first, second = (reason for _, reason in refused.value.refusals)
     assert (
         "year-to-date total 650 TEU at 2025-04-28T00:00:00+08:00 of port.sea_rail_teu/qd-c: "
@@ -112,7 +116,7 @@ async def test_an_implausible_figure_is_refused_and_nothing_stored(
     )
     assert "the flow of the next figure (700 TEU at 2025-03-28" in second
     assert flows(test_dsn, "qd-c") == [("2025-01", 200), ("2025-03", 500)]
-    await writer.write([batch[2]])
+    await writer.write([batch[8]])
     assert flows(test_dsn, "qd-c") == [("2025-01", 200), ("2025-03", 500), ("2025-05", 200)]
 
 
