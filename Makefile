@@ -56,8 +56,11 @@ fmt: install
 demo: migrate
 	$(BIN)/ontrack demo
 
+# BENCH_ARGS: more options of `ontrack bench`, e.g. BENCH_ARGS="--plot docs/images/bench-scaling.png"
+BENCH_ARGS ?=
+
 bench: migrate
-	$(BIN)/ontrack bench
+	$(BIN)/ontrack bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -185,7 +185,7 @@ async def resolve_alert(request: Request, fingerprint: Fingerprint, body: NoteBo
     try:
         routes = _routes(request)
     except RouteFileError as exc:
-        return problem("routes-invalid", f"the routes files have problems: {exc}")
+        return problem("routes-invalid", str(exc))
     try:
         async with pool.connection() as conn:
             state, sent = await actions.resolve(

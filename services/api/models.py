@@ -127,7 +127,10 @@ class Alert(BaseModel):
     target: str | None
     series: str | None
     labels: dict[str, str]
-    annotations: dict[str, str]
+    annotations: dict[str, str] = Field(
+        description="What the alert said when it fired, kept as it was (while pending: now)."
+    )
+    latest_annotations: dict[str, str] = Field(description="What the latest evaluation says of it.")
     since: datetime
     active_at: datetime | None
     fired_at: datetime | None

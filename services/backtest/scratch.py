@@ -21,7 +21,7 @@ __all__ = ["reset", "scratch_database"]
 # drops its chunks.
 _RESET: LiteralString = """
 TRUNCATE observations, rollups, air_quality_days, target_status, alerts, alert_events,
-         notifications, plan_targets, target_trajectory
+         notifications, plan_targets, target_trajectory CASCADE
 """
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from aiokafka import AIOKafkaConsumer
 from kafka import KafkaProducer
 from psycopg import sql
 
+from services.bench.env import free_port
 from services.bench.load import hammer
 from services.ingest.topics import delete_topics
 
@@ -145,15 +145,9 @@ def produce_consume_per_s(
         delete_topics(bootstrap, [topic])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def noop_http_per_s(body: bytes, requests: int = 2000, concurrency: int = 8) -> float:
     """Requests/s of a FastAPI handler that only reads ``body``, in its own uvicorn process."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own module
         [sys.executable, "-m", "services.bench.noop_server", str(port)]
     )

@@ -9,6 +9,7 @@ deletes all of them and stops every process it started.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,16 @@ from services.ingest.topics import delete_topics, ensure_topics, topic_names
 from services.settings import Settings, process_env
 from services.storage import migrate
 
-__all__ = ["BenchEnv", "Service"]
+__all__ = ["BenchEnv", "Service", "free_port"]
+
+
+def free_port() -> int:
+    """A port no one listens on now, for a process the bench starts (a fixed range collided
+    with another bench's processes on the same machine, whose answers were then taken for
+    ours)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -71,12 +81,14 @@ class BenchEnv:
         params = conninfo_to_dict(self.base.dsn)
         return make_conninfo("", **{**params, "dbname": self.database})
 
-    def _admin(self) -> str:
+    @property
+    def admin_dsn(self) -> str:
+        """The same server's ``postgres`` database (to create and drop the bench's)."""
         return make_conninfo("", **{**conninfo_to_dict(self.base.dsn), "dbname": "postgres"})
 
     def create_database(self) -> None:
         ident = sql.Identifier(self.database)
-        with psycopg.connect(self._admin(), autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
         migrate(self.dsn, lambda m: None)
@@ -144,5 +156,5 @@ class BenchEnv:
             delete_topics(self.base.kafka_bootstrap, names)
         self.settings.clear()
         ident = sql.Identifier(self.database)
-        with psycopg.connect(self._admin(), autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))

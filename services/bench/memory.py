@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from services.bench.env import BenchEnv, Service
-from services.bench.pipeline import _PORTS, _readings, produce, start_worker
+from services.bench.env import BenchEnv, Service, free_port
+from services.bench.pipeline import _readings, produce, start_worker
 from services.bench.watch import AggregatesWatcher
 
 __all__ = ["SeriesMemory", "memory_per_series", "rss_bytes"]
@@ -63,7 +63,7 @@ def _ticks(url: str) -> int:
 def memory_per_series(env: BenchEnv, series: int, say: Say) -> SeriesMemory:
     s = env.phase("memory", eval_interval=2.0)
     worker = start_worker(env, s, "memory-worker")
-    port = next(_PORTS)
+    port = free_port()
     engine = env.start(
         "memory-alerts", ["alerts", "--web-port", str(port), "--eval-interval", "2"], s
     )

@@ -7,9 +7,10 @@ of its own, and counts what is stored from the ``aggregates`` topic (services.be
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +19,16 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from services.auth import Scope, new_key
-from services.bench.env import BenchEnv, Service
+from services.bench.cpu import (
+    CpuBudget,
+    CpuMeter,
+    Stage,
+    backends_of,
+    broker_pid,
+    budget,
+    postmaster_pid,
+)
+from services.bench.env import BenchEnv, Service, free_port
 from services.bench.load import Hammered, body_of, hammer, hourly_records, steady
 from services.bench.watch import AggregatesWatcher, latencies
 from services.indicators.catalogue import load_catalogue
@@ -31,17 +41,19 @@ from services.storage import insert_key
 __all__ = [
     "EndToEnd",
     "Latency",
+    "StreamRun",
     "end_to_end",
+    "messages_in",
     "http_ingest",
     "make_key",
     "percentile",
+    "stack_meter",
     "start_api",
     "start_worker",
     "stream_to_db",
 ]
 
 Say = Callable[[str], None]
-_PORTS = iter(range(18300, 18400))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,7 +78,7 @@ def make_key(dsn: str) -> str:
 
 
 def start_api(env: BenchEnv, s: Settings, name: str = "api") -> tuple[str, Service]:
-    port = next(_PORTS)
+    port = free_port()
     api = env.start(name, ["api", "--port", str(port)], s)
     url = f"http://127.0.0.1:{port}"
     env.wait_http(api, url + "/healthz")
@@ -75,12 +87,33 @@ def start_api(env: BenchEnv, s: Settings, name: str = "api") -> tuple[str, Servi
 
 def start_apis(env: BenchEnv, s: Settings, n: int, name: str = "api") -> list[str]:
     """``n`` API processes (replicas behind a load balancer); their base URLs."""
-    return [start_api(env, s, name if n == 1 else f"{name}-{i}")[0] for i in range(n)]
+    return [url for url, _ in start_api_services(env, s, n, name)]
+
+
+def start_api_services(
+    env: BenchEnv, s: Settings, n: int, name: str = "api"
+) -> list[tuple[str, Service]]:
+    return [start_api(env, s, name if n == 1 else f"{name}-{i}") for i in range(n)]
+
+
+def stack_meter(env: BenchEnv, **stages: Sequence[Service]) -> CpuMeter:
+    """A CPU meter of ``stages`` (name → the bench's processes), PostgreSQL and the broker
+    (when they run on this machine) and the bench's own process (aside, not a stage)."""
+    out = [Stage(name, tuple(p.pid for p in procs)) for name, procs in stages.items()]
+    postmaster = postmaster_pid(env.dsn)
+    if postmaster is not None:
+        out.append(Stage("postgresql", (postmaster,)))
+        out.append(Stage("postgresql_bench_db", find=backends_of(env.admin_dsn, env.database)))
+    broker = broker_pid(env.base.kafka_bootstrap)
+    if broker is not None:
+        out.append(Stage("broker", (broker,)))
+    out.append(Stage("bench", (os.getpid(),), tree=False))
+    return CpuMeter(out)
 
 
 def start_worker_metrics(env: BenchEnv, s: Settings, name: str = "worker") -> tuple[Service, str]:
     """A worker process, once it answers; and the URL of its /metrics."""
-    port = next(_PORTS)
+    port = free_port()
     worker = env.start(name, ["worker", "--web-port", str(port)], s)
     env.wait_http(worker, f"http://127.0.0.1:{port}/healthz")
     return worker, f"http://127.0.0.1:{port}/metrics"
@@ -101,16 +134,20 @@ def _readings(prefix: str, stations: int, hours: int, start: datetime) -> list[R
     return out
 
 
-def produce(s: Settings, readings: list[Reading], per_send: int = 10_000) -> None:
-    async def run() -> None:
+def produce(s: Settings, readings: list[Reading], per_send: int = 10_000) -> int:
+    """Send ``readings`` as ontrack's ingest does; the number of messages sent."""
+
+    async def run() -> int:
         producer = ReadingsProducer(s.kafka_bootstrap, s.topic_readings, keys=load_batch_keys(s))
         try:
+            sent = 0
             for i in range(0, len(readings), per_send):
-                await producer.send(readings[i : i + per_send], datetime.now(UTC))
+                sent += await producer.send(readings[i : i + per_send], datetime.now(UTC))
+            return sent
         finally:
             producer.close()
 
-    asyncio.run(run())
+    return asyncio.run(run())
 
 
 def _progress(say: Say, what: str, want: int) -> Callable[[int], None]:
@@ -178,20 +215,33 @@ def _batch_seconds(url: str) -> float:
     return float(found.get("sum", 0)) / count if count else 0.0
 
 
-def stream_to_db(env: BenchEnv, stations: int, hours: int, say: Say) -> tuple[float, int]:
+@dataclass(frozen=True, slots=True)
+class StreamRun:
+    per_s: float
+    stored: int
+    settings: Settings  # the phase's topics: the peer drains the same messages
+    messages: int  # the backlog's messages
+    cpu: CpuBudget
+
+
+def stream_to_db(env: BenchEnv, stations: int, hours: int, say: Say) -> StreamRun:
     """Readings/s one worker stores from a backlog already in Kafka (join time excluded):
-    from the first stored batch to the last, plus the mean time of one batch."""
+    from the first stored batch to the last, plus the mean time of one batch; and the CPU
+    the worker, PostgreSQL and the broker spent from the worker's start (once it answers)
+    until the last batch was stored."""
     s = env.phase("stream")
     data = _readings("bs", stations, hours, datetime(2024, 1, 1, tzinfo=UTC))
     say(f"  producing a backlog of {len(data):,} readings")
-    produce(s, data)
+    messages = produce(s, data)
 
-    async def run() -> tuple[float, int]:
+    async def run() -> StreamRun:
         watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
         await watcher.start()
         try:
             say("  starting a worker on the backlog")
-            _worker, metrics = await asyncio.to_thread(start_worker_metrics, env, s)
+            worker, metrics = await asyncio.to_thread(start_worker_metrics, env, s)
+            meter = await asyncio.to_thread(stack_meter, env, worker=[worker])
+            meter.start()
             ok = await watcher.wait_rows(
                 len(data), 900, _progress(say, "stored", len(data)), quiet=120
             )
@@ -199,7 +249,9 @@ def stream_to_db(env: BenchEnv, stations: int, hours: int, say: Say) -> tuple[fl
                 raise RuntimeError(f"the worker stored {watcher.rows} of {len(data)} readings")
             one = await asyncio.to_thread(_batch_seconds, metrics)
             first_at, last_at = watcher.events[0][0], watcher.last_at
-            return watcher.rows / max(last_at - first_at + one, 1e-6), watcher.rows
+            per_s = watcher.rows / max(last_at - first_at + one, 1e-6)
+            cpu = budget("stream", meter, watcher.rows, per_s)
+            return StreamRun(per_s, watcher.rows, s, messages, cpu)
         finally:
             await watcher.stop()
 
@@ -220,6 +272,8 @@ class EndToEnd:
     distinct: int
     dead_lettered: int
     seconds: float
+    cpu: CpuBudget | None = None
+    stations: int = 0
 
     @property
     def lost(self) -> int:
@@ -238,10 +292,11 @@ class EndToEnd:
         return self.stored / self.seconds
 
 
-def _dead_lettered(s: Settings) -> int:
+def messages_in(s: Settings, topic: str) -> int:
+    """Messages a topic holds (the sum of its partitions' end offsets)."""
     consumer = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap.split(","))
     try:
-        tps = [TopicPartition(s.topic_dlq, p) for p in consumer.partitions_for_topic(s.topic_dlq)]
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         ends = consumer.end_offsets(tps)
         return int(sum(ends.values()))
     finally:
@@ -260,48 +315,78 @@ def _count(dsn: str, prefix: str) -> tuple[int, int]:
 
 
 def end_to_end(
-    env: BenchEnv, readings: int, per_request: int, concurrency: int, workers: int, say: Say
+    env: BenchEnv,
+    readings: int,
+    per_request: int,
+    concurrency: int,
+    workers: int,
+    say: Say,
+    stations: int = 500,
+    prefix: str = "be",
+    phase: str = "e2e",
 ) -> EndToEnd:
-    """HTTP → Kafka → worker(s) → TimescaleDB as fast as it goes; every reading accounted."""
-    s = env.phase("e2e")
+    """HTTP → Kafka → worker(s) → TimescaleDB as fast as it goes; every reading accounted,
+    and the CPU each stage spent from the first push until the last reading was stored.
+    ``stations`` active series, an hour of each after another (time-major, as feeds arrive)."""
+    s = env.phase(phase)
     token = make_key(env.dsn)
-    stations = 500
     hours = -(-readings // stations)
-    records = list(hourly_records("be", stations, hours, datetime(2022, 1, 1, tzinfo=UTC)))
+    records = list(hourly_records(prefix, stations, hours, datetime(2022, 1, 1, tzinfo=UTC)))
     records = records[:readings]
     bodies = [body_of(records[i : i + per_request]) for i in range(0, len(records), per_request)]
-    urls = [u + "/v1/readings" for u in start_apis(env, s, 1)]
-    for w in range(workers):
-        start_worker(env, s, f"e2e-worker-{w}")
+    apis = start_api_services(env, s, 1, f"{phase}-api")
+    urls = [u + "/v1/readings" for u, _ in apis]
+    procs = [start_worker(env, s, f"{phase}-worker-{w}") for w in range(workers)]
+    meter = stack_meter(env, api=[a for _, a in apis], worker=procs)
 
-    async def run() -> tuple[Hammered, float]:
+    async def run() -> tuple[Hammered, float, CpuBudget]:
         watcher = AggregatesWatcher(s.kafka_bootstrap, s.topic_aggregates)
         await watcher.start()
         try:
-            # one reading first: the workers have joined their group once it is stored
-            warm = body_of(list(hourly_records("bw", 1, 1, datetime(2021, 1, 1, tzinfo=UTC))))
+            # one reading first: the workers have joined their group once it is stored (a
+            # series of its own per phase: one stored before would change nothing, and the
+            # stream reports only what changed)
+            warm_source = "bw" if prefix == "be" else f"bw{prefix}"
+            warm = body_of(
+                list(hourly_records(warm_source, 1, 1, datetime(2021, 1, 1, tzinfo=UTC)))
+            )
             headers = {"authorization": f"Bearer {token}"}
             await hammer(urls, [warm], 1, 1, headers)
             if not await watcher.wait_rows(1, 120):
                 raise RuntimeError("the stream did not store a first reading within 120 s")
             base = watcher.rows
-            say(f"  pushing {len(records):,} readings, {per_request} per request")
+            say(
+                f"  pushing {len(records):,} readings over {stations:,} series, {per_request} per request"
+            )
+            meter.start()
             start = time.time()
             pushed = await hammer(urls, bodies, len(bodies), concurrency, headers)
             say(f"  pushed in {pushed.seconds:.1f} s; waiting until all are stored")
             await watcher.wait_rows(
                 base + pushed.accepted, 900, _progress(say, "stored", pushed.accepted)
             )
-            return pushed, watcher.last_at - start
+            seconds = watcher.last_at - start
+            stored = watcher.rows - base
+            cpu = budget(phase, meter, stored, stored / max(seconds, 1e-6))
+            return pushed, seconds, cpu
         finally:
             await watcher.stop()
 
     try:
-        pushed, seconds = asyncio.run(run())
+        pushed, seconds, cpu = asyncio.run(run())
     finally:
         env.stop_services()
-    stored, distinct = _count(env.dsn, "be")
-    return EndToEnd(len(records), pushed.accepted, stored, distinct, _dead_lettered(s), seconds)
+    stored, distinct = _count(env.dsn, prefix)
+    return EndToEnd(
+        len(records),
+        pushed.accepted,
+        stored,
+        distinct,
+        messages_in(s, s.topic_dlq),
+        seconds,
+        cpu,
+        stations,
+    )
 
 
 # --- latency ------------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """``ontrack bench``: every phase in one run, the figures as ratios to this machine's limits.
 
 Order: baselines (raw COPY, raw produce and consume, no-op HTTP), then the pipeline (HTTP
-ingest, stream → TimescaleDB, end to end, latency), the alert engine's evaluation time
-and memory per series. Everything runs in a private database and on private topics,
-removed at the end.
+ingest, stream → TimescaleDB and the Quix Streams peer on the same messages, end to end,
+latency), the alert engine's evaluation time and memory per series, and last how cost
+grows with work (end to end at several counts of active series, the engine at several
+counts of targets × regions). The stream and end-to-end phases also measure the CPU each
+stage spends per reading (services.bench.cpu). Everything runs in a private database and
+on private topics, removed at the end.
 """
 
 from __future__ import annotations
@@ -18,14 +21,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.alerts.snapshot import load_universe
+from services.alerts.snapshot import Universe, load_universe
 from services.bench import baselines
+from services.bench.cpu import CpuBudget
 from services.bench.env import BenchEnv
-from services.bench.evaluation import time_evaluations
+from services.bench.evaluation import Timing, time_evaluations
 from services.bench.figures import Figure, Target
 from services.bench.load import body_of, hourly_records
 from services.bench.memory import memory_per_series
-from services.bench.pipeline import end_to_end, http_ingest, latency, percentile, stream_to_db
+from services.bench.peer import quix_peer
+from services.bench.pipeline import (
+    EndToEnd,
+    end_to_end,
+    http_ingest,
+    latency,
+    percentile,
+    stream_to_db,
+)
 from services.settings import Settings
 
 __all__ = ["FULL", "QUICK", "Sizes", "run_bench"]
@@ -51,6 +63,12 @@ class Sizes:
     workers: int = 1
     engine_shards: int = 2  # alert engine shards timed side by side (one per core here)
     apis: int = 2  # API processes behind the load generator in the replicas' HTTP phase
+    # how cost grows with work: end to end at each count of active series (at least
+    # scaling_readings readings, one hour of every series after another), and the engine
+    # at each count of target×region evaluations; empty: the phase is left out
+    scaling_series: tuple[int, ...] = ()
+    scaling_readings: int = 0
+    scaling_evaluations: tuple[int, ...] = ()
 
 
 FULL = Sizes(
@@ -66,6 +84,9 @@ FULL = Sizes(
     latency_stations=500,
     evaluations=10_000,
     memory_series=20_000,
+    scaling_series=(1000, 10_000, 100_000),
+    scaling_readings=200_000,
+    scaling_evaluations=(1000, 10_000, 50_000),
 )
 
 QUICK = Sizes(
@@ -81,6 +102,9 @@ QUICK = Sizes(
     latency_stations=200,
     evaluations=1000,
     memory_series=2000,
+    scaling_series=(100, 1000, 10_000),
+    scaling_readings=20_000,
+    scaling_evaluations=(100, 1000, 5000),
 )
 
 KIB = 1024.0
@@ -93,7 +117,11 @@ def _phase(say: Say, name: str) -> Callable[[], None]:
 
 
 def run_bench(base: Settings, sizes: Sizes, say: Say) -> dict[str, Any]:
-    """Run every phase; the JSON document of the figures (``figures`` and ``context``)."""
+    """Run every phase; the JSON document of the figures (``figures`` and ``context``).
+
+    ``context`` also holds the CPU budgets (``cpu_budget``), the peer's counts
+    (``quix_peer``) and the scaling phase's rows (``scaling``) the tables are printed from.
+    """
     env = BenchEnv(base)
     # the engine runs in this process: its alert transitions are not the bench's output
     logging.getLogger("services.alerts").setLevel(logging.WARNING)
@@ -220,8 +248,9 @@ def _baselines_and_pipeline(
 
     total = z.stream_stations * z.stream_hours
     done = _phase(say, f"pipeline: stream → TimescaleDB, a backlog of {total:,} readings")
-    stream_rate, _stored = stream_to_db(env, z.stream_stations, z.stream_hours, say)
+    stream = stream_to_db(env, z.stream_stations, z.stream_hours, say)
     done()
+    stream_rate = stream.per_s
     out.append(
         Figure(
             "stream → TimescaleDB",
@@ -232,6 +261,37 @@ def _baselines_and_pipeline(
             note="one worker, from a backlog; COPY + upsert + rollups per batch",
         )
     )
+    done = _phase(say, "peer: a Quix Streams application drains the same messages")
+    peer = quix_peer(env, stream.settings, stream.stored, stream.messages, say)
+    done()
+    extra["quix_peer"] = peer.as_dict()
+    say(
+        f"  read {peer.messages:,} of {peer.sent_messages:,} messages, wrote {peer.rows:,} "
+        f"readings, {peer.stored:,} in its table ({peer.distinct:,} distinct)"
+    )
+    if not peer.exact:
+        raise RuntimeError(f"the Quix Streams peer did not drain exactly what was sent: {peer}")
+    out += [
+        Figure(
+            "Quix Streams peer",
+            peer.per_s,
+            "readings/s",
+            "raw COPY",
+            copy,
+            note="quixstreams PostgreSQLSink into a plain table, the stream phase's messages; "
+            "no validation, no dedup, no rollups",
+        ),
+        Figure(
+            "stream → TimescaleDB against the Quix Streams peer",
+            stream_rate,
+            "readings/s",
+            "Quix Streams peer",
+            peer.per_s,
+            Target(">=", peer.per_s),
+            note="ontrack's stream stage as a ratio to the peer (same messages, same timing)",
+        ),
+    ]
+    budgets = [stream.cpu, peer.cpu]
 
     done = _phase(say, f"pipeline: end to end, {z.e2e_readings:,} readings over HTTP")
     e2e = end_to_end(env, z.e2e_readings, 1000, z.concurrency // 2, z.workers, say)
@@ -266,6 +326,10 @@ def _baselines_and_pipeline(
     out.append(
         Figure("end to end, readings lost", float(e2e.lost), "readings", target=Target("<=", 0))
     )
+    if e2e.cpu is not None:
+        budgets.insert(0, e2e.cpu)
+    extra["cpu_budget"] = {b.phase: b.as_dict() for b in budgets}
+    out += [f for b in budgets for f in cpu_figures(b)]
 
     done = _phase(say, f"alert engine: {z.evaluations:,} target×region evaluations (pure)")
     s = env.base
@@ -313,6 +377,99 @@ def _baselines_and_pipeline(
             )
         )
     extra["engine_full_evaluation_seconds"] = mem.engine_tick_seconds
+
+    if z.scaling_series or z.scaling_evaluations:
+        out += _scaling(env, z, say, extra, u, copy, {z.evaluations: one})
     return [f for f in out if math.isfinite(f.value)] + [
         f for f in out if not math.isfinite(f.value)
     ]
+
+
+def cpu_figures(b: CpuBudget, prefix: str = "cpu_us_per_reading") -> list[Figure]:
+    """``<prefix>.<phase>.<stage>`` and ``.total``: µs of CPU per reading stored."""
+    return [
+        Figure(
+            f"{prefix}.{b.phase}.{stage}",
+            us,
+            "µs/reading",
+            note=f"{b.readings:,} readings at {b.per_s:,.0f} readings/s; CPU from /proc",
+        )
+        for stage, us in b.us_per_reading().items()
+    ]
+
+
+def _scaling(
+    env: BenchEnv,
+    z: Sizes,
+    say: Say,
+    extra: dict[str, Any],
+    u: Universe,
+    copy: float,
+    timed: dict[int, Timing],
+) -> list[Figure]:
+    """End to end at each count of active series; the engine at each count of evaluations."""
+    out: list[Figure] = []
+    rows: list[dict[str, Any]] = []
+    for n in z.scaling_series:
+        readings = max(z.scaling_readings, n)
+        done = _phase(say, f"scaling: end to end, {n:,} active series, {readings:,} readings")
+        e = end_to_end(
+            env, readings, 1000, z.concurrency // 2, z.workers, say,
+            stations=n, prefix=f"bx{n}", phase=f"e2e_{n}_series",
+        )  # fmt: skip
+        done()
+        rows.append(_scaling_row(e))
+        if not e.reconciled:
+            raise RuntimeError(f"end to end at {n:,} series does not reconcile: {rows[-1]}")
+        out.append(
+            Figure(
+                f"scaling.e2e_{n}_series.readings_per_s",
+                e.per_s,
+                "readings/s",
+                "raw COPY",
+                copy,
+                note=f"{n:,} active series, {readings:,} readings over HTTP",
+            )
+        )
+        if e.cpu is not None:
+            out += cpu_figures(e.cpu, "scaling.cpu_us_per_reading")
+    evaluations: list[dict[str, Any]] = []
+    for n in z.scaling_evaluations:
+        done = _phase(say, f"scaling: alert engine, {n:,} target×region evaluations (pure)")
+        t = timed.get(n) or time_evaluations(u, n)
+        done()
+        seconds = t.seconds * n / t.targets
+        evaluations.append(
+            {
+                "evaluations": n,
+                "targets": t.targets,
+                "series": t.series,
+                "checks": t.checks,
+                "seconds": seconds,
+                "us_per_evaluation": t.seconds * 1e6 / t.targets,
+            }
+        )
+        out.append(
+            Figure(
+                f"scaling.evaluation_{n}.seconds",
+                seconds,
+                "s",
+                note=f"judge + advance, one engine; {t.targets:,} targets, {t.series:,} series, "
+                f"{t.checks:,} rule checks in {t.seconds:.2f} s",
+            )
+        )
+    extra["scaling"] = {"end_to_end": rows, "evaluation": evaluations}
+    return out
+
+
+def _scaling_row(e: EndToEnd) -> dict[str, Any]:
+    return {
+        "series": e.stations,
+        "readings": e.sent,
+        "stored": e.stored,
+        "reconciled": e.reconciled,
+        "lost": e.lost,
+        "duplicates": e.duplicates,
+        "per_s": e.per_s,
+        "cpu": e.cpu.as_dict() if e.cpu is not None else None,
+    }

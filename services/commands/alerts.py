@@ -110,7 +110,8 @@ def plans_group() -> None:
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.pass_obj
 def check(settings: Settings, directory: Path | None) -> None:
-    """Check the plan files of DIRECTORY (default: plans/); print file:line: message per problem."""
+    """Check the plan files of DIRECTORY (default: plans/); print each problem as
+    file:line:column: message; fix: what to write."""
     from services.indicators.catalogue import load_catalogue
     from services.indicators.plans import check_plans, load_plans, targets_of
 

@@ -6,18 +6,17 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
-from services.alerts.rules import RuleFileError
-from services.indicators.catalogue import CatalogueError
-from services.indicators.plans import InvalidPlansError
+from services.config import ConfigFileError
 from services.settings import Settings
 
 __all__ = ["config_problem", "unreachable"]
 
 
 def config_problem(exc: BaseException) -> str | None:
-    """Invalid plans, rules or catalogue: every problem, each with its file and line."""
-    if isinstance(exc, RuleFileError | InvalidPlansError | CatalogueError):
-        return f"the configuration files have problems:\n{exc}"
+    """Invalid catalogue, plans, rules or routes: how many problems in which files, then each
+    as file:line:column: what is wrong; fix: what to write."""
+    if isinstance(exc, ConfigFileError):
+        return str(exc)
     return None
 
 

@@ -47,10 +47,8 @@ def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
 
     try:
         return load_routes(path or settings.routes_dir)
-    except RouteFileError as exc:
-        raise click.ClickException(
-            f"{len(exc.problems)} problem(s) in the routes:\n{exc}"
-        ) from None
+    except RouteFileError as exc:  # "N problem(s) in the routes:", then one line per problem
+        raise click.ClickException(str(exc)) from None
 
 
 def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:

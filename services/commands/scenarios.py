@@ -68,9 +68,19 @@ def write_cmd(directory: Path, names: tuple[str, ...]) -> None:
 @click.option(
     "--keep", type=click.Path(path_type=Path), help="Keep each scenario's files and result here."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    help="Scenarios run at once, each in a scratch database of its own (default: 2, or 1 "
+    "on one core).",
+)
 @click.pass_obj
 def run_cmd(
-    settings: Settings, names: tuple[str, ...], json_path: Path | None, keep: Path | None
+    settings: Settings,
+    names: tuple[str, ...],
+    json_path: Path | None,
+    keep: Path | None,
+    workers: int | None,
 ) -> None:
     """Run the scenarios (all, or those matching NAMES) through the backtest and print the
     scoreboard; exit 1 when it does not hold."""
@@ -84,7 +94,7 @@ def run_cmd(
     def say(message: str) -> None:
         click.echo(message, err=True)
 
-    run = run_corpus(settings, chosen, say, keep=keep)
+    run = run_corpus(settings, chosen, say, keep=keep, workers=workers)
     click.echo(run.score.table())
     if json_path is not None:
         doc = {**run.score.json(), "problems": [p for s in run.scores for p in s.problems]}

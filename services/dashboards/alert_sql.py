@@ -50,10 +50,14 @@ ORDER BY a.severity, 1
 
 def open_alerts(t: Speech, *, brief: bool = False) -> str:
     """Alerts pending or firing now: since when, how urgent, on what; with ``brief`` false
-    also the rule, the value and who acknowledged it (and the engine's summary in English)."""
+    also the rule, the value and who acknowledged it. In English, the engine's summary as
+    it was when the alert fired (kept as it was) and as the latest evaluation says it."""
     details: list[sql.Composable] = []
     if not t.zh:
-        details.append(sql.SQL("a.annotations->>'summary' AS {}").format(_h(t, "summary")))
+        details += [
+            sql.SQL("a.annotations->>'summary' AS {}").format(_h(t, "when it fired")),
+            sql.SQL("a.latest_annotations->>'summary' AS {}").format(_h(t, "now")),
+        ]
     if not brief:
         details += [
             sql.SQL("a.rule_id AS {}").format(_h(t, "rule")),

@@ -11,6 +11,8 @@ from grafana_foundation_sdk.models.dashboard import (
     AnnotationQuery,
     Dashboard,
     DashboardLinkType,
+    Panel,
+    RowPanel,
 )
 
 from services.dashboards.i18n import Speech
@@ -65,11 +67,17 @@ def new_dashboard(
 
 
 def finish(builder: dash.Dashboard, annotations: Sequence[AnnotationQuery] = ()) -> Dashboard:
-    """Build, numbering the panels 1, 2, … in layout order (Grafana needs unique ids), with
-    ``annotations`` (markers on every time series panel)."""
+    """Build, numbering the panels 1, 2, … in layout order, those of collapsed rows too
+    (Grafana needs unique ids), with ``annotations`` (markers on every time series panel)."""
     board = builder.build()
-    for i, panel in enumerate(board.panels or (), start=1):
+    every = [p for panel in board.panels or () for p in (panel, *_inside(panel))]
+    for i, panel in enumerate(every, start=1):
         panel.id_val = i
     if annotations:
         board.annotations = AnnotationContainer(list_val=list(annotations))
     return board
+
+
+def _inside(panel: Panel | RowPanel | object) -> list[Panel]:
+    """The panels a collapsed row holds (none for a panel, or an open row)."""
+    return list(panel.panels) if isinstance(panel, RowPanel) else []

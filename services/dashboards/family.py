@@ -3,6 +3,10 @@ targets stands and on what data, each target against its trajectory, target line
 projection band, the sources pulling it off, the plans' words, then the family's own data;
 alerts that fired and resolved are marked on every chart.
 
+A family of many indicators (more than family_data.MANY) opens on the table of every
+target, with its charts, contributors, clauses and each group of its data in collapsed
+rows below, to be opened one at a time (or narrowed with the ``target`` variable).
+
 One dashboard per family (rather than one with a family variable): each family has data
 of its own to show below its targets (the daily AQI, containers by terminal), a link to
 its dashboard names the family, and a family's targets, alerts and contributors are
@@ -21,7 +25,7 @@ from grafana_foundation_sdk.models.dashboard import AnnotationQuery, Dashboard
 
 from services.dashboards import target_sql
 from services.dashboards.common import finish, new_dashboard
-from services.dashboards.family_data import PanelBuilder, family_panels
+from services.dashboards.family_data import PanelBuilder, Section, family_sections
 from services.dashboards.i18n import Speech
 from services.dashboards.panels import (
     band,
@@ -87,7 +91,7 @@ def _can_have_contributors(indicator: Indicator) -> bool:
     )
 
 
-def _target_chart(t: Speech) -> PanelBuilder:
+def _target_chart(t: Speech, per_row: int = 2) -> PanelBuilder:
     series = {key: word(CHART_SERIES, key, t.lang) for key in CHART_SERIES}
     chart = timeseries_panel(
         "${target:text}",
@@ -105,10 +109,10 @@ def _target_chart(t: Speech) -> PanelBuilder:
     for key in ("trajectory", "target", "projection", "projection low", "projection high"):
         chart = chart.override_by_name(*dashed(series[key]))
     chart = chart.override_by_name(*band(series["projection high"], series["projection low"]))
-    return chart.repeat("target").repeat_direction("h").max_per_row(2)
+    return chart.repeat("target").repeat_direction("h").max_per_row(per_row)
 
 
-def target_status_panels(t: Speech, family: str | None) -> list[PanelBuilder]:
+def target_status_panels(t: Speech, family: str | None, height: int = 9) -> list[PanelBuilder]:
     """The status table (and the data it rests on) of ``family``'s targets, or of all."""
     return [
         table_panel(
@@ -119,10 +123,12 @@ def target_status_panels(t: Speech, family: str | None) -> list[PanelBuilder]:
                 "against what the trajectory expects today (year-to-date for yearly flows, "
                 "the annual mean so far for levels, the latest value for stocks), the "
                 "projection to the deadline with its interval, and the data the judgement "
-                "rests on — how the actual was taken, from how many values, as of when. "
+                "rests on — how the actual was taken, from how many values, as of when, and "
+                "whether that is enough to judge (for air, days with 20 hourly values, GB "
+                "3095-2012; for yearly totals, every month) or why a year cannot be judged. "
                 "Values are in the unit of the target's row."
             ),
-            height=9 if family else 18,
+            height=height if family else 18,
             mappings=status_mappings(t.lang),
         )
         .override_by_name(*unit_of(t("gap %"), "percent"))
@@ -160,19 +166,41 @@ def family_dashboard(family: Family, t: Speech, catalogue: Catalogue) -> Dashboa
             include_all=True,
         )
     )
-    for panel in target_status_panels(t, family.key):
+    data = family_sections(family.key)(t, catalogue)
+    many = len(data) > 1  # the family's indicators are many, and shown in groups
+    for panel in target_status_panels(t, family.key, height=18 if many else 9):
         board = board.with_panel(panel)
-    board = board.with_row(dash.Row(t("Each target against its path")))
-    board = board.with_panel(_target_chart(t))
+    sections: list[tuple[str, list[PanelBuilder]]] = [
+        (t("Each target against its path"), [_target_chart(t, per_row=3 if many else 2)])
+    ]
     if any(_can_have_contributors(i) for i in catalogue if i.family == family.key):
-        board = board.with_row(dash.Row(t("Which sources pull each target off")))
-        board = board.with_panel(contributors_panel(t, family.key))
-    board = board.with_row(dash.Row(t("What the plans say")))
-    board = board.with_panel(clauses_panel(t, family.key))
-    board = board.with_row(dash.Row(t("{family} data", family=name)))
-    for panel in family_panels(family.key)(t, catalogue):
-        board = board.with_panel(panel)
+        sections.append(
+            (t("Which sources pull each target off"), [contributors_panel(t, family.key)])
+        )
+    sections.append((t("What the plans say"), [clauses_panel(t, family.key)]))
+    sections += [(_data_title(t, name, s), list(s.panels)) for s in data]
+    for title, panels in sections:
+        if many:  # each section a collapsed row, holding its panels
+            row = dash.Row(title).collapsed(True)
+            for panel in panels:
+                row = row.with_panel(panel)
+            board = board.with_row(row)
+        else:
+            board = board.with_row(dash.Row(title))
+            for panel in panels:
+                board = board.with_panel(panel)
     return finish(board, alert_annotations(t, family.key))
+
+
+def _data_title(t: Speech, family: str, section: Section) -> str:
+    if not section.group:
+        return t("{family} data", family=family)
+    return t(
+        "{family} data: {group} ({count} indicators)",
+        family=family,
+        group=section.group,
+        count=section.count,
+    )
 
 
 def contributors_panel(t: Speech, family: str | None) -> PanelBuilder:

@@ -3,12 +3,17 @@ reports them (stations, terminals, companies, districts), in the language's unit
 
 Air, port, power and 5G have panels of their own (the daily AQI, containers by terminal...);
 every other family shows each of its indicators from the catalogue: the city value, and
-per source when several sources make it.
+per source when several sources make it. A family of more than ``MANY`` indicators (the
+economy's 26, agriculture's 16, public services' 11) shows them in groups by what they
+measure — totals, counts and capacities, shares and rates, levels, growth rates — each
+group a section of its own (a collapsed row), so the dashboard stays readable and a
+catalogued indicator finds its place without a list to keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import LiteralString
 
 from grafana_foundation_sdk.builders.dashboard import FieldColor
@@ -22,11 +27,34 @@ from services.dashboards.panels import stat_panel, thresholds, timeseries_panel
 from services.dashboards.sql import Sql, compose
 from services.dashboards.words import data_unit
 from services.indicators.catalogue import Catalogue, Indicator
+from services.language import Glossary, Language
 
-__all__ = ["DataPanels", "family_panels"]
+__all__ = ["MANY", "DataPanels", "Section", "family_sections", "shown_indicators"]
 
 PanelBuilder = cogbuilder.Builder[model.Panel]
 DataPanels = Callable[[Speech, Catalogue], Sequence[PanelBuilder]]
+
+MANY = 8  # a family with more indicators than this shows them in groups
+
+# The groups of a family's many indicators, by kind, in the order they are shown.
+_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("flow",), "totals"),
+    (("stock", "capacity"), "counts and capacities"),
+    (("ratio",), "shares and rates"),
+    (("level",), "levels"),
+    (("growth",), "growth rates"),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The data panels under one row: a family's all, or one group of its indicators
+    (``group`` the group's name in the language, ``count`` its indicators)."""
+
+    panels: Sequence[PanelBuilder]
+    group: str = ""
+    count: int = 0
+
 
 _BY_INTERVAL: LiteralString = "rollup_width($__interval_ms)"
 _MONTHLY: LiteralString = "'month'"
@@ -225,23 +253,34 @@ def _telecom(t: Speech, catalogue: Catalogue) -> list[PanelBuilder]:
     ]
 
 
-def _each_indicator(family: str) -> DataPanels:
-    """A panel per indicator of ``family`` (and per source where several make it)."""
+def shown_indicators(family: str, catalogue: Catalogue) -> list[Indicator]:
+    """The indicators of ``family`` its dashboard shows one by one: those providers push."""
+    return [i for i in catalogue if i.family == family and not i.derived]
 
-    def panels(t: Speech, catalogue: Catalogue) -> list[PanelBuilder]:
-        out: list[PanelBuilder] = []
-        for indicator in catalogue:
-            if indicator.family == family and not indicator.derived:
-                out.extend(_indicator_panels(t, indicator))
+
+def _each_indicator(family: str) -> Callable[[Speech, Catalogue], list[Section]]:
+    """A panel per indicator of ``family`` (and per source where several make it), in
+    groups by kind when the family has more than ``MANY``."""
+
+    def sections(t: Speech, catalogue: Catalogue) -> list[Section]:
+        indicators = shown_indicators(family, catalogue)
+        if len(indicators) <= MANY:
+            return [Section([p for i in indicators for p in _indicator_panels(t, i)])]
+        out = []
+        for kinds, group in _GROUPS:
+            members = [i for i in indicators if i.kind in kinds]
+            if members:
+                panels = [p for i in members for p in _indicator_panels(t, i)]
+                out.append(Section(panels, t(group), len(members)))
         return out
 
-    return panels
+    return sections
 
 
 def _indicator_panels(t: Speech, indicator: Indicator) -> list[PanelBuilder]:
     scale, unit = data_unit(indicator.unit, t.lang)
     shown = "percent" if indicator.unit == "%" else _suffix(unit)
-    name = (indicator.name_zh or indicator.name) if t.zh else indicator.name
+    name = Glossary.of([indicator], []).indicator(indicator.id, Language(t.lang))
     width = _BY_INTERVAL if indicator.kind == "level" else _MONTHLY
     city = compose(
         """
@@ -290,6 +329,9 @@ _OWN: dict[str, DataPanels] = {
 }
 
 
-def family_panels(family: str) -> DataPanels:
-    """The data panels of ``family``: its own, or one per indicator."""
-    return _OWN.get(family) or _each_indicator(family)
+def family_sections(family: str) -> Callable[[Speech, Catalogue], Sequence[Section]]:
+    """The data of ``family``: its own panels, or one per indicator (grouped when many)."""
+    own = _OWN.get(family)
+    if own is None:
+        return _each_indicator(family)
+    return lambda t, catalogue: [Section(own(t, catalogue))]

@@ -16,10 +16,10 @@ from psycopg import sql
 from services.alerts.snapshot import AQI_FLAGS
 from services.dashboards.alert_sql import subject
 from services.dashboards.i18n import Speech
+from services.dashboards.sentences import BASIS, VALIDITY
 from services.dashboards.sql import compose, sentence, words_case
 from services.dashboards.words import (
     ALERT_KINDS,
-    BASIS,
     CHART_SERIES,
     FAMILY_NAMES,
     SEVERITIES,
@@ -85,6 +85,18 @@ def _basis(speech: Speech) -> sql.Composable:
         "CASE WHEN o.status IS NULL THEN NULL WHEN coalesce(o.basis, '') = '' THEN {} {} "
         "ELSE o.basis END"
     ).format(none, sql.SQL(" ").join(whens))
+
+
+def _validity(speech: Speech) -> sql.Composable:
+    """Whether the data is enough to judge (or why a year cannot be judged), as the engine
+    says it (English) or in Chinese; nothing where the engine says nothing."""
+    text: sql.Composable = sql.SQL("nullif(o.validity, '')")
+    if speech.zh:
+        for pattern, chinese in VALIDITY:
+            text = sql.SQL("regexp_replace({}, {}, {}, 'g')").format(
+                text, sql.Literal(pattern), sql.Literal(chinese)
+            )
+    return text
 
 
 def _values() -> sql.Composable:
@@ -158,8 +170,9 @@ SELECT coalesce(x.label, o.target_id) AS {h_target}, {family_column} o.status AS
        100 * o.probability_met AS {h_chance},
        coalesce(x.goal, o.comparator || ' ' || o.target_value) AS {h_goal},
        coalesce(x.unit, o.unit) AS {h_unit}, o.deadline AS {h_deadline},
-       o.days_left AS {h_days}, {basis} AS {h_basis}, {values} AS {h_values},
-       o.as_of AS {h_as_of}, {pace} AS {h_pace}, o.open_alerts AS {h_alerts}
+       o.days_left AS {h_days}, {basis} AS {h_basis}, {validity} AS {h_validity},
+       {values} AS {h_values}, o.as_of AS {h_as_of}, {pace} AS {h_pace},
+       o.open_alerts AS {h_alerts}
 FROM target_overview o
 LEFT JOIN target_texts x ON x.target_id = o.target_id AND x.lang = {lang}
 WHERE {where}
@@ -171,7 +184,7 @@ _TARGET_HEADERS = {
     "h_gap": "gap %", "h_projected": "projected at the deadline",
     "h_range": "projection interval", "h_chance": "chance of meeting it %", "h_goal": "goal",
     "h_unit": "unit", "h_deadline": "deadline", "h_days": "days left", "h_basis": "based on",
-    "h_values": "values", "h_as_of": "data as of", "h_pace": "what it takes",
+    "h_validity": "validity", "h_values": "values", "h_as_of": "data as of", "h_pace": "what it takes",
     "h_alerts": "open alerts",
 }  # fmt: skip
 
@@ -195,6 +208,7 @@ def targets_table(speech: Speech, family: str | None) -> str:
         literals={"lang": speech.lang},
         family_column=family_column,
         basis=_basis(speech),
+        validity=_validity(speech),
         values=_values(),
         pace=_pace(speech),
         where=_where(family),

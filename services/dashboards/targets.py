@@ -12,24 +12,20 @@ the trajectory is flat at the target value.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import cast
-from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 
-from services.alerts.engine import Bucket
-from services.alerts.snapshot import AQI_FLAGS, flag_data, target_data
+from services.dashboards.stored import load_target_data
 from services.dashboards.words import LANGS, target_text
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
-from services.indicators.city import CITY_TZ_NAME
 from services.indicators.plans import CITY_TZ, Plan, Target
-from services.indicators.target_data import Point, TargetData
+from services.indicators.target_data import Point
 from services.indicators.trajectory import expected_at
 
-__all__ = ["load_target_data", "publish_plans", "publish_targets", "trajectory_points"]
+__all__ = ["publish_plans", "publish_targets", "trajectory_points"]
 
 _PUBLISH_LOCK = 0x6F6E747261636B03  # "ontrack" + 3: publishing plan targets
 _DAY = timedelta(days=1)
@@ -37,8 +33,8 @@ _DAY = timedelta(days=1)
 _UPSERT = """
 INSERT INTO plan_targets (id, plan_id, indicator, family, name, comparator, value, unit,
                           deadline, deadline_at, kind, scope, baseline_value, baseline_date,
-                          baseline_from_data, reported_met, source_clause)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                          baseline_from_data, reported_met, source_clause, growth_average_from)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (id) DO UPDATE SET
     plan_id = EXCLUDED.plan_id, indicator = EXCLUDED.indicator, family = EXCLUDED.family,
     name = EXCLUDED.name, comparator = EXCLUDED.comparator, value = EXCLUDED.value,
@@ -46,7 +42,7 @@ ON CONFLICT (id) DO UPDATE SET
     kind = EXCLUDED.kind, scope = EXCLUDED.scope, baseline_value = EXCLUDED.baseline_value,
     baseline_date = EXCLUDED.baseline_date, baseline_from_data = EXCLUDED.baseline_from_data,
     reported_met = EXCLUDED.reported_met, source_clause = EXCLUDED.source_clause,
-    published_at = now()
+    growth_average_from = EXCLUDED.growth_average_from, published_at = now()
 """
 
 _TEXT = """
@@ -61,17 +57,6 @@ ON CONFLICT (target_id, lang) DO UPDATE SET
 
 _COPY = "COPY target_trajectory (target_id, ts, expected) FROM STDIN"
 
-_BUCKETS = """
-SELECT width, bucket, count, sum, min, max, mean, last, last_ts
-FROM city_rollups
-WHERE indicator = %s AND width IN ('day', 'month')
-ORDER BY width, bucket
-"""
-
-_FLAGS = """
-SELECT day, good, heavy FROM air_quality_days WHERE scope = 'city' ORDER BY day
-"""
-
 
 def trajectory_points(target: Target, start: datetime) -> list[Point]:
     """The expected value at every local midnight from ``start``'s day to the deadline."""
@@ -82,27 +67,6 @@ def trajectory_points(target: Target, start: datetime) -> list[Point]:
         points.append((day, expected_at(target, day)))
         day += _DAY
     return points
-
-
-async def load_target_data(
-    conn: AsyncConnection[tuple[object, ...]], target: Target, tz: str = CITY_TZ_NAME
-) -> TargetData:
-    """The city data a target is judged on, shaped as the alert engine shapes it."""
-    flag = AQI_FLAGS.get(target.indicator)
-    if flag is not None:
-        cur = await conn.execute(_FLAGS)
-        days = [
-            (cast(date, d), bool(good if flag == "good" else heavy))
-            for d, good, heavy in await cur.fetchall()
-        ]
-        last = datetime.combine(days[-1][0], time(), ZoneInfo(tz)) if days else None
-        return flag_data(target, days, tz, last)
-    cur = await conn.execute(_BUCKETS, [target.indicator])
-    widths: dict[str, list[Bucket]] = {"day": [], "month": []}
-    for width, *row in await cur.fetchall():
-        widths[str(width)].append(Bucket(*row))  # type: ignore[arg-type]
-    newest = [b.last_ts for b in widths["day"][-1:]]
-    return target_data(target, widths["day"], widths["month"], max(newest, default=None))
 
 
 async def publish_targets(
@@ -122,7 +86,9 @@ async def publish_targets(
             plan_start = datetime.combine(plan.date, time(), CITY_TZ)
             for target in plan.targets:
                 if target.baseline.from_data and target.scope == "city":
-                    target = resolve_baseline(target, await load_target_data(conn, target))
+                    indicator = catalogue.get(target.indicator)
+                    data = await load_target_data(conn, target, indicator)
+                    target = resolve_baseline(target, data)
                 rows += await _publish_one(conn, target, catalogue, plan, plan_start)
     return rows
 
@@ -156,6 +122,7 @@ async def _publish_one(
             base.from_data,
             target.reported_met is not None,
             target.source_clause,
+            target.growth_average_from,
         ],
     )
     texts = [target_text(target, indicator, plan, lang) for lang in LANGS]

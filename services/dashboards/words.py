@@ -1,5 +1,13 @@
-"""What the dashboards call things, in each language: status words, families, regions, units,
-and each target's name, unit, goal and citation. Pure; the one place for these words.
+"""What the dashboards call things, in each language: families, feed states, the lines of a
+target's chart, the multiples data are shown in, and each target's name, unit, goal and
+citation. Pure.
+
+What ontrack says to people anywhere is in services.language, and the dashboards take it
+from there: indicator, plan and region names (``Glossary``), units (``unit_label``), clauses
+(``clause_of``), and the words for target statuses, severities, alert states and alert
+kinds (the message catalogue's ``status.*``, ``severity.*``, ``state.*``, ``problem.*``).
+Only what the dashboards alone say is kept here; the engine's sentences about the data a
+judgement rests on are in services.dashboards.sentences.
 
 Chinese follows the plans and the way statistics are published: a target is named as the
 plans name it (2025年集装箱吞吐量, 西海岸新区2025年充电桩保有量), its values are shown in
@@ -7,14 +15,10 @@ the unit the plan states its figure in (2600万标准箱 → 万标准箱, 6.7�
 and a clause is cited with the plan's title, never the file it was read from
 (《青岛市……三年行动计划（2023—2025年）》五（四）57.持续深入打好蓝天保卫战). English names the
 same things from the catalogue's ``name`` and the plan's ``title``, in million and billion.
-
-The engine writes its ``basis`` (what an actual value rests on) in English; ``BASIS``
-holds its sentences as patterns and their Chinese, which the dashboards' SQL applies.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,12 +27,11 @@ from typing import Literal
 from services.indicators.catalogue import Indicator
 from services.indicators.plans import Plan, Target
 from services.indicators.units import MULTIPLIERS
-from services.language import REGION_NAMES
+from services.language import MESSAGES, Glossary, Language, clause_of, tr, unit_label
 
 __all__ = [
     "ALERT_KINDS",
     "ALERT_STATES",
-    "BASIS",
     "CHART_SERIES",
     "FAMILY_NAMES",
     "FEED_STATES",
@@ -38,12 +41,8 @@ __all__ = [
     "STATUS_WORDS",
     "Lang",
     "TargetText",
-    "basis_text",
-    "basis_values",
-    "clause_of",
     "data_unit",
     "family_name",
-    "region_name",
     "target_text",
     "unit_word",
     "word",
@@ -53,16 +52,25 @@ __all__ = [
 Lang = Literal["en", "zh-CN"]
 LANGS: tuple[Lang, ...] = ("en", "zh-CN")
 
-# A target's status at the engine's last evaluation, as a plan office says it.
-STATUS_WORDS: Mapping[str, Mapping[Lang, str]] = {
-    "on_track": {"en": "on track", "zh-CN": "按进度推进"},
-    "met": {"en": "met", "zh-CN": "已达成"},
-    "at_risk": {"en": "at risk", "zh-CN": "有风险"},
-    "off_track": {"en": "off track", "zh-CN": "进度滞后"},
-    "missed": {"en": "missed", "zh-CN": "未达成"},
-    "no_data": {"en": "no data", "zh-CN": "无有效数据"},
-    "insufficient_data": {"en": "insufficient data", "zh-CN": "有效数据不足"},
-}
+
+def _catalogue(prefix: str) -> Mapping[str, Mapping[Lang, str]]:
+    """The words of services.language's message catalogue under ``prefix`` (``status.``), by
+    what they name (``on_track``), in each language; sentences with placeholders left out."""
+    return {
+        key.removeprefix(prefix): {lang: tr(Language(lang), key) for lang in LANGS}
+        for key, (english, _) in MESSAGES.items()
+        if key.startswith(prefix) and "{" not in english
+    }
+
+
+# A target's status at the engine's last evaluation; an alert's severity, state and kind:
+# the words e-mails, the command line and the report use too.
+STATUS_WORDS: Mapping[str, Mapping[Lang, str]] = _catalogue("status.")
+SEVERITIES: Mapping[str, Mapping[Lang, str]] = _catalogue("severity.")
+ALERT_STATES: Mapping[str, Mapping[Lang, str]] = _catalogue("state.")
+ALERT_KINDS: Mapping[str, Mapping[Lang, str]] = _catalogue("problem.")
+
+# A published target the engine has not judged yet.
 NOT_EVALUATED: Mapping[Lang, str] = {"en": "not evaluated", "zh-CN": "尚未评估"}
 
 FAMILY_NAMES: Mapping[str, Mapping[Lang, str]] = {
@@ -82,24 +90,6 @@ FAMILY_NAMES: Mapping[str, Mapping[Lang, str]] = {
     "agriculture": {"en": "Agriculture and rural areas", "zh-CN": "农业农村"},
 }
 
-# Alerts: what kind of rule fired, how urgent, where in its lifecycle.
-ALERT_KINDS: Mapping[str, Mapping[Lang, str]] = {
-    "off_trajectory": {"en": "behind its trajectory", "zh-CN": "偏离序时进度"},
-    "projected_miss": {"en": "projected to miss", "zh-CN": "预计难以如期完成"},
-    "burn_rate": {"en": "falling behind fast", "zh-CN": "推进速度持续偏慢"},
-    "stale_feed": {"en": "feed silent", "zh-CN": "数据中断"},
-    "threshold": {"en": "over the limit", "zh-CN": "超过限值"},
-}
-SEVERITIES: Mapping[str, Mapping[Lang, str]] = {
-    "page": {"en": "page", "zh-CN": "紧急"},
-    "ticket": {"en": "ticket", "zh-CN": "一般"},
-}
-ALERT_STATES: Mapping[str, Mapping[Lang, str]] = {
-    "inactive": {"en": "inactive", "zh-CN": "未触发"},
-    "pending": {"en": "pending", "zh-CN": "待确认"},
-    "firing": {"en": "firing", "zh-CN": "告警中"},
-    "resolved": {"en": "resolved", "zh-CN": "已解除"},
-}
 FEED_STATES: Mapping[str, Mapping[Lang, str]] = {
     "fresh": {"en": "fresh", "zh-CN": "正常"},
     "late": {"en": "late", "zh-CN": "迟报"},
@@ -116,33 +106,6 @@ CHART_SERIES: Mapping[str, Mapping[Lang, str]] = {
     "projection high": {"en": "projection high", "zh-CN": "预测上限"},
 }
 
-_REGIONS: Mapping[str, Mapping[Lang, str]] = {
-    region: {"en": en, "zh-CN": zh} for region, (en, zh) in REGION_NAMES.items()
-}
-
-# Canonical units as each language writes them after a number.
-_UNITS: Mapping[str, Mapping[Lang, str]] = {
-    "t": {"en": "tonnes", "zh-CN": "吨"},
-    "t/yr": {"en": "tonnes/year", "zh-CN": "吨/年"},
-    "TEU": {"en": "TEU", "zh-CN": "标准箱"},
-    "kW": {"en": "kW", "zh-CN": "千瓦"},
-    "kWh": {"en": "kWh", "zh-CN": "千瓦时"},
-    "CNY": {"en": "yuan", "zh-CN": "元"},
-    "days": {"en": "days", "zh-CN": "天"},
-    "people": {"en": "people", "zh-CN": "人"},
-    "passengers": {"en": "passengers", "zh-CN": "人次"},
-    "enterprises": {"en": "enterprises", "zh-CN": "家"},
-    "firms": {"en": "firms", "zh-CN": "家"},
-    "stations": {"en": "stations", "zh-CN": "个"},
-    "piles": {"en": "charging piles", "zh-CN": "个"},
-    "routes": {"en": "routes", "zh-CN": "条"},
-    "trains": {"en": "trains", "zh-CN": "列"},
-    "µg/m³": {"en": "µg/m³", "zh-CN": "微克/立方米"},
-    "mg/m³": {"en": "mg/m³", "zh-CN": "毫克/立方米"},
-    "AQI": {"en": "", "zh-CN": ""},
-    "%": {"en": "%", "zh-CN": "%"},
-}
-
 _EN_SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"))
 
 # The multiple data of a unit is shown in, as statistical yearbooks show it (万吨, 万标准箱,
@@ -152,25 +115,13 @@ _DATA_MULTIPLES: Mapping[str, Mapping[Lang, tuple[int, str]]] = {
     "t/yr": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
     "TEU": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
     "passengers": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
+    "visits": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
     "kW": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
     "kWh": {"en": (10**9, "billion"), "zh-CN": (10**8, "亿")},
     "CNY": {"en": (10**9, "billion"), "zh-CN": (10**8, "亿")},
     "people": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
+    "mu": {"en": (10**6, "million"), "zh-CN": (10**4, "万")},
 }
-_FILE = re.compile(r"^\S+\.(?:txt|pdf|html?|docx?)$", re.IGNORECASE)
-
-# The engine's basis sentences (services/indicators/measure.py): pattern, its Chinese (with
-# \1, \2 for the groups, as both Python's re and PostgreSQL's regexp_replace read them),
-# and the group holding how many values it rests on (0: one value; -1: none).
-BASIS: tuple[tuple[str, str, int], ...] = (
-    (r"^mean of (\d+) daily values, (\d+) so far$", r"\2年以来\1个日值的平均", 1),
-    (r"^mean of (\d+) daily values over the last 12 months$", r"近12个月\1个日值的平均", 1),
-    (r"^mean of (\d+) monthly values over the last 12 months$", r"近12个月\1个月值的平均", 1),
-    (r"^sum of (\d+) so far \((\d+) month\(s\) with data\)$", r"\1年累计（\2个月有数据）", 2),
-    (r"^latest value, as of (\d{4}-\d{2}-\d{2})$", r"最新值（\1）", 0),
-    (r"^no data in (\d+)$", r"\1年无数据", -1),
-    (r"^no data$", r"无数据", -1),
-)
 
 
 def family_name(family: str, lang: Lang) -> str:
@@ -178,15 +129,9 @@ def family_name(family: str, lang: Lang) -> str:
     return names[lang] if names else family
 
 
-def region_name(region: str | None, lang: Lang) -> str:
-    names = _REGIONS.get(region or "city")
-    return names[lang] if names else str(region)
-
-
 def unit_word(unit: str, lang: Lang) -> str:
     """A canonical unit as ``lang`` writes it (``TEU`` → 标准箱); unknown ones as they are."""
-    words = _UNITS.get(unit)
-    return words[lang] if words else unit
+    return unit_label(unit, Language(lang))
 
 
 def word(words: Mapping[str, Mapping[Lang, str]], key: str, lang: Lang) -> str:
@@ -209,45 +154,6 @@ def data_unit(unit: str, lang: Lang) -> tuple[float, str]:
     return float(size), " ".join(w for w in (multiple, shown) if w)
 
 
-def clause_of(source_clause: str, source: str | None = None, sep: str = "; ") -> str:
-    """The clause without the file it was read from: ``001_….txt · 五（四）57.…`` → ``五（四）57.…``.
-
-    A target citing several places (``…; …``) keeps those of the plan's own ``source`` when
-    given (a republication of the same text cites its clause again), joined by ``sep``.
-    """
-    cited = [_cited(part) for part in source_clause.split(";")]
-    own = [clause for file, clause in cited if file is None or file == source]
-    kept = own if source is not None and own else [clause for _, clause in cited]
-    return sep.join(dict.fromkeys(c for c in kept if c))
-
-
-def _cited(citation: str) -> tuple[str | None, str]:
-    """(file, clause) of one ``file · clause`` citation; the file None when it names none."""
-    parts = [p.strip() for p in citation.split("·")]
-    files = [p for p in parts if _FILE.match(p)]
-    clause = " · ".join(p for p in parts if p and not _FILE.match(p))
-    return (files[0] if files else None), clause
-
-
-def basis_text(basis: str, lang: Lang) -> str:
-    """The engine's basis sentence in ``lang`` (as the dashboards' SQL writes it)."""
-    if lang == "en":
-        return basis
-    for pattern, chinese, _ in BASIS:
-        if re.match(pattern, basis):
-            return re.sub(pattern, chinese, basis)
-    return basis
-
-
-def basis_values(basis: str) -> int | None:
-    """How many values the basis sentence says the actual value rests on."""
-    for pattern, _, group in BASIS:
-        match = re.match(pattern, basis)
-        if match:
-            return int(match[group]) if group > 0 else (1 if group == 0 else 0)
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class TargetText:
     """How one language shows a target: values are divided by ``scale`` and followed by
@@ -265,30 +171,26 @@ class TargetText:
 
 
 def target_text(target: Target, indicator: Indicator, plan: Plan, lang: Lang) -> TargetText:
+    language = Language(lang)
+    names = Glossary.of([indicator], [plan])
     scale, multiple = _scale(target, lang)
     word = unit_word(target.unit, lang)
+    label = names.target(target.id, language)
+    title = names.plan(plan.id, language)
     if lang == "zh-CN":
         unit = f"{multiple}{word}"
         bound = "不低于" if target.comparator == ">=" else "不高于"
         goal = f"{bound}{_number(target.value / scale, lang)}{unit}"
-        region = region_name(target.region, lang) if target.region else ""
-        label = f"{region}{target.deadline.year}年{indicator.name_zh or indicator.name}"
-        title = plan.title_zh or plan.title
     else:
         unit = " ".join(w for w in (multiple, word) if w)
         bound = "at least" if target.comparator == ">=" else "at most"
         space = "" if word == "%" or not unit else " "
         goal = f"{bound} {_number(target.value / scale, lang)}{space}{unit}"
-        where = [str(target.deadline.year)]
-        if target.region:
-            where.append(region_name(target.region, lang))
-        label = f"{indicator.name} ({', '.join(where)})"
-        title = plan.title
     clause = clause_of(target.source_clause, plan.source, "；" if lang == "zh-CN" else "; ")
     citation = (
         f"《{title}》{clause}" if lang == "zh-CN" else ", ".join(x for x in (title, clause) if x)
     )
-    quote = f"“{target.source_text.strip()}”" if target.source_text.strip() else ""
+    quote = names.quote(target.id)
     return TargetText(lang, label, unit, scale, goal, title, clause, citation, quote)
 
 

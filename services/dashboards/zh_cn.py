@@ -31,6 +31,7 @@ TEXTS: dict[str, str] = {
     "deadline": "完成期限",
     "days left": "剩余天数",
     "based on": "判断依据",
+    "validity": "数据有效性",
     "values": "数据个数",
     "data as of": "数据截至",
     "what it takes": "完成目标需要",
@@ -78,11 +79,14 @@ TEXTS: dict[str, str] = {
     "what the trajectory expects today (year-to-date for yearly flows, the annual mean so far "
     "for levels, the latest value for stocks), the projection to the deadline with its "
     "interval, and the data the judgement rests on — how the actual was taken, from how many "
-    "values, as of when. Values are in the unit of the target's row.": (
+    "values, as of when, and whether that is enough to judge (for air, days with 20 hourly "
+    "values, GB 3095-2012; for yearly totals, every month) or why a year cannot be judged. "
+    "Values are in the unit of the target's row.": (
         "告警引擎最近一次评估对各目标的判断：实际值与按序时进度今天应达到的值相比（年度总量"
         "指标为年初至今累计，浓度类指标为年内平均，存量指标为最新值），到期预测值及其区间，"
-        "以及判断所依据的数据——实际值如何得出、依据几个数据、数据截至何时。数值单位见各行"
-        "“单位”列。"
+        "以及判断所依据的数据——实际值如何得出、依据几个数据、数据截至何时，数据是否足以判断"
+        "（空气质量须为有20个小时值的有效日，GB 3095-2012；年度总量指标须每月有数据），或某年"
+        "为何无法判断。数值单位见各行“单位”列。"
     ),
     "{family} targets against their trajectories. {what}": "{family}领域各目标与序时进度对比。{what}",
     "Each target against its path": "各目标与序时进度",
@@ -114,6 +118,11 @@ TEXTS: dict[str, str] = {
     "The clause each target encodes": "各目标对应的规划条款",
     "The plan's title and clause, and the plan's own sentence.": "规划文件名称、条款及规划原文。",
     "{family} data": "{family}数据",
+    "{family} data: {group} ({count} indicators)": "{family}数据：{group}（{count}项）",
+    "totals": "总量指标",
+    "counts and capacities": "规模与能力指标",
+    "shares and rates": "比率指标",
+    "growth rates": "增速指标",
     "Open alerts over time": "告警数量变化",
     "Alerts pending or firing at each moment, by severity; alerts on targets that fired and "
     "resolved are marked.": "各时点待确认和告警中的告警数量（按级别）；图中标出目标告警触发和解除的时间。",

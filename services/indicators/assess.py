@@ -15,7 +15,8 @@ Status, in order:
   flow already exceeds a ceiling (no later value can mend it);
 - ``off_track``: probability of meeting it below ``off_track_probability`` or shortfall
   against the trajectory above ``off_track_shortfall_pct``;
-- ``at_risk``: the same with the ``at_risk_*`` thresholds;
+- ``at_risk``: the same with the ``at_risk_*`` thresholds (a low probability alone only
+  while the projection itself misses the target);
 - ``on_track`` otherwise.
 
 A target already met is never ``off_track``: a target the plan reports as reached is
@@ -90,6 +91,7 @@ class Assessment:
     behind: bool = False
     shortfall: float = 0.0
     shortfall_pct: float = 0.0
+    progress_shortfall_pct: float | None = None  # of the progress planned so far (stocks...)
     projection: Projection | None = None
     probability_met: float | None = None
     pace_needed: float | None = None
@@ -136,6 +138,7 @@ def assess_resolved(
         return Assessment(target.id, status, days_left=days_left, basis=basis, as_of=data.last_seen)
     covered = _coverage(target, data, now, m)
     gap, shortfall, shortfall_pct = _shortfall(target, m)
+    progress_pct = None if _yearly(target, data) else _progress_shortfall(target, m, shortfall)
     projection = project(target, data, now, m)
     probability = None
     if projection is not None:
@@ -143,7 +146,8 @@ def assess_resolved(
         # mostly a guess about the season: no probability until half a year is seen.
         needed = thresholds.min_months if _yearly(target, data) else thresholds.min_points
         probability = probability_met(target, projection, needed, thresholds.tolerance_pct)
-    status = _status(target, data, now, m, shortfall_pct, probability, thresholds, covered)
+    heading = projection is not None and target.satisfied_by(projection.value)
+    status = _status(target, data, now, m, shortfall_pct, probability, thresholds, covered, heading)
     step = pace(target, data, now, m)
     return Assessment(
         target_id=target.id,
@@ -155,6 +159,7 @@ def assess_resolved(
         behind=shortfall > 0.0,
         shortfall=shortfall,
         shortfall_pct=shortfall_pct,
+        progress_shortfall_pct=progress_pct,
         projection=projection,
         probability_met=1.0 if status == "met" else probability,
         pace_needed=step.needed,
@@ -174,6 +179,21 @@ def _shortfall(target: Target, m: Measure) -> tuple[float, float, float]:
     base = abs(m.expected) or abs(target.value)
     pct = 100.0 * shortfall / base if base else (100.0 if shortfall else 0.0)
     return gap, shortfall, pct
+
+
+def _progress_shortfall(target: Target, m: Measure, shortfall: float) -> float | None:
+    """How far behind, in % of the progress the plan expects from its baseline by now (at
+    least a quarter of its whole way): "half the time gone, half the work done" (时间过半、
+    任务过半). For stocks, capacities and reported shares, whose level is mostly the
+    baseline: 0.4 points behind on village coverage at 97 % is 8 % of the way planned so
+    far, not 0.4 % of 97. None for yearly totals and means, judged on the year itself."""
+    start = target.baseline.value
+    if target.kind not in ("stock", "capacity", "ratio") or start is None or m.rolling:
+        return None
+    way = abs(target.value - start)
+    if way <= 0 or target.satisfied_by(start):
+        return None
+    return 100.0 * shortfall / max(abs(m.expected - start), 0.25 * way)
 
 
 def _require_aware(now: datetime) -> None:
@@ -197,6 +217,7 @@ def _status(
     probability: float | None,
     th: Thresholds,
     covered: YearCoverage | None,
+    heading: bool = False,
 ) -> Status:
     if target.reported_met is not None:
         reached = now >= target.deadline_at or target.satisfied_by(m.actual)
@@ -217,7 +238,9 @@ def _status(
     low = probability is not None and probability < th.off_track_probability
     if low or shortfall_pct > th.off_track_shortfall_pct:
         return "off_track"
-    risky = probability is not None and probability < th.at_risk_probability
+    # uncertain odds alone make no risk while the projection itself meets the target: an
+    # exactly-on-plan year in February is a coin flip only because February is early
+    risky = probability is not None and probability < th.at_risk_probability and not heading
     if risky or shortfall_pct > th.at_risk_shortfall_pct:
         return "at_risk"
     return "on_track"

@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
-import yaml
+from jsonschema import ValidationError
 
+from services.config import (
+    ConfigFileError,
+    Document,
+    Key,
+    Names,
+    Problem,
+    SchemaExplainer,
+    by_place,
+    read_document,
+)
 from services.errors import OntrackError
 from services.indicators.units import UnitError, converter, normalise_unit, parse_quantity
 from services.settings import REPO_ROOT
 
 __all__ = [
     "ARRIVES_AS",
+    "FLOW_ARRIVES_AS",
     "COMBINES",
     "DEFAULT_PATH",
     "FAMILIES",
-    "FLOW_ARRIVES_AS",
+    "SCHEMA_PATH",
     "KINDS",
     "ArrivesAs",
     "Catalogue",
@@ -57,7 +70,6 @@ Family = Literal[
 IndicatorKind = Literal["level", "flow", "stock", "capacity", "ratio", "growth"]
 Combine = Literal["mean", "sum", "single"]
 ArrivesAs = Literal["total", "increment", "period", "ytd"]
-_T = TypeVar("_T", bound=str)
 FAMILIES: tuple[Family, ...] = (
     "air",
     "water",
@@ -80,11 +92,13 @@ ARRIVES_AS: tuple[ArrivesAs, ...] = ("total", "increment")  # stocks and capacit
 FLOW_ARRIVES_AS: tuple[ArrivesAs, ...] = ("period", "ytd")  # flows: the period's, or year to date
 
 
-class CatalogueError(OntrackError):
-    """The catalogue file is unreadable or wrong; the message says where and what to fix."""
+class CatalogueError(ConfigFileError):
+    """The catalogue file is unreadable or wrong; ``problems`` says where and what to fix."""
+
+    what = "the indicator catalogue"
 
 
-class UnknownIndicatorError(CatalogueError, KeyError):
+class UnknownIndicatorError(OntrackError, KeyError):
     """An indicator id that is not in the catalogue."""
 
     def __init__(self, indicator: str, suggestions: tuple[str, ...], families: tuple[str, ...]):
@@ -204,7 +218,9 @@ class Catalogue:
         if len(by_id) != len(self.indicators):
             seen = [i.id for i in self.indicators]
             twice = sorted({i for i in seen if seen.count(i) > 1})
-            raise CatalogueError(f"indicator ids listed twice: {', '.join(twice)}")
+            message = f"indicator ids listed twice: {', '.join(twice)}"
+            where = str(self.path or "the catalogue")
+            raise CatalogueError([Problem(where, None, None, message, "give each its own id")])
         object.__setattr__(self, "_by_id", by_id)
 
     def __contains__(self, indicator: object) -> bool:
@@ -247,272 +263,182 @@ class Catalogue:
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Load and check the catalogue; CatalogueError lists every problem with file and line."""
     path = DEFAULT_PATH if path is None else Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: cannot read the indicator catalogue: {exc}") from exc
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        raise CatalogueError(f"{path}:{line}: {exc.problem}; fix the YAML syntax") from exc
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        reader = _Reader(path, loader)
-        indicators = reader.document(root)
-    finally:
-        loader.dispose()
-    if reader.errors:
-        listed = "\n  ".join(reader.errors)
-        raise CatalogueError(f"{path}: {len(reader.errors)} problem(s):\n  {listed}")
+    doc, problems = read_document(path, empty_fix=_WRITE)
+    indicators: tuple[Indicator, ...] = ()
+    if doc is not None:
+        explainer = _explainer()
+        errors = explainer.errors(doc.data)
+        problems += [p for error in errors for p in explainer.explain(doc, error)]
+        entries = {_entry(error) for error in errors}
+        if None not in entries:  # the file has its shape: check each entry that has its own
+            indicators, found = _Builder(doc).indicators(skip=entries)
+            problems += found
+    if problems:
+        raise CatalogueError(sorted(problems, key=by_place))
     return Catalogue(indicators, path)
 
 
-_REQUIRED = ("id", "name", "name_zh", "family", "unit", "kind", "cadence", "range", "combine")
-_OPTIONAL = (
-    "accepted_units", "description", "arrives_as", "derived", "derived_from", "required_labels",
-)  # fmt: skip
+SCHEMA_PATH = REPO_ROOT / "schemas" / "catalogue.schema.json"
+_WRITE = "write version: 1 and indicators: (see catalogue/indicators.yaml)"
+_NAMES = Names("the catalogue", items="indicators", noun="indicator")
 _ID_RE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 
 
-class _Reader:
-    """Turns the YAML node tree into indicators, collecting every problem with its line."""
+@lru_cache(maxsize=1)
+def _explainer() -> SchemaExplainer:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return SchemaExplainer(schema, names=_NAMES, source="schemas/catalogue.schema.json")
 
-    def __init__(self, path: Path, loader: yaml.SafeLoader) -> None:
-        self.path, self.loader = path, loader
-        self.errors: list[str] = []
-        self.seen: dict[str, yaml.Node] = {}  # id → its node, for duplicate ids
-        self.sources: dict[str, yaml.Node] = {}  # derived id → its derived_from node
 
-    def error(self, node: yaml.Node, where: str, problem: str) -> None:
-        self.errors.append(f"{self.path}:{node.start_mark.line + 1}: {where}: {problem}")
+def _entry(error: ValidationError) -> int | None:
+    """The index of the entry a schema error is in; None if it is outside every entry."""
+    path = list(error.absolute_path)
+    return path[1] if len(path) >= 2 and isinstance(path[1], int) else None
 
-    def document(self, root: yaml.Node | None) -> tuple[Indicator, ...]:
-        if not isinstance(root, yaml.MappingNode):
-            self.errors.append(f"{self.path}:1: expected a mapping with keys version, indicators")
-            return ()
-        top = self.mapping(root, "catalogue", ("version", "indicators"), ())
-        version = top.get("version")
-        if version is not None and self.value(version) != 1:
-            self.error(version, "version", "must be 1 (the only format this code reads)")
-        entries = top.get("indicators")
-        if not isinstance(entries, yaml.SequenceNode):
-            self.error(entries or root, "indicators", "must be a list of indicator entries")
-            return ()
-        found = [self.indicator(n, i) for i, n in enumerate(entries.value)]
-        indicators = tuple(i for i in found if i is not None)
-        self.cross_check()
-        return indicators
 
-    def value(self, node: yaml.Node) -> object:
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.error(node, "value", f"{exc}; write a plain text, number, list or mapping")
-            return None
+class _Builder:
+    """Turns the schema-valid entries of the catalogue into indicators, with the checks a
+    schema cannot make (units, cadences, ranges, ids against families and each other)."""
 
-    def mapping(
-        self,
-        node: yaml.MappingNode,
-        where: str,
-        required: tuple[str, ...],
-        optional: tuple[str, ...],
-    ) -> dict[str, yaml.Node]:
-        out: dict[str, yaml.Node] = {}
-        allowed = (*required, *optional)
-        for key_node, value_node in node.value:
-            key = str(self.value(key_node))
-            if key in out:
-                self.error(key_node, where, f"{key} is given twice; keep one")
-            elif key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]}?" if close else f"allowed: {', '.join(allowed)}"
-                self.error(key_node, where, f"unknown key {key} ({hint})")
-            out[key] = value_node
-        for key in required:
-            if key not in out:
-                self.error(node, where, f"{key} is missing; add it")
-        return out
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.entries: list[dict[str, Any]] = doc.data["indicators"]
+        self.problems: list[Problem] = []
+        self.seen: dict[str, int] = {}  # id → the entry using it first
 
-    def text(self, fields: dict[str, yaml.Node], key: str, where: str) -> str:
-        node = fields.get(key)
-        value = None if node is None else self.value(node)
-        if node is not None and (not isinstance(value, str) or not value.strip()):
-            self.error(node, where, f"{key} must be a non-empty text")
-        return value if isinstance(value, str) else ""
+    def fail(self, path: Sequence[Key], message: str, fix: str) -> None:
+        where = _NAMES(self.doc.data, path)
+        self.problems.append(self.doc.problem(path, f"{where}: {message}", fix))
 
-    def choice(
-        self, fields: dict[str, yaml.Node], key: str, where: str, allowed: tuple[_T, ...]
-    ) -> _T:
-        node = fields.get(key)
-        if node is None:
-            return allowed[0]
-        value = self.value(node)
-        for option in allowed:
-            if value == option:
-                return option
-        self.error(node, where, f"{key} is {value!r}; use one of {', '.join(allowed)}")
-        return allowed[0]
+    def indicators(
+        self, skip: Collection[int | None]
+    ) -> tuple[tuple[Indicator, ...], list[Problem]]:
+        for i, entry in enumerate(self.entries):
+            self.identity(i, entry)
+        built = [self.indicator(i, e) for i, e in enumerate(self.entries) if i not in skip]
+        for i, entry in enumerate(self.entries):
+            self.sources(i, entry)
+        return tuple(ind for ind in built if ind is not None), self.problems
 
-    def texts(self, fields: dict[str, yaml.Node], key: str, where: str) -> tuple[str, ...]:
-        node = fields.get(key)
-        value = [] if node is None else self.value(node)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self.error(node or fields["id"], where, f"{key} must be a list of texts")
-            return ()
-        return tuple(value)
+    def identity(self, i: int, entry: dict[str, Any]) -> None:
+        ind_id = entry.get("id")
+        if not isinstance(ind_id, str) or not _ID_RE.fullmatch(ind_id):
+            return  # the schema or indicator() says what is wrong with it
+        if ind_id in self.seen:
+            line = self.doc.line(["indicators", self.seen[ind_id], "id"])
+            self.fail(
+                ["indicators", i, "id"], f"id {ind_id} is also used on line {line}", "rename one"
+            )
+        else:
+            self.seen[ind_id] = i
 
-    def indicator(self, node: yaml.Node, position: int) -> Indicator | None:
-        where = f"indicators[{position}]"
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, where, "must be a mapping with keys id, name, unit, ...")
-            return None
-        before = len(self.errors)
-        fields = self.mapping(node, where, _REQUIRED, _OPTIONAL)
-        ind_id = self.identity(fields, where)
-        where = ind_id or where
-        family = self.choice(fields, "family", where, FAMILIES)
-        if ind_id and not ind_id.startswith(family + "."):
-            self.error(fields["id"], where, f'the id must start with its family "{family}."')
-        unit, accepted = self.units(fields, where)
-        kind = self.choice(fields, "kind", where, KINDS)
-        derived = self.derived(fields, where)
-        derived_from = self.texts(fields, "derived_from", where)
+    def indicator(self, i: int, entry: dict[str, Any]) -> Indicator | None:
+        at: list[Key] = ["indicators", i]
+        before = len(self.problems)
+        ind_id, family, kind = entry["id"], entry["family"], entry["kind"]
+        if not _ID_RE.fullmatch(ind_id):
+            self.fail(
+                [*at, "id"], f'id "{ind_id}" must be family.name', "write a-z, 0-9 and _ only"
+            )
+        elif not ind_id.startswith(family + "."):
+            fix = f"write the id as {family}.<name>, or give the indicator its own family"
+            self.fail([*at, "id"], f'the id must start with its family "{family}."', fix)
+        unit = self.unit(at, entry["unit"], entry.get("accepted_units", []))
+        derived, derived_from = entry.get("derived", False), entry.get("derived_from", [])
         if derived != bool(derived_from):
-            self.error(node, where, "derived: true and derived_from go together; give both")
-        name, name_zh, description = (
-            self.text(fields, key, where) for key in ("name", "name_zh", "description")
-        )
-        cadence, value_range = self.cadence(fields, where), self.range(fields, where)
-        combine = self.choice(fields, "combine", where, COMBINES)
-        arrives_as = self.arrives_as(fields, where, kind)
-        required_labels = self.texts(fields, "required_labels", where)
-        if len(self.errors) > before:
+            fix = "give both (derived: true and the indicators it is computed from), or neither"
+            self.fail(at, "derived: true and derived_from go together", fix)
+        cadence = self.cadence([*at, "cadence"], entry["cadence"])
+        value_range = self.range([*at, "range"], entry["range"])
+        arrives_as = self.arrives_as(at, entry, kind)
+        if len(self.problems) > before:
             return None
         return Indicator(
             id=ind_id,
-            name=name,
-            name_zh=name_zh,
+            name=entry["name"],
+            name_zh=entry["name_zh"],
             family=family,
             unit=unit,
-            accepted_units=accepted,
+            accepted_units=tuple(entry.get("accepted_units", ())),
             kind=kind,
             cadence=cadence,
             range=value_range,
-            combine=combine,
-            description=description,
+            combine=entry["combine"],
+            description=entry.get("description", ""),
             arrives_as=arrives_as,
             derived=derived,
-            derived_from=derived_from,
-            required_labels=required_labels,
+            derived_from=tuple(derived_from),
+            required_labels=tuple(entry.get("required_labels", ())),
         )
 
-    def identity(self, fields: dict[str, yaml.Node], where: str) -> str:
-        ind_id = self.text(fields, "id", where)
-        if not ind_id:
-            return ""
-        if not _ID_RE.fullmatch(ind_id):
-            self.error(fields["id"], where, f'id "{ind_id}" must be family.name in a-z, 0-9, _')
-        elif ind_id in self.seen:
-            line = self.seen[ind_id].start_mark.line + 1
-            self.error(fields["id"], where, f"id {ind_id} is also used on line {line}; rename one")
-        else:
-            self.seen[ind_id] = fields["id"]
-        if "derived_from" in fields:
-            self.sources[ind_id] = fields["derived_from"]
-        return ind_id
-
-    def units(self, fields: dict[str, yaml.Node], where: str) -> tuple[str, tuple[str, ...]]:
-        node = fields.get("unit")
-        unit = "" if node is None else self.value(node)
+    def unit(self, at: list[Key], unit: str, accepted: list[str]) -> str:
         try:
-            canonical = normalise_unit(str(unit))
+            canonical = normalise_unit(unit)
         except UnitError as exc:
-            if node is not None:
-                self.error(node, where, str(exc))
-            return "", ()
-        if canonical != unit and node is not None:
-            self.error(node, where, f'write the unit "{unit}" in its canonical form "{canonical}"')
-        listed = fields.get("accepted_units")
-        items = listed.value if isinstance(listed, yaml.SequenceNode) else []
-        for item in items:
+            self.fail([*at, "unit"], str(exc), "write one of the accepted units")
+            return ""
+        if canonical != unit:
+            fix = f'write it in its canonical form "{canonical}"'
+            self.fail([*at, "unit"], f'the unit "{unit}" is not written canonically', fix)
+        for j, item in enumerate(accepted):
             try:
-                converter(str(self.value(item)), canonical)
+                converter(item, canonical)
             except UnitError as exc:
-                self.error(item, where, f"accepted_units: {exc}")
-        return canonical, self.texts(fields, "accepted_units", where)
+                fix = f"list only units that convert to {canonical}"
+                self.fail([*at, "accepted_units", j], str(exc), fix)
+        return canonical
 
-    def cadence(self, fields: dict[str, yaml.Node], where: str) -> str:
-        text = self.text(fields, "cadence", where)
+    def cadence(self, path: list[Key], text: str) -> str:
         try:
             parse_cadence(text)
         except ValueError as exc:
-            if text:
-                self.error(fields["cadence"], where, f"cadence: {exc}")
+            self.fail(path, str(exc), "write e.g. PT1H for hourly or P1D for daily readings")
             return "P1D"
         return text
 
-    def range(self, fields: dict[str, yaml.Node], where: str) -> ValueRange:
-        node = fields.get("range")
-        if not isinstance(node, yaml.MappingNode):
-            if node is not None:
-                self.error(node, where, "range must be a mapping {min: ..., max: ...}")
-            return ValueRange(0.0, 0.0)
-        parts = self.mapping(node, f"{where}: range", ("min", "max"), ())
-        low, high = (self.bound(parts.get(k), where, k) for k in ("min", "max"))
+    def range(self, path: list[Key], spec: dict[str, Any]) -> ValueRange:
+        low, high = (self.bound([*path, key], spec[key]) for key in ("min", "max"))
         if low is None or high is None:
             return ValueRange(0.0, 0.0)
         if low >= high:
-            self.error(node, where, f"range min {low:g} must be below max {high:g}")
+            fix = "give the lowest and the highest plausible value of one reading"
+            self.fail(path, f"min {low:g} must be below max {high:g}", fix)
         return ValueRange(low, high)
 
-    def bound(self, node: yaml.Node | None, where: str, key: str) -> float | None:
-        if node is None:
-            return None
-        value = self.value(node)
+    def bound(self, path: list[Key], value: str | float) -> float | None:
         try:
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise UnitError(f"{value!r} is not a number")
             return parse_quantity(value)
-        except UnitError as exc:
-            self.error(node, where, f"range {key}: {exc}")
+        except UnitError:
+            fix = 'write a number, or digits with 万 or 亿, e.g. 1000 or "1万"'
+            self.fail(path, f"{value!r} is not a number", fix)
             return None
 
-    def arrives_as(self, fields: dict[str, yaml.Node], where: str, kind: str) -> ArrivesAs | None:
+    def arrives_as(self, at: list[Key], entry: dict[str, Any], kind: str) -> ArrivesAs | None:
+        given = entry.get("arrives_as")
+        allowed = {"flow": FLOW_ARRIVES_AS, "stock": ARRIVES_AS, "capacity": ARRIVES_AS}
+        if given is not None and given not in allowed.get(kind, ()):
+            if kind in allowed:
+                fix = f"write arrives_as: {' or '.join(allowed[kind])} for a {kind}"
+            else:
+                fix = f"remove arrives_as: this indicator is a {kind}"
+            what = (
+                "arrives_as is for stocks and capacities (total, increment) and flows (period, ytd)"
+            )
+            self.fail([*at, "arrives_as"], f"{what}; {given!r} does not fit a {kind}", fix)
+            return None
         if kind == "flow":
-            found = self.choice(fields, "arrives_as", where, FLOW_ARRIVES_AS)
-            return "ytd" if found == "ytd" else None
+            return "ytd" if given == "ytd" else None
         if kind not in ("stock", "capacity"):
-            if "arrives_as" in fields:
-                self.error(
-                    fields["arrives_as"],
-                    where,
-                    "arrives_as is for stocks and capacities (total, increment) and flows "
-                    f"(period, ytd), not a {kind}",
-                )
             return None
-        return (
-            "increment"
-            if self.choice(fields, "arrives_as", where, ARRIVES_AS) == "increment"
-            else "total"
-        )
+        return "increment" if given == "increment" else "total"
 
-    def derived(self, fields: dict[str, yaml.Node], where: str) -> bool:
-        node = fields.get("derived")
-        value = False if node is None else self.value(node)
-        if not isinstance(value, bool):
-            self.error(fields["derived"], where, "derived must be true or false")
-            return False
-        return value
-
-    def cross_check(self) -> None:
-        for ind_id, node in self.sources.items():
-            items = node.value if isinstance(node, yaml.SequenceNode) else []
-            for item in items:
-                source = self.value(item)
-                if source == ind_id or source not in self.seen:
-                    self.error(
-                        item, ind_id, f"derived_from names {source!r}, not another indicator"
-                    )
+    def sources(self, i: int, entry: dict[str, Any]) -> None:
+        """Each derived_from names another indicator of the catalogue."""
+        ind_id, sources = entry.get("id"), entry.get("derived_from")
+        if not isinstance(sources, list):
+            return
+        for j, source in enumerate(sources):
+            if source == ind_id or source not in self.seen:
+                path: list[Key] = ["indicators", i, "derived_from", j]
+                fix = "name the indicators of this catalogue it is computed from"
+                self.fail(path, f"derived_from names {source!r}, not another indicator", fix)

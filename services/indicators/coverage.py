@@ -5,7 +5,8 @@ data is never met or missed.
   hourly values (applied where the daily values are made); a yearly statistic needs at
   least 324 valid days and at least 27 in every month (25 in February).
 - Flows reported daily: every month of the year needs at least 90 % of its days.
-- Flows reported monthly (or less often): every month of the year needs its report.
+- Flows reported monthly: every month of the year needs its report; reported quarterly,
+  every quarter; reported yearly, the year's report.
 - Stocks, capacities, reported ratios and rates: the final value must be recent — at most
   two reporting intervals old at the deadline.
 
@@ -24,12 +25,14 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.indicators.plans import year_bounds
-from services.indicators.target_data import Point, TargetData, between, month_index
+from services.indicators.target_data import Point, TargetData, between, month_index, month_start
 
 __all__ = [
     "DAILY_FLOW",
     "GB3095",
     "MONTHLY",
+    "QUARTERLY",
+    "YEARLY",
     "Coverage",
     "YearCoverage",
     "final_is_recent",
@@ -53,6 +56,7 @@ class Coverage:
     february_days: int = 0
     month_share: float = 0.0
     rule: str = ""
+    months_per_report: int = 1  # per month: a report covers this many months (3, 12)
 
     def month_needs(self, index: int) -> int:
         """Valid days month ``index`` (year * 12 + month - 1) needs."""
@@ -68,6 +72,8 @@ GB3095 = Coverage(
 )
 DAILY_FLOW = Coverage("day", month_share=0.9, rule="90 % of each month's days")
 MONTHLY = Coverage("month", rule="a report for every month")
+QUARTERLY = Coverage("month", rule="a report for every quarter", months_per_report=3)
+YEARLY = Coverage("month", rule="the year's report", months_per_report=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,13 @@ def year_coverage(coverage: Coverage, data: TargetData, year: int, end: datetime
     cur = month_index(stop - timedelta(microseconds=1)) if stop > first else year * 12 - 1
     elapsed = [m for m in months if m < cur or (m == cur and stop >= last)]
     if coverage.per == "day":
+        # before the first daily value the engine reads, a month's bucket stands for it
+        # (a daily flow's older months come as monthly totals)
+        reach = data.daily[0][0] if data.daily else None
+        for t, _ in between(data.monthly, first, stop):
+            m = month_index(t)
+            if reach is None or month_start(m) < reach:
+                per_month[m] = max(per_month[m], coverage.month_needs(m))
         short = tuple(m % 12 + 1 for m in elapsed if per_month[m] < coverage.month_needs(m))
         counted = sum(per_month.values())
         remaining = sum(calendar.monthrange(year, m % 12 + 1)[1] for m in months if m >= cur)
@@ -109,11 +122,17 @@ def year_coverage(coverage: Coverage, data: TargetData, year: int, end: datetime
         complete = stop >= last and not short and counted >= coverage.year_days
         unit = "valid days"
     else:
-        short = tuple(m % 12 + 1 for m in elapsed if per_month[m] == 0)
-        counted = len(per_month)
+        # months after the last one reported may still come (reports arrive weeks late):
+        # only a gap before it is missing for good. A report covers its period's months.
+        k = coverage.months_per_report
+        period = {(m - year * 12) // k for m in per_month}
+        latest = max(period) if period else -1
+        periods = [(m - year * 12) // k for m in elapsed if (m - year * 12) % k == k - 1]
+        short = tuple(p * k + k for p in periods if p not in period and p < latest)
+        counted = len(period)
         possible = not short
-        complete = stop >= last and not short
-        unit = "months reported"
+        complete = stop >= last and counted == 12 // k
+        unit = "months reported" if k == 1 else "reports"
     text = _sentence(coverage, year, counted, unit, short, complete, possible, stop >= last)
     return YearCoverage(year, counted, short, complete, possible, text)
 
@@ -128,7 +147,10 @@ def _sentence(
     possible: bool,
     ended: bool,
 ) -> str:
-    names = ", ".join(calendar.month_abbr[m] for m in short)
+    if coverage.months_per_report == 3:
+        names = ", ".join(f"Q{m // 3}" for m in short)
+    else:
+        names = ", ".join(calendar.month_abbr[m] for m in short)
     if complete:
         return f"{year}: {counted} {unit}, enough ({coverage.rule})"
     if not possible:

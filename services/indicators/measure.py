@@ -140,14 +140,31 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     # Compared with what the trajectory expects of the months the data covers: a port that
     # reports monthly is not behind on the 27th for a month it has not reported yet, nor
     # behind all year for the one month it never reported (that month is named instead).
-    expected, unreported = _expected_of_months(target, year, table, covered)
+    learned = _learned_weights(target, data, year)
+    expected, unreported = _expected_of_months(target, year, table, covered, learned)
     basis = f"sum of {year} so far ({len(table)} month(s) with data)"
     missing = tuple(calendar.month_abbr[m] for m in unreported)
     return Measure(total, expected, basis, year, when, len(table), unreported=missing)
 
 
+def _learned_weights(target: Target, data: TargetData, year: int) -> tuple[float, ...] | None:
+    """Each month's share of the year before, when the plan draws no monthly profile and the
+    data holds that whole year: the seasons the flow itself shows (a Spring Festival dip)."""
+    if target.trajectory.monthly_profile is not None:
+        return None
+    before = month_table(data, year_bounds(year - 1)[0], year_bounds(year - 1)[1], "sum")
+    total = sum(before.values())
+    if len(before) < 12 or total <= 0:
+        return None
+    return tuple(before[(year - 1) * 12 + i] / total for i in range(12))
+
+
 def _expected_of_months(
-    target: Target, year: int, table: dict[int, float], covered: datetime
+    target: Target,
+    year: int,
+    table: dict[int, float],
+    covered: datetime,
+    learned: tuple[float, ...] | None = None,
 ) -> tuple[float, list[int]]:
     """What the trajectory expects of the months in ``table`` (the month of ``covered``
     pro rata), and the earlier months of the year that have no data."""
@@ -158,7 +175,7 @@ def _expected_of_months(
         upto -= 1  # the instant a month ends belongs to that month
     full_year = expected_at(target, year_bounds(year)[1] - timedelta(microseconds=1))
     annual = expected_annual(target, year) if covered < target.deadline_at else full_year
-    weights = month_weights(target, year)
+    weights = learned or month_weights(target, year)
     expected = 0.0
     unreported = []
     for m in range(year * 12, min(upto, year * 12 + 11) + 1):
@@ -169,7 +186,7 @@ def _expected_of_months(
             expected += annual * share
         elif m < upto:
             unreported.append(m % 12 + 1)
-    if not unreported and upto >= year * 12:
+    if not unreported and upto >= year * 12 and learned is None:
         return expected_at(target, covered), []  # the trajectory's own year-to-date share
     return expected, unreported
 
@@ -182,7 +199,13 @@ def _latest(target: Target, data: TargetData, now: datetime) -> Measure | None:
     when, value = point
     basis = f"latest value, as of {when.astimezone(CITY_TZ):%Y-%m-%d}"
     year = when.astimezone(CITY_TZ).year
-    return Measure(value, expected_at(target, when), basis, year, when, 1)
+    # a share reported as it stands (coverage of villages) is expected where the path is
+    # at that instant, as a stock is; only a share counted over the year's days is a
+    # yearly level
+    expected = milestone(target, when) if target.kind == "ratio" else expected_at(target, when)
+    if target.kind == "ratio" and target.unit == "%":
+        expected = min(expected, 100.0)
+    return Measure(value, expected, basis, year, when, 1)
 
 
 def average_growth(rates: Sequence[float]) -> float:
@@ -231,10 +254,14 @@ def latest_effective(data: TargetData, end: datetime) -> Point | None:
     if data.latest is not None and data.latest[0] < end:
         candidates.append(data.latest)
     last_month = last_before(data.monthly, end)
+    last_day = last_before(data.daily, end)
     if last_month is not None:
         t, v = last_month
-        candidates.append((min(month_start(month_index(t) + 1), end), v))
-    last_day = last_before(data.daily, end)
+        # a month whose days are known is as far as its last day, not its end: a month's
+        # bucket made from the first days of a month is not a month-end report
+        partial = last_day is not None and month_index(last_day[0]) == month_index(t)
+        if not partial:
+            candidates.append((min(month_start(month_index(t) + 1), end), v))
     if last_day is not None:
         t, v = last_day
         candidates.append((min(t + timedelta(days=1), end), v))

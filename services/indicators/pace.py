@@ -25,6 +25,7 @@ from services.indicators.target_data import (
     month_table,
     months,
 )
+from services.indicators.trajectory import expected_at
 from services.indicators.trend import theil_sen
 
 __all__ = ["Pace", "fmt", "pace"]
@@ -108,8 +109,15 @@ def _recent_slope(data: TargetData, now: datetime) -> float | None:
 
 def _flow(target: Target, data: TargetData, now: datetime, m: Measure) -> Pace:
     year = target.deadline.year
-    start = max(now, year_bounds(year)[0])
+    # From where the data stops: what a report not yet in covers is still to come, so a
+    # port reporting ten days after the month is not asked for two months' boxes in one.
+    covered = min(now, m.as_of) if m.year == year else now
+    start = max(covered, year_bounds(year)[0])
     so_far = m.actual if m.year == year else 0.0
+    if m.year == year and m.unreported:
+        # a month never reported is counted as the plan expected it, not as zero: the pace
+        # needed is about the months to come, not about a gap in the reports
+        so_far += max(0.0, expected_at(target, covered) - m.expected)
     left = (target.deadline_at - start).total_seconds() / MONTH_SECONDS
     cur = month_index(now)
     done = month_table(data, month_start(cur - 3), month_start(cur), "sum")

@@ -81,15 +81,25 @@ def _points(target: Target, data: TargetData, now: datetime, m: Measure) -> Proj
     last = months(now)  # min() of the months is the months of the min(): the same floats
     xs = [min(months(t), last) for t, _ in pts]
     ys = [v for _, v in pts]
-    trend = flat(ys[-8:], xs[-1]) if target.kind == "growth" else theil_sen(xs, ys)
+    # A plan that grows by a constant rate (compound) is carried forward the same way: the
+    # trend of the logarithms, so that early months of a doubling do not read as a miss.
+    compound = target.trajectory.path == "compound" and all(v > 0 for v in ys)
+    if target.kind == "growth":
+        trend = flat(ys[-8:], xs[-1])
+    else:
+        trend = theil_sen(xs, [math.log(v) for v in ys] if compound else ys)
     assert trend is not None
     h = months(target.deadline_at)
     value, low, high = trend.at(h), trend.low_at(h), trend.high_at(h)
+    if compound:
+        value, low, high = (math.exp(min(x, 700.0)) for x in (value, low, high))
     if target.kind in ("stock", "capacity"):
         value, low, high = (max(x, m.actual) for x in (value, low, high))
     if target.unit == "%" and target.kind == "ratio":
         value, low, high = (min(max(x, 0.0), 100.0) for x in (value, low, high))
     method = "median" if target.kind == "growth" else "theil-sen"
+    if compound:
+        method = "theil-sen on logarithms (constant growth rate)"
     return Projection(value, min(low, value), max(high, value), target.deadline_at, method, trend.n)
 
 

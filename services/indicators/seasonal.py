@@ -28,14 +28,15 @@ from services.indicators.plans import Target
 from services.indicators.target_data import (
     TargetData,
     days_in_month,
+    in_zone_of,
     month_index,
     month_start,
 )
-from services.indicators.trajectory import level_factors, month_weights
+from services.indicators.trajectory import expected_annual, level_factors, month_weights
 
 __all__ = ["HALF_LIFE_MONTHS", "YearForecast", "forecast_year"]
 
-HALF_LIFE_MONTHS = 1.5
+HALF_LIFE_MONTHS = 1.0
 # Month-to-month dispersion of a year-on-year ratio when too few months show it, by kind
 # of value: totals of a flow, daily means of a level, shares of flagged days.
 _PRIOR = {"sum": 0.05, "mean": 0.10, "flags": 0.20}
@@ -61,17 +62,26 @@ class _Month:
 
 
 def _months(data: TargetData, how: str, first: int, now: datetime) -> dict[int, _Month]:
-    """Per local month from ``first`` up to ``now``: the amount and the days it covers."""
-    out: dict[int, list[float]] = {}
+    """Per local month from ``first`` up to ``now``: the amount and the days it covers.
+
+    Daily values make a month when they cover it from its first day (the engine reads
+    recent days only: the first month of that window is partial, its monthly bucket is
+    whole); otherwise the month's bucket does.
+    """
+    daily: dict[int, list[float]] = {}
+    first_day = data.daily[0][0] if data.daily else None
     for t, v in data.daily:
         if t >= now:
             break
         m = month_index(t)
         if m >= first:
-            acc = out.setdefault(m, [0.0, 0.0])
+            acc = daily.setdefault(m, [0.0, 0.0])
             acc[0] += v
             acc[1] += 1.0
-    months = {m: _Month(a, d) for m, (a, d) in out.items()}
+    months: dict[int, _Month] = {}
+    for m, (amount, days) in daily.items():
+        if first_day is not None and month_start(m) >= in_zone_of(first_day, month_start(m)):
+            months[m] = _Month(amount, days)
     for t, v in data.monthly:
         m = month_index(t)
         if m < first or t >= now or m in months:
@@ -128,7 +138,7 @@ def _in_year(
         age = max(0.0, cur - m + (0.5 if m < cur else 0.0))
         weight = share * 0.5 ** (age / HALF_LIFE_MONTHS)
         ratios.append((mine / theirs, weight))
-    k = _weighted_ratio(ratios)
+    k = _weighted_ratio(ratios, _prior_ratio(target, months, year, how))
     spread = _spread(ratios, kind)
     observed = sum(v.amount for v in seen.values())
     observed_days = sum(v.days for v in seen.values())
@@ -167,12 +177,31 @@ def _in_year(
     return YearForecast(value, low, high, told + last_year, method)
 
 
-def _weighted_ratio(ratios: list[tuple[float, float]]) -> float:
-    """The weighted mean of the year-on-year ratios (1 when none)."""
+PRIOR_MONTHS = 0.5  # the prior year-on-year ratio counts as this many months seen
+
+
+def _weighted_ratio(ratios: list[tuple[float, float]], prior: float) -> float:
+    """The weighted mean of the year-on-year ratios, drawn toward ``prior`` while few months
+    have been seen: a fortnight of provisional figures moves it only a little."""
     total = sum(w for _, w in ratios)
-    if total <= 0:
-        return 1.0
-    return sum(r * w for r, w in ratios) / total
+    return (sum(r * w for r, w in ratios) + prior * PRIOR_MONTHS) / (total + PRIOR_MONTHS)
+
+
+def _prior_ratio(target: Target, months: Mapping[int, _Month], year: int, how: str) -> float:
+    """The year-on-year ratio to expect before this year shows its own: last year's over
+    the year before when the data holds both whole, else the plan's own step."""
+    last = [months.get(m) for m in range((year - 1) * 12, year * 12)]
+    before = [months.get(m) for m in range((year - 2) * 12, (year - 1) * 12)]
+    if all(v is not None for v in last + before):
+        a = sum(v.amount for v in last if v is not None)
+        b = sum(v.amount for v in before if v is not None)
+        if how == "mean":
+            a /= sum(v.days for v in last if v is not None) or 1.0
+            b /= sum(v.days for v in before if v is not None) or 1.0
+        if a > 0 and b > 0:
+            return a / b
+    planned = expected_annual(target, year - 1)
+    return expected_annual(target, year) / planned if planned > 0 else 1.0
 
 
 def _spread(ratios: list[tuple[float, float]], kind: str) -> float:
@@ -215,29 +244,50 @@ def _ahead(
     kind: str,
     scale: float,
 ) -> YearForecast:
-    """Before the deadline year: the last twelve months, carried to the deadline year."""
+    """Before the deadline year: the last twelve months, carried to the deadline year.
+
+    A flow grows as its last two years show, drawn halfway toward the plan's own step;
+    without two years of data, and for levels, it keeps its place against the plan's path
+    (ahead of it by 5 % now, ahead by 5 % in the deadline year): nothing else is known of
+    the years between.
+    """
     year = target.deadline.year
     last12 = {m: v for m, v in months.items() if cur - 12 <= m < cur}
     before12 = {m: v for m, v in months.items() if cur - 24 <= m < cur - 12}
     if not last12:
         last12 = {m: v for m, v in months.items() if m <= cur}
+    years = (year * 12 + 6 - (cur - 6)) / 12.0
+    base_year = (cur - 6) // 12  # the year the middle of the window falls in
+    # what the plan expects of the same months, as a yearly figure: its step to the
+    # deadline year is what "keeping its place against the plan" means
+    weights = month_weights(target, base_year)
+    covered = sum(weights[m % 12] for m in last12) or 1.0
+    planned = sum(expected_annual(target, m // 12) * weights[m % 12] for m in last12) / covered
+    step = expected_annual(target, year) / planned if planned > 0 else 1.0
     if how == "sum":
-        weights = month_weights(target, year)
-        covered = sum(weights[m % 12] for m in last12) or 1.0
         base = sum(v.amount for v in last12.values()) / covered
-        growth = 0.0
-        if len(last12) >= 10 and len(before12) >= 10:
-            prior_total = sum(v.amount for v in before12.values())
+        value = base * step
+        paired = [m for m in last12 if m - 12 in before12]  # the same months a year apart
+        if len(paired) >= 10:
+            prior_total = sum(before12[m - 12].amount for m in paired)
             if prior_total > 0:
-                growth = 0.5 * (sum(v.amount for v in last12.values()) / prior_total - 1.0)
-        years = (year * 12 + 6 - (cur - 6)) / 12.0
-        value = base * (1.0 + growth) ** years
-        days = 365.0
+                # a year of growth seen, drawn halfway toward the plan's own step: one pair
+                # of years says little, and a series on its path keeps the path's pace
+                ratio = sum(last12[m].amount for m in paired) / prior_total
+                plan_step = step ** (1.0 / max(years, 0.5))
+                yearly = 0.5 * (ratio - 1.0) + 0.5 * (plan_step - 1.0)
+                value = base * (1.0 + yearly) ** years
     else:
+        # A mean of fewer than twelve months is the mean of their seasons: divided by the
+        # plan's monthly profile over those days, it is an annual level (12 months: as is).
         days_seen = sum(v.days for v in last12.values()) or 1.0
-        value = sum(v.amount for v in last12.values()) / days_seen * 365.0
-        years = (year * 12 + 6 - (cur - 6)) / 12.0
-        days = 365.0
+        level = sum(v.amount for v in last12.values()) / days_seen
+        if len(last12) < 12:
+            factors = level_factors(target, base_year)
+            seen = sum(factors[m % 12] * v.days for m, v in last12.items()) / days_seen or 1.0
+            level /= seen
+        value = level * step * 365.0
+    days = 365.0
     spread = _YEAR_PRIOR[kind] * math.sqrt(max(years, 0.5)) * math.sqrt(12.0 / max(len(last12), 1))
     low_n = len(last12)
     value, low, high = _bounded(value, abs(value) * spread, how, days, scale, target.unit == "%")

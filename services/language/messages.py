@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "severity.page": ("page", "紧急"),
     "severity.ticket": ("ticket", "工单"),
     "severity.info": ("info", "提示"),
-    "state.pending": ("pending", "待定"),
+    "state.pending": ("pending", "待确认"),
     "state.firing": ("firing", "告警中"),
     "state.resolved": ("resolved", "已解除"),
     "state.inactive": ("inactive", "未触发"),
@@ -88,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "problem.burn_rate": ("progressing too slowly", "推进偏慢"),
     "problem.stale_feed": ("no data", "数据中断"),
     "problem.threshold": ("past its threshold", "超过阈值"),
+    "problem.no_data": ("never reported", "从未报送数据"),
     "problem.other": ("{rule}", "{rule}"),
     # --- notifications: the facts, each under its label --------------------------------
     "label.now": ("Now", "现状"),

@@ -185,17 +185,28 @@ class Glossary:
         return f"“{facts.text.strip()}”" if facts is not None and facts.text.strip() else ""
 
 
-def clause_of(source_clause: str) -> str:
+def clause_of(source_clause: str, source: str | None = None, sep: str = "；") -> str:
     """The clause without the names of the files it was read from:
     ``001_8260.txt · 五（四）57.持续…`` → ``五（四）57.持续…``; of several sources
-    (``a.txt · 三（三）30.x; b.txt · 30.x``) the clauses not already said by another."""
+    (``a.txt · 三（三）30.x; b.txt · 30.x``) the clauses not already said by another, joined
+    by ``sep``. Given the plan's own ``source`` file, a target citing its plan and a
+    republication keeps its plan's clauses (and those naming no file)."""
+    cited = [_cited(part) for part in source_clause.split(";")]
+    own = [clause for file, clause in cited if file is None or file == source]
+    kept = own if source is not None and own else [clause for _, clause in cited]
     found: list[str] = []
-    for source in source_clause.split(";"):
-        parts = [p.strip() for p in source.split("·")]
-        clause = " · ".join(p for p in parts if p and not _FILE.match(p))
+    for clause in kept:
         if clause and not any(clause in other for other in found):
             found = [other for other in found if other not in clause] + [clause]
-    return "；".join(found)
+    return sep.join(found)
+
+
+def _cited(citation: str) -> tuple[str | None, str]:
+    """(file, clause) of one ``file · clause`` citation; the file None when it names none."""
+    parts = [p.strip() for p in citation.split("·")]
+    files = [p for p in parts if _FILE.match(p)]
+    clause = " · ".join(p for p in parts if p and not _FILE.match(p))
+    return (files[0] if files else None), clause
 
 
 def _pick(names: tuple[str, str] | None, lang: Language) -> str:

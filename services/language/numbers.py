@@ -40,6 +40,19 @@ _UNITS: dict[str, tuple[str, str]] = {
     "mg/m³": ("mg/m³", "毫克/立方米"),
     "AQI": ("", ""),
     "%": ("%", "%"),
+    "cities": ("cities", "个"),
+    "institutions": ("institutions", "家"),
+    "projects": ("projects", "个"),
+    "parks": ("parks", "个"),
+    "visits": ("visits", "人次"),
+    "km": ("km", "公里"),
+    "mu": ("mu", "亩"),
+    "m²/person": ("m²/person", "平方米/人"),
+    "per 1000 people": ("per 1,000 people", "个/千人"),
+    "per 10k people": ("per 10,000 people", "个/万人"),
+    "times": ("times", "倍"),
+    "years": ("years", "岁"),
+    "coefficient": ("", ""),
 }
 
 
@@ -79,7 +92,9 @@ def number(value: float, lang: Language) -> str:
 _SINGULAR = {
     "days": "day", "stations": "station", "routes": "route", "trains": "train",
     "passengers": "passenger", "enterprises": "enterprise", "firms": "firm",
-    "charging piles": "charging pile", "tonnes": "tonne",
+    "charging piles": "charging pile", "tonnes": "tonne", "cities": "city",
+    "institutions": "institution", "projects": "project", "parks": "park", "visits": "visit",
+    "years": "year",
 }  # fmt: skip
 
 

@@ -142,7 +142,7 @@ def test_a_gb18030_document_is_read(files: dict[str, Path]) -> None:
             lambda f: f["decisions"].write_text(
                 DECISIONS.replace("    why: a work quota of the plan\n", "")
             ),
-            ["fix these first", "decisions.yaml:3", "why missing"],
+            ["fix these first", "decisions.yaml:3", "`why` is missing"],
         ),
         (
             lambda f: f["decisions"].write_text(

@@ -59,9 +59,20 @@ def burn_input(
         return BurnRateInput(None, None, None)
     short = window_pace(inp, rule.short, now)
     long = window_pace(inp, rule.long, now)
+    if _compound(inp) and assessment.actual is not None and assessment.actual > 0:
+        # a plan of constant growth: paces as growth rates (log change per month), so that
+        # the first months of a doubling are not read as falling behind its average pace
+        left = (inp.target.deadline_at - now) / _MONTH
+        needed = math.log(inp.target.value / assessment.actual) / max(left, 1.0)
     if inp.target.higher_is_better:
         return BurnRateInput(needed, short, long)
     return BurnRateInput(1.0, _headroom(needed, short), _headroom(needed, long))
+
+
+def _compound(inp: TargetInput) -> bool:
+    """A stock or capacity whose plan grows by a constant rate."""
+    t = inp.target
+    return t.trajectory.path == "compound" and t.kind in ("stock", "capacity") and t.value > 0
 
 
 def _headroom(allowed: float, used: float | None) -> float | None:
@@ -96,7 +107,15 @@ def window_pace(inp: TargetInput, window: timedelta, now: datetime) -> float | N
         start_at, start_value = reports[i]
         span = (end_at - start_at) / _MONTH
         if target.kind == "flow":
-            return sum(v for _, v in reports[i + 1 :]) / span
+            # per month of the reports themselves, each covering one reporting interval: a
+            # report that never came is not a month without flow
+            counted = reports[i + 1 :]
+            if inp.cadence is None:
+                return sum(v for _, v in counted) / span
+            covered = min(span, len(counted) * (inp.cadence / _MONTH))
+            return sum(v for _, v in counted) / covered
+        if _compound(inp) and start_value > 0 and end_value > 0:
+            return math.log(end_value / start_value) / span
         return (end_value - start_value) / span
     return None
 

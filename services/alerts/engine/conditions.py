@@ -94,10 +94,12 @@ def _band(value: float | None, reason: str) -> Signal:
 @dataclass(frozen=True)
 class OffTrajectoryInput:
     """Shortfall of the actual versus the trajectory at now, in percent of the expected
-    value; positive means behind. ``status`` is the target's status (``met`` never fires)."""
+    value (or, with ``of_progress``, of the progress planned so far); positive means
+    behind. ``status`` is the target's status (``met`` never fires)."""
 
     shortfall_pct: float | None
     status: str = ""
+    of_progress: bool = False
 
 
 def check_off_trajectory(rule: OffTrajectoryRule, data: OffTrajectoryInput) -> Signal:
@@ -108,9 +110,10 @@ def check_off_trajectory(rule: OffTrajectoryRule, data: OffTrajectoryInput) -> S
     if shortfall is None:
         return _band(None, "no shortfall yet (no data or no trajectory)")
     if shortfall > rule.tolerance_pct:
+        of = " of the progress planned so far" if data.of_progress else ""
         return _breach(
             shortfall,
-            f"behind trajectory by {shortfall:.1f} % (tolerance {rule.tolerance_pct:g} %)",
+            f"behind trajectory by {shortfall:.1f} %{of} (tolerance {rule.tolerance_pct:g} %)",
         )
     if shortfall < rule.recover_pct:
         return _recovered(shortfall, f"shortfall {shortfall:.1f} % is under {rule.recover_pct:g} %")
@@ -259,7 +262,7 @@ def check_no_data(rule: NoDataRule, data: NoDataInput) -> Signal:
         return _recovered(0.0, "data has arrived")
     if data.watched_since is None or data.cadence is None:
         return _band(None, "no data, and no reporting interval to wait for")
-    wait = data.cadence * rule.intervals
+    wait = max(data.cadence * rule.intervals, rule.after)
     silent = data.now - data.watched_since
     said = (
         f"no data at all {format_duration(silent)} after it began to be watched "

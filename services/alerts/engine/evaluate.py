@@ -40,9 +40,9 @@ from services.alerts.engine.inputs import (
 from services.alerts.engine.lifecycle import AlertState, State, Transition, alert_fingerprint, step
 from services.alerts.engine.on_demand import Lazy
 from services.alerts.engine.signals import (
-    CLOSED,
     SERIES_KINDS,
     TARGET_KINDS,
+    closed,
     series_signal,
     target_signal,
 )
@@ -114,9 +114,17 @@ class Judgement:
         return [c.fingerprint for c in self.checks]
 
 
+def _no_annotations() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
-    """An alert as stored: its lifecycle state, what kind of rule made it, what it says."""
+    """An alert as stored: its lifecycle state, what kind of rule made it, what it says.
+
+    ``annotations`` is what it said when it fired, kept as it was until it fires again (while
+    pending: what it says now); ``latest_annotations`` what the latest evaluation says.
+    """
 
     state: AlertState
     kind: str
@@ -124,6 +132,7 @@ class AlertRecord:
     subject: str
     annotations: Mapping[str, str]
     explanation: Mapping[str, Any]
+    latest_annotations: Mapping[str, str] = field(default_factory=_no_annotations)
 
     @property
     def fingerprint(self) -> str:
@@ -223,9 +232,9 @@ def _target(
     if chosen:
         values = Lazy(target_values, inp, a, feed)
         subject = inp.target.id
-        closed = a.status in CLOSED  # its signals recover and never breach
+        done = closed(a, inp.target, now)  # its signals recover and never breach
         for rule in chosen:
-            if closed and out.quiet(rule, "target", subject):
+            if done and out.quiet(rule, "target", subject):
                 continue
             signal, applied = target_signal(rule, inp, a, now)
             if not signal.firing_condition and out.quiet(applied, "target", subject):
@@ -290,7 +299,7 @@ def advance(judgement: Judgement, priors: Mapping[str, AlertRecord]) -> Outcome:
         )
         if prior is None and state.state is State.INACTIVE:
             continue  # never breached: nothing to keep
-        records.append(_record(check, state))
+        records.append(_kept_words(_record(check, state), prior, moved))
         transitions += moved
     if judgement.complete:
         checked = set(judgement.fingerprints)
@@ -338,6 +347,27 @@ def _record(check: Check, state: AlertState) -> AlertRecord:
         annotations=MappingProxyType(render_annotations(rule, values)),
         explanation=MappingProxyType(explanation),
     )
+
+
+_SAID = (State.FIRING, State.RESOLVED)
+
+
+def _kept_words(
+    record: AlertRecord, prior: AlertRecord | None, moved: Sequence[Transition]
+) -> AlertRecord:
+    """``record`` keeping what the alert said when it fired: from its firing until it fires
+    again, its annotations are those of that instant; the latest evaluation's stand beside."""
+    now_said = record.annotations
+    fired_now = any(t.to_state is State.FIRING for t in moved)
+    keep = (
+        prior is not None
+        and not fired_now
+        and record.state.state in _SAID
+        and prior.state.state in _SAID
+        and bool(prior.annotations)
+    )
+    said = prior.annotations if keep and prior is not None else now_said
+    return replace(record, annotations=said, latest_annotations=now_said)
 
 
 def _retire(state: AlertState, now: datetime) -> tuple[AlertState, Transition]:

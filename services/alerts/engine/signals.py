@@ -43,6 +43,7 @@ from services.alerts.rules import (
 from services.indicators.assess import Assessment
 from services.indicators.baseline import resolve_baseline
 from services.indicators.pace import fmt
+from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.units import UnitError, converter
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "SERIES_KINDS",
     "TARGET_KINDS",
     "bucket_width",
+    "closed",
     "series_signal",
     "target_signal",
 ]
@@ -79,9 +81,9 @@ def target_signal(
             now,
         )
         return check_no_data(rule, watched), rule
-    if a.status in CLOSED:
-        return _closed(rule, inp, a), rule.without_recovery_delay
     left = inp.target.deadline_at - now
+    if closed(a, inp.target, now):
+        return _closed(rule, inp, a), rule.without_recovery_delay
     if isinstance(rule, OffTrajectoryRule | ProjectedMissRule | BurnRateRule) and rule.waits(left):
         assert rule.deadline_within is not None
         days = rule.deadline_within.days
@@ -89,9 +91,16 @@ def target_signal(
         return Signal(False, False, None, reason), rule
     status = a.status
     if isinstance(rule, OffTrajectoryRule):
-        known = a.actual is not None and a.expected is not None and _has_trajectory(inp)
-        shortfall = a.shortfall_pct if known else None
-        return check_off_trajectory(rule, OffTrajectoryInput(shortfall, status)), rule
+        known = (
+            a.actual is not None
+            and a.expected is not None
+            and _has_trajectory(inp)
+            and _enough_of_the_year(inp, a)
+        )
+        progress = a.progress_shortfall_pct
+        shortfall = (progress if progress is not None else a.shortfall_pct) if known else None
+        judged = OffTrajectoryInput(shortfall, status, of_progress=progress is not None)
+        return check_off_trajectory(rule, judged), rule
     if isinstance(rule, ProjectedMissRule):
         return check_projected_miss(rule, ProjectedMissInput(a.probability_met, status)), rule
     if isinstance(rule, BurnRateRule):
@@ -99,11 +108,32 @@ def target_signal(
     raise TypeError(f"rule {rule.id!r} ({rule.kind}) applies to series, not targets")
 
 
+_MONTH_OF_DATA = timedelta(days=28)
+
+
+def _enough_of_the_year(inp: TargetInput, a: Assessment) -> bool:
+    """A yearly flow is judged against its trajectory once its data covers a month of the
+    year: a fortnight of January (provisional figures, a slow first week) is not a trend."""
+    if inp.target.kind != "flow" or a.as_of is None:
+        return True
+    start = year_bounds(a.as_of.astimezone(CITY_TZ).year)[0]
+    return a.as_of - start >= _MONTH_OF_DATA
+
+
 def _has_trajectory(inp: TargetInput) -> bool:
     """A baseline left to the data (say, the first complete year of a flow) that the data
     does not give yet leaves no trajectory to be off: the projection still judges it."""
     t = inp.target
     return not t.baseline.from_data or resolve_baseline(t, inp.data).baseline.resolved
+
+
+def closed(a: Assessment, target: Target, now: datetime) -> bool:
+    """Whether a target's alerts recover at once: met, or past its deadline. A miss decided
+    before the deadline (a ceiling already broken) stays an alert until then: people must
+    hear of it."""
+    if a.status not in CLOSED:
+        return False
+    return not (a.status == "missed" and now < target.deadline_at)
 
 
 def _closed(rule: Rule, inp: TargetInput, a: Assessment) -> Signal:

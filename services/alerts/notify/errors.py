@@ -5,7 +5,8 @@
     OntrackError
      └── NotifyError
           ├── MatcherError       a label matcher is not written as name=value, name=~regex ...
-          ├── RouteFileError     routes files have problems (carries them all, with file:line)
+          ├── RouteFileError     routes files have problems (carries them all, with file:line;
+          │                      also a services.config.ConfigFileError)
           ├── DeliveryError      a receiver did not take a message (``retriable`` says if later may)
           ├── SignatureError     a webhook signature does not verify (``reason`` says why)
           ├── AlertNotFound      no alert has this fingerprint
@@ -14,9 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from services.alerts.rules import Problem
+from services.config import ConfigFileError
 from services.errors import OntrackError
 
 __all__ = [
@@ -38,12 +37,10 @@ class MatcherError(NotifyError, ValueError):
     """A label matcher cannot be read."""
 
 
-class RouteFileError(NotifyError):
+class RouteFileError(NotifyError, ConfigFileError):
     """One or more routes files have problems; ``problems`` lists every one of them."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+    what = "the routes"
 
 
 class DeliveryError(NotifyError):

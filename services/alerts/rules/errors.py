@@ -3,17 +3,22 @@
 Error tree::
 
     OntrackError
-     └── RuleError
-          ├── DurationError    a duration is not written in a form ontrack reads
-          ├── InvalidRule      a rule breaks one of its invariants (carries the key path)
-          └── RuleFileError    one or more rule files have problems (carries them all)
+     ├── RuleError
+     │    ├── DurationError    a duration is not written in a form ontrack reads
+     │    ├── InvalidRule      a rule breaks one of its invariants (carries the key path)
+     │    └── RuleFileError    one or more rule files have problems (carries them all)
+     └── ConfigFileError      (services.config) any configuration file's problems
+          └── RuleFileError
+
+A problem in a rule file is the :class:`~services.config.Problem` of every configuration
+file (file, line, column, message, fix).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from services.config import ConfigFileError, Problem
 from services.errors import OntrackError
 
 __all__ = ["DurationError", "InvalidRule", "Problem", "RuleError", "RuleFileError"]
@@ -39,24 +44,7 @@ class InvalidRule(RuleError, ValueError):
         self.path, self.problem, self.fix = tuple(path), message, fix
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a rule file: where it is (1-based line and column), what, and the fix."""
-
-    file: str
-    line: int | None
-    column: int | None
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.message}; fix: {self.fix}"
-
-
-class RuleFileError(RuleError):
+class RuleFileError(RuleError, ConfigFileError):
     """One or more rule files have problems; ``problems`` lists every one of them."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+    what = "the rule files"

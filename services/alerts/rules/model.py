@@ -273,11 +273,14 @@ class NoDataRule(_RuleBase):
     kind: ClassVar[str] = "no_data"
     severity: Severity = Severity.TICKET
     intervals: float = 2.0
+    after: timedelta = timedelta(0)  # and at least this long (feeds that report late)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.intervals <= 0:
             raise InvalidRule(["intervals"], "intervals is not positive", "e.g. intervals: 2")
+        if self.after < timedelta(0):
+            raise InvalidRule(["after"], "`after` is negative", "e.g. after: 30d")
 
 
 Rule: TypeAlias = (

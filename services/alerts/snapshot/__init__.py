@@ -5,7 +5,7 @@ before and stored after each evaluation (``alert_state``)."""
 
 from services.alerts.snapshot.alert_state import lock
 from services.alerts.snapshot.buckets import AQI_FLAGS, flag_data, target_data
-from services.alerts.snapshot.load import load_snapshot
+from services.alerts.snapshot.load import city_days, coverage_of, load_snapshot
 from services.alerts.snapshot.shards import WHOLE, Shard, check_rules
 from services.alerts.snapshot.universe import History, Universe, load_universe
 
@@ -17,6 +17,8 @@ __all__ = [
     "Universe",
     "WHOLE",
     "check_rules",
+    "city_days",
+    "coverage_of",
     "flag_data",
     "load_snapshot",
     "load_universe",

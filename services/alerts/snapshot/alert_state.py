@@ -27,7 +27,8 @@ LOCK_KEY = 0x6F6E747261636B01  # "ontrack" + 1: the alert engine's advisory lock
 _LOAD: LiteralString = """
 SELECT fingerprint, rule_id, kind, severity, subject, labels, annotations, state, since,
        active_at, fired_at, resolved_at, last_value, last_eval, recover_count, recovering_since,
-       breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation
+       breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation,
+       latest_annotations
 FROM alerts
 WHERE fingerprint = ANY(%(fingerprints)s)
    OR (%(open)s AND state IN ('pending', 'firing')
@@ -47,9 +48,10 @@ WHERE (%(shard_count)s = 1 OR alert_shard(subject, %(shard_count)s) = %(shard_in
 _UPSERT_ALERT: LiteralString = """
 INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations, state,
     since, active_at, fired_at, resolved_at, last_value, last_eval, recover_count,
-    recovering_since, breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation)
+    recovering_since, breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation,
+    latest_annotations)
 VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s, %s, %s::jsonb)
+        %s, %s, %s, %s, %s::jsonb, %s::jsonb)
 ON CONFLICT (fingerprint) DO UPDATE SET
     rule_id = EXCLUDED.rule_id, kind = EXCLUDED.kind, severity = EXCLUDED.severity,
     subject = EXCLUDED.subject, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
@@ -59,7 +61,8 @@ ON CONFLICT (fingerprint) DO UPDATE SET
     recover_count = EXCLUDED.recover_count, recovering_since = EXCLUDED.recovering_since,
     breaching = EXCLUDED.breaching, resolved_by = EXCLUDED.resolved_by, hold = EXCLUDED.hold,
     acked_by = EXCLUDED.acked_by, acked_at = EXCLUDED.acked_at, ack_note = EXCLUDED.ack_note,
-    explanation = EXCLUDED.explanation, updated_at = now()
+    explanation = EXCLUDED.explanation, latest_annotations = EXCLUDED.latest_annotations,
+    updated_at = now()
 WHERE alerts.last_eval IS NULL OR alerts.last_eval <= EXCLUDED.last_eval
 """
 
@@ -147,7 +150,7 @@ async def load_alerts(
 def _record(r: Sequence[Any]) -> AlertRecord:
     (fp, rule_id, kind, severity, subject, labels, annotations, state, since, active_at) = r[:10]
     (fired_at, resolved_at, last_value, last_eval, recover_count, recovering_since) = r[10:16]
-    (breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation) = r[16:]
+    (breaching, resolved_by, hold, acked_by, acked_at, ack_note, explanation, latest) = r[16:]
     alert = AlertState(
         fingerprint=fp,
         rule_id=rule_id,
@@ -169,7 +172,13 @@ def _record(r: Sequence[Any]) -> AlertRecord:
         ack_note=ack_note,
     )
     return AlertRecord(
-        alert, kind, severity, subject, MappingProxyType(dict(annotations)), explanation
+        alert,
+        kind,
+        severity,
+        subject,
+        MappingProxyType(dict(annotations)),
+        explanation,
+        MappingProxyType(dict(latest or {})),
     )
 
 
@@ -199,6 +208,7 @@ def _alert_row(a: AlertRecord) -> tuple[object, ...]:
         s.acked_at,
         s.ack_note,
         _json(a.explanation),
+        _json(a.latest_annotations or a.annotations),
     )
 
 

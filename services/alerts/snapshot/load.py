@@ -32,11 +32,11 @@ from services.alerts.snapshot.shards import WHOLE, Shard
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.snapshot.universe import History, Universe
 from services.indicators.catalogue import Catalogue, Indicator
-from services.indicators.coverage import DAILY_FLOW, GB3095, MONTHLY, Coverage
+from services.indicators.coverage import DAILY_FLOW, GB3095, MONTHLY, QUARTERLY, YEARLY, Coverage
 from services.indicators.plans import CITY_TZ, Target, end_of_day, year_bounds
 from services.indicators.target_data import Point
 
-__all__ = ["affected", "load_snapshot"]
+__all__ = ["affected", "city_days", "coverage_of", "load_snapshot"]
 
 
 def affected(catalogue: Catalogue, indicators: Iterable[str]) -> set[str]:
@@ -75,13 +75,30 @@ def _hourly_monitored(ind: Indicator) -> bool:
     return ind.cadence_max is not None and ind.cadence_max <= _HOUR
 
 
+def city_days(
+    target: Target,
+    ind: Indicator,
+    day: Sequence[Bucket],
+    per_source: Mapping[str, Sequence[Bucket]],
+) -> Sequence[Bucket]:
+    """The city's day buckets a city target is judged on: for the mean of an hourly-measured
+    indicator, its stations' valid days only (``per_source``, GB 3095-2012); else ``day``."""
+    if target.kind == "level-mean" and _hourly_monitored(ind):
+        return valid_days(per_source, MIN_HOURS)
+    return day
+
+
 def coverage_of(target: Target, ind: Indicator) -> Coverage | None:
     """What a year of the target's data must hold to be judged (services.indicators.coverage)."""
     if ind.family == "air" and target.kind in ("level-mean", "ratio", "flow"):
         return GB3095
     if target.kind in ("flow", "level-mean"):
-        daily = ind.cadence_max is not None and ind.cadence_max <= timedelta(days=1)
-        return DAILY_FLOW if daily else MONTHLY
+        cadence = ind.cadence_max or timedelta(days=31)
+        if cadence <= timedelta(days=1):
+            return DAILY_FLOW
+        if cadence <= timedelta(days=31):
+            return MONTHLY
+        return QUARTERLY if cadence <= timedelta(days=92) else YEARLY
     return None
 
 
@@ -110,24 +127,28 @@ def _plan(
         ind = u.indicator(t)
         if ind is None:
             continue
+        # a target past its deadline is still judged on its deadline year, however long ago
+        back = min(now - u.history.city, year_bounds(t.deadline.year)[0])
         if t.indicator in AQI_FLAGS:
             plan.aqi = True
+            plan.aqi_since = min(back, plan.aqi_since or back)
             day = _contrib_since(t, now, u.history).astimezone(CITY_TZ).date()
             plan.aqi_stations_since = min(day, plan.aqi_stations_since or day)
             continue
         if ind.derived:
             continue
-        plan.need_city(t.indicator, "month", now - u.history.city)
-        plan.need_city(t.indicator, "day", now - _daily_history(t, u.history))
+        plan.need_city(t.indicator, "month", back)
+        daily = now - _daily_history(t, u.history)
+        plan.need_city(t.indicator, "day", min(daily, back) if t.kind == "level-mean" else daily)
         labels = target_labels(t, ind.family)
         if t.kind in ("level-mean", "flow") and any(matches(r, labels) for r in burn):
             plan.hourly.add(t.indicator)
         if t.region is not None:
             plan.regional.add(t.indicator)
             for span in ("day", "month"):
-                plan.need_sources(t.indicator, span, now - u.history.city)
+                plan.need_sources(t.indicator, span, back)
         elif t.kind == "level-mean" and _hourly_monitored(ind):
-            plan.need_sources(t.indicator, "day", now - u.history.city)  # valid days
+            plan.need_sources(t.indicator, "day", back)  # valid days
         elif ind.combine != "single":
             plan.need_sources(t.indicator, "day", _contrib_since(t, now, u.history))
     plan.first_judged = any(isinstance(r, NoDataRule) for r in u.rules)
@@ -212,11 +233,11 @@ def _target_input(t: Target, u: Universe, rows: Rows, now: datetime) -> TargetIn
         return None
     if t.indicator in AQI_FLAGS:
         return replace(_aqi_input(t, ind, u, rows), watched_since=_watched_since(t, rows, now))
-    day = rows.city.get((t.indicator, "day"), [])
+    day: Sequence[Bucket] = rows.city.get((t.indicator, "day"), [])
     month = rows.city.get((t.indicator, "month"), [])
     sources: Mapping[str, Sequence[Bucket]] = rows.sources.get((t.indicator, "day"), {})
-    if t.kind == "level-mean" and _hourly_monitored(ind) and t.region is None:
-        day = valid_days(sources, MIN_HOURS)
+    if t.region is None:
+        day = city_days(t, ind, day, sources)
     seen = _last_seen(u, rows, t.indicator, ("*",))
     if t.region is not None:
         members = {s for (i, s), r in rows.regions.items() if i == t.indicator and r == t.region}

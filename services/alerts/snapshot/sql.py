@@ -149,6 +149,7 @@ class ReadPlan:
     regional: set[str] = field(default_factory=set)
     aqi: bool = False
     aqi_stations_since: date | None = None
+    aqi_since: datetime | None = None  # the city's AQI days: two years, or a deadline year
     latest: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     first_judged: bool = False  # when each target was first judged (for no_data rules)
 
@@ -212,7 +213,7 @@ async def read_rows(
     if plan.sources:
         queries.append(("sources", _SOURCES, _unnest(plan.sources)))
     if plan.aqi:
-        since = (now - h.city).astimezone(CITY_TZ).date()
+        since = (plan.aqi_since or now - h.city).astimezone(CITY_TZ).date()
         queries.append(("aqi_city", _AQI_CITY, {"since": since}))
         queries.append(("aqi_stations", _AQI_STATIONS, {"since": plan.aqi_stations_since}))
     for width, indicators in plan.latest.items():

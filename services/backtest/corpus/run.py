@@ -1,11 +1,18 @@
-"""Write the corpus to files and run it through the backtest, scenario after scenario, in
-one scratch database emptied between them."""
+"""Write the corpus to files and run it through the backtest: ``workers`` scenarios at a
+time, each worker in a scratch database of its own emptied between its scenarios (the
+database does most of the work, so two workers keep two cores busy)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import queue
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -88,29 +95,56 @@ def run_corpus(
     *,
     keep: Path | None = None,
     quiet: Say = lambda _m: None,
+    workers: int | None = None,
 ) -> CorpusRun:
-    """Run every scenario; ``say`` gets a line per scenario, ``quiet`` the backtests' own."""
-    scores: list[ScenarioScore] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="ontrack-scenarios-") as tmp,
-        scratch_database(settings.dsn) as dsn,
-    ):
+    """Run every scenario; ``say`` gets a line per scenario as it ends, ``quiet`` the
+    backtests' own. The scores come in the corpus's order whatever the workers' order."""
+    n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(scenarios)))
+    scores: list[ScenarioScore | None] = [None] * len(scenarios)
+    done = 0
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="ontrack-scenarios-") as tmp, ExitStack() as stack:
         root = keep or Path(tmp)
-        for n, scenario in enumerate(scenarios, start=1):
-            here = write_scenario(scenario, root)
-            opts = BacktestOptions(
-                history=[here / "history.ndjson"],
-                clock=Clock(scenario.start, scenario.end, STEP),
-                plans_dir=here / "plans",
-                rules_path=settings.rules_dir,
-            )
-            result, _ = run_backtest(settings, opts, quiet, dsn=dsn)
-            (here / "result.json").write_bytes(result.json())
-            s = score_scenario(scenario, result)
-            scores.append(s)
+        free: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for _ in range(n_workers):
+            free.put(stack.enter_context(scratch_database(settings.dsn)))
+
+        def one(index: int) -> None:
+            nonlocal done
+            scenario = scenarios[index]
+            dsn = free.get()
+            try:
+                began = time.monotonic()
+                s = _run_one(settings, scenario, root, dsn, quiet)
+            finally:
+                free.put(dsn)
+            scores[index] = s
             verdict = "ok" if not s.problems else f"{len(s.problems)} problem(s)"
-            say(f"[{n:>2}/{len(scenarios)}] {scenario.name:<32} {verdict}")
-            for problem in s.problems:
-                say(f"        {problem}")
+            took = time.monotonic() - began
+            with lock:
+                done += 1
+                say(f"[{done:>2}/{len(scenarios)}] {scenario.name:<32} {took:5.1f}s  {verdict}")
+                for problem in s.problems:
+                    say(f"        {problem}")
+
+        with ThreadPoolExecutor(n_workers, thread_name_prefix="scenario") as pool:
+            for future in [pool.submit(one, i) for i in range(len(scenarios))]:
+                future.result()
     drifts = sum(1 for sc in scenarios for t in sc.truths if t.expect == "catch")
-    return CorpusRun(scores, total(scores, drifts))
+    ordered = [s for s in scores if s is not None]
+    return CorpusRun(ordered, total(ordered, drifts))
+
+
+def _run_one(
+    settings: Settings, scenario: Scenario, root: Path, dsn: str, quiet: Say
+) -> ScenarioScore:
+    here = write_scenario(scenario, root)
+    opts = BacktestOptions(
+        history=[here / "history.ndjson"],
+        clock=Clock(scenario.start, scenario.end, STEP),
+        plans_dir=here / "plans",
+        rules_path=settings.rules_dir,
+    )
+    result, _ = run_backtest(settings, opts, quiet, dsn=dsn)
+    (here / "result.json").write_bytes(result.json())
+    return score_scenario(scenario, result)

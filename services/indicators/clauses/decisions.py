@@ -3,7 +3,8 @@
 ``plans/coverage/clauses.yaml`` (schema ``schemas/coverage.schema.json``) lists, for the
 clauses no target quotes, a reason — ``not measurable``, ``context`` or ``duplicate``
 (of a target) — with a one-line why. The judgements are data, not code: a reviewer reads
-and changes them there. Problems come back as PlanErrors with the file's line numbers.
+and changes them there. Problems come back as the config reader's Problems, each with its
+file, line, column and fix.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-
+from services.config import Names, Problem, SchemaExplainer, read_document
 from services.indicators.clauses.clauses import fold
-from services.indicators.plans import PlanError, line_of, read_document
 from services.settings import REPO_ROOT
 
 __all__ = [
@@ -69,35 +67,35 @@ class Decision:
         return f"duplicate of {self.of}" if self.reason == "duplicate" else self.why
 
 
-def read_decisions(path: Path | None = None) -> tuple[list[Decision], list[PlanError]]:
+def read_decisions(path: Path | None = None) -> tuple[list[Decision], list[Problem]]:
     """The decisions of ``path`` (default plans/coverage/clauses.yaml) and its problems."""
     path = DEFAULT_PATH if path is None else Path(path)
     if not path.is_file():
-        return [], [PlanError(path, 0, "no such file; give the coverage decisions file")]
-    doc, errors = read_document(path)
-    if doc is None:
-        return [], errors
-    problems = [_explain(path, doc.root, doc.data, e) for e in _validator().iter_errors(doc.data)]
+        fix = "give the coverage decisions file (plans/coverage/clauses.yaml)"
+        return [], [Problem(str(path), None, None, "no such file", fix)]
+    doc, problems = read_document(path, empty_fix="write `decisions:` (see plans/coverage/)")
+    if doc is None or problems:
+        return [], problems
+    problems = _explainer().problems(doc)
     if problems:
-        return [], sorted(problems, key=lambda e: e.line)
+        return [], problems
     items: list[dict[str, Any]] = doc.data["decisions"]
-    decisions = [
-        _decision(item, line_of(doc.root, ["decisions", i])) for i, item in enumerate(items)
-    ]
+    decisions = [_decision(item, doc.line(["decisions", i])) for i, item in enumerate(items)]
     return decisions, []
 
 
 def check_decisions(
     decisions: Sequence[Decision], target_ids: Collection[str], path: Path | None = None
-) -> list[PlanError]:
+) -> list[Problem]:
     """Decisions that name a target which does not exist (a duplicate's ``of``)."""
     where = DEFAULT_PATH if path is None else Path(path)
     return [
-        PlanError(
-            where,
+        Problem(
+            str(where),
             d.line,
-            f'decision "{d.clause}": duplicate of "{d.of}", which is no target of the plan '
-            "files; name the target it repeats (ontrack plans check lists them)",
+            1,
+            f'decision "{d.clause}": duplicate of "{d.of}", which is no target of the plan files',
+            "name the target it repeats (ontrack plans check lists them)",
         )
         for d in decisions
         if d.of is not None and d.of not in target_ids
@@ -117,27 +115,7 @@ def _decision(item: dict[str, Any], line: int) -> Decision:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
-def _explain(path: Path, root: Any, data: Any, error: ValidationError) -> PlanError:
-    best = best_match([error])
-    at = list(best.absolute_path)
-    where = "the file"
-    if len(at) >= 2 and at[0] == "decisions" and isinstance(at[1], int):
-        item = data["decisions"][at[1]]
-        clause = item.get("clause") if isinstance(item, dict) else None
-        where = f"decision #{at[1] + 1}" + (f' ("{clause}")' if isinstance(clause, str) else "")
-    problem = best.message
-    if best.validator == "required" and isinstance(best.instance, dict):
-        missing = [k for k in best.validator_value if k not in best.instance]
-        problem = f"{', '.join(missing)} missing; add it"
-    elif best.validator == "not":
-        problem = "`of` is only for reason duplicate; remove it or change the reason"
-    elif best.validator == "enum":
-        problem = f"{best.instance!r} is not one of {', '.join(map(repr, best.validator_value))}"
-    elif best.validator == "additionalProperties":
-        allowed = ", ".join(sorted(best.schema.get("properties", {})))
-        problem = f"{problem}; allowed: {allowed}"
-    return PlanError(path, line_of(root, at), f"{where}: {problem}")
+def _explainer() -> SchemaExplainer:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    names = Names("the decisions file", items="decisions", noun="decision", id_key="clause")
+    return SchemaExplainer(schema, names=names, source="schemas/coverage.schema.json")

@@ -24,7 +24,7 @@ from services.indicators.plans.model import (
     end_of_day,
     year_bounds,
 )
-from services.indicators.plans.yaml_file import Document, line_of, read_document
+from services.indicators.plans.yaml_file import Document, read_document
 
 __all__ = [
     "CITY_TZ",
@@ -44,7 +44,6 @@ __all__ = [
     "Trajectory",
     "check_plans",
     "end_of_day",
-    "line_of",
     "load_plans",
     "read_document",
     "targets_of",

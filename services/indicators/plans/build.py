@@ -44,8 +44,8 @@ _SEASONAL_KINDS = ("flow", "level-mean", "ratio")
 class UsedIds:
     """Ids already used, across files: id → (file, line)."""
 
-    plans: dict[str, tuple[Path, int]] = field(default_factory=dict)
-    targets: dict[str, tuple[Path, int]] = field(default_factory=dict)
+    plans: dict[str, tuple[str, int]] = field(default_factory=dict)
+    targets: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def build_plan(doc: Document, cat: Catalogue, seen: UsedIds) -> tuple[Plan | None, list[PlanError]]:
@@ -62,8 +62,8 @@ class _Builder:
         self.doc, self.cat = doc, cat
         self.errors: list[PlanError] = []
 
-    def fail(self, path: Sequence[Key], message: str) -> None:
-        self.errors.append(PlanError(self.doc.file, self.doc.line(path), message))
+    def fail(self, path: Sequence[Key], message: str, fix: str) -> None:
+        self.errors.append(self.doc.problem(path, message, fix))
 
     def plan(self, seen: UsedIds) -> Plan:
         data: dict[str, Any] = self.doc.data
@@ -82,21 +82,21 @@ class _Builder:
             issuer=data["issuer"],
             date=start,
             source=data["source"],
-            file=self.doc.file,
+            file=Path(self.doc.file),
             targets=tuple(targets),
             other_sources=tuple(data.get("other_sources", ())),
             url=data.get("url", ""),
         )
 
     def _unique(
-        self, used: dict[str, tuple[Path, int]], name: str, path: list[Key], what: str
+        self, used: dict[str, tuple[str, int]], name: str, path: list[Key], what: str
     ) -> None:
         line = self.doc.line(path)
         if name in used:
             where = used[name]
             self.fail(
                 path,
-                f'{what} "{name}" is already used at {where[0].name}:{where[1]}; '
+                f'{what} "{name}" is already used at {Path(where[0]).name}:{where[1]}',
                 "give each its own id (e.g. add the deadline year or the region)",
             )
         else:
@@ -108,7 +108,9 @@ class _Builder:
         except ValueError:
             where = label(self.doc, path)
             self.fail(
-                path, f'{where}: "{text}" is not a calendar date; write YYYY-MM-DD, e.g. 2025-12-31'
+                path,
+                f'{where}: "{text}" is not a calendar date',
+                "write YYYY-MM-DD, e.g. 2025-12-31",
             )
             return None
 
@@ -124,7 +126,8 @@ class _Builder:
             self.fail(
                 [*at, "kind"],
                 f"target {tid}: kind {kind} does not fit {indicator.id}, which is a "
-                f"{indicator.kind} indicator; use kind {' or '.join(_FITS[indicator.kind])}",
+                f"{indicator.kind} indicator",
+                f"use kind {' or '.join(_FITS[indicator.kind])}",
             )
         value = self.quantity([*at, "value"], raw["value"], raw["unit"], indicator, tid)
         baseline = self.baseline(at, raw, indicator, deadline)
@@ -161,12 +164,14 @@ class _Builder:
         if found is None:
             close = self.cat.suggest(raw["indicator"])
             hint = (
-                f"did you mean {' or '.join(close)}?" if close else "see catalogue/indicators.yaml"
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else "use an indicator of catalogue/indicators.yaml"
             )
             self.fail(
                 [*at, "indicator"],
-                f'target {raw["id"]}: indicator "{raw["indicator"]}" is not in the '
-                f"catalogue ({hint})",
+                f'target {raw["id"]}: indicator "{raw["indicator"]}" is not in the catalogue',
+                hint,
             )
         return found
 
@@ -176,7 +181,7 @@ class _Builder:
         try:
             number = parse_quantity(cast(str | float, value))
         except UnitError as exc:
-            self.fail(path, f"target {tid}: {exc}")
+            self.fail(path, f"target {tid}: {exc}", "write a number such as 2600, 2600万 or 6.7亿")
             return None
         try:
             return convert(number, unit, indicator.unit)
@@ -184,8 +189,8 @@ class _Builder:
             self.fail(
                 [*path[:-1], "unit"],
                 f'target {tid}: unit "{unit}" cannot be converted to {indicator.id}\'s unit '
-                f'"{indicator.unit}" ({exc}); write the value in {indicator.unit} '
-                f"or a 万/亿 form of it",
+                f'"{indicator.unit}" ({exc})',
+                f"write the value in {indicator.unit} or a 万/亿 form of it",
             )
             return None
 
@@ -206,7 +211,8 @@ class _Builder:
             self.fail(
                 [*at, "baseline", "date"],
                 f"target {raw['id']}: the baseline date {day} is not before the deadline "
-                f"{deadline}; give a baseline from before the deadline or use from_data: true",
+                f"{deadline}",
+                "give a baseline from before the deadline or use from_data: true",
             )
             return None
         return Baseline(value=value, date=day)
@@ -229,7 +235,8 @@ class _Builder:
                 self.fail(
                     [*at, "trajectory"],
                     f"target {raw['id']}: a seasonal profile needs a flow, level-mean or "
-                    "ratio target and weights that are not all zero; use linear or compound",
+                    "ratio target and weights that are not all zero",
+                    "use linear or compound",
                 )
                 return None
             profile = tuple(w / sum(weights) for w in weights)
@@ -237,8 +244,8 @@ class _Builder:
             if base.value <= 0 or value <= 0:
                 self.fail(
                     [*at, "trajectory"],
-                    f"target {raw['id']}: compound growth needs a positive baseline and "
-                    "target; use linear",
+                    f"target {raw['id']}: compound growth needs a positive baseline and target",
+                    "use linear",
                 )
                 return None
         return Trajectory(shape=spec["shape"], path=path, monthly_profile=profile)
@@ -251,7 +258,8 @@ class _Builder:
         if kind != "growth":
             self.fail(
                 [*at, "growth"],
-                f"target {raw['id']}: growth is for kind growth targets, not {kind}; remove it",
+                f"target {raw['id']}: growth is for kind growth targets, not {kind}",
+                "remove `growth:`, or make the target's kind growth",
             )
             return None
         if spec == "each-year":
@@ -260,8 +268,9 @@ class _Builder:
         if base >= deadline.year:
             self.fail(
                 [*at, "growth", "average_from"],
-                f"target {raw['id']}: average_from {base} must be a year before the "
-                f"deadline's ({deadline.year}); it is the base year the growth starts from",
+                f"target {raw['id']}: average_from {base} is not before the deadline's year "
+                f"({deadline.year})",
+                "write the base year the average growth starts from, e.g. 2022",
             )
             return None
         return base

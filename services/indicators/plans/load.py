@@ -1,16 +1,17 @@
 """The plan catalogue: ``plans/*.yaml`` loaded into frozen Plans and Targets, or checked.
 
 ``load_plans`` raises :class:`InvalidPlansError` listing every problem; ``check_plans``
-returns the same problems as :class:`PlanError` values (file, line, message) for a linter
-or a CI step. Values and baselines come out in the indicator's canonical unit.
+returns the same problems (:class:`~services.config.Problem`: file, line, column, message,
+fix) for a linter or a CI step. Values and baselines come out in the indicator's
+canonical unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
-from services.errors import OntrackError
+from services.config import ConfigFileError, Problem
 from services.indicators.catalogue import Catalogue, load_catalogue
 from services.indicators.plans.build import UsedIds, build_plan
 from services.indicators.plans.model import Baseline, Plan, Target, Trajectory
@@ -31,15 +32,13 @@ __all__ = [
 ]
 
 DEFAULT_DIR = REPO_ROOT / "plans"
+_POINT = "point to the plans/ folder, or add a plan file (see schemas/plan.schema.json)"
 
 
-class InvalidPlansError(OntrackError):
-    """The plan files have problems; ``errors`` lists each with file and line."""
+class InvalidPlansError(ConfigFileError):
+    """The plan files have problems; ``problems`` lists each with its file, line and fix."""
 
-    def __init__(self, errors: Sequence[PlanError]) -> None:
-        self.errors = tuple(errors)
-        listed = "\n  ".join(str(e) for e in self.errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the plan files:\n  {listed}")
+    what = "the plan files"
 
 
 def load_plans(directory: Path | None = None, catalogue: Catalogue | None = None) -> list[Plan]:
@@ -62,10 +61,10 @@ def _read_all(
 ) -> tuple[list[Plan], list[PlanError]]:
     directory = DEFAULT_DIR if directory is None else Path(directory)
     if not directory.is_dir():
-        return [], [PlanError(directory, 0, "no such directory; point to the plans/ folder")]
+        return [], [Problem(str(directory), None, None, "no such directory", _POINT)]
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not files:
-        return [], [PlanError(directory, 0, "no plan files (*.yaml) in this directory")]
+        return [], [Problem(str(directory), None, None, "no plan files (*.yaml) here", _POINT)]
     cat = load_catalogue() if catalogue is None else catalogue
     plans: list[Plan] = []
     errors: list[PlanError] = []
@@ -80,7 +79,7 @@ def _read_all(
 
 def _read_file(file: Path, cat: Catalogue, seen: UsedIds) -> tuple[Plan | None, list[PlanError]]:
     doc, errors = read_document(file)
-    if doc is None:
+    if doc is None or errors:
         return None, errors
     errors = schema_errors(doc)
     if errors:

@@ -254,9 +254,10 @@ def test_every_kind_of_target_is_read_from_the_database(world: World) -> None:
 
     pm = by_id[PM25]
     normal = sum(NORMAL.values()) / 3
-    today = (20.0 + 30.0 + (60.0 * (TODAY - 1) + 200.0) / TODAY) / 3
-    days = 41  # 40 × 24 hours back from 15:00 CST reach into a 41st local day
-    city_days = [normal] * (days - BAD_DAYS - 1) + [normal * 5] * BAD_DAYS + [today]
+    # 40 × 24 hours back from 15:00 CST reach into a 41st local day; that first day and today
+    # have fewer than 20 hourly values: not valid days (GB 3095-2012), left out of the mean
+    days = 39
+    city_days = [normal] * (days - BAD_DAYS) + [normal * 5] * BAD_DAYS
     assert pm.assessment.actual == pytest.approx(sum(city_days) / days)
     assert pm.explanation["contributors"][0]["source"] == "db-c"
     assert pm.explanation["feed"]["stale"] is False
@@ -374,9 +375,11 @@ def test_the_api_reads_targets_and_alerts(world: World) -> None:
 
 def test_ontrack_targets_prints_the_table(world: World) -> None:
     result = CliRunner().invoke(
-        main, ["--database-url", world.dsn, "targets", "--family", "telecom"]
+        main, ["--database-url", world.dsn, "targets", "--family", "telecom", "--lang", "en"]
     )
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
-    assert header.split()[:2] == ["target", "status"]
-    assert row.split()[:3] == [G5, "off_track", f"{world.totals['g5']:,.0f}"]
+    assert header.split()[:3] == ["target", "name", "status"]
+    assert row.split()[0] == G5
+    assert "off track" in row or "off_track" in row, row
+    assert f"{world.totals['g5']:,.0f}" in row, row

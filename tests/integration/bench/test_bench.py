@@ -1,7 +1,9 @@
 """``ontrack bench`` machinery at tiny sizes: every figure present and sane, counts reconciled.
 
 Timings are never asserted (the machine is shared); only that each phase ran and
-produced a positive, finite figure, and that the end-to-end counts reconcile.
+produced a positive, finite figure, that the end-to-end counts reconcile, that the CPU
+budgets add up, that the Quix Streams peer drained exactly what was sent, and that the
+scaling phase has its rows.
 """
 
 from __future__ import annotations
@@ -34,16 +36,29 @@ TINY = Sizes(
     evaluations=100,
     memory_series=300,
     concurrency=2,
+    scaling_series=(50, 400),
+    scaling_readings=800,
+    scaling_evaluations=(50, 100),
 )
 
-# figures that may be zero: a count of losses, and memory growth within noise
-MAY_BE_ZERO = ("readings lost", "memory per active series")
+STAGES = {
+    "e2e": ("api", "worker", "postgresql", "broker"),
+    "stream": ("worker", "postgresql", "broker"),
+    "quix_peer": ("peer", "postgresql", "broker"),
+}
+
+# figures that may be zero: a count of losses, memory growth within noise, and a stage's CPU
+# (the kernel counts it in 10 ms ticks per process: a few milliseconds of the broker's
+# over this test's few thousand readings may read as none)
+MAY_BE_ZERO = ("readings lost", "memory per active series", "cpu_us_per_reading.")
 
 
+@pytest.mark.timeout(900)
 def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) -> None:
     result = run_bench(embedded_stack, TINY, lambda m: None)
     doc = json.loads(json.dumps(to_json(result.pop("figures"), **result)))
     names = [f["name"] for f in doc["figures"]]
+    value = {f["name"]: f["value"] for f in doc["figures"]}
     for expected in (
         "raw COPY",
         "raw produce",
@@ -65,6 +80,16 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
         "alert engine, 100 evaluations, 2 shards",
         "memory per active series, worker",
         "memory per active series, alert engine",
+        "Quix Streams peer",
+        "stream → TimescaleDB against the Quix Streams peer",
+        *(f"cpu_us_per_reading.{p}.{k}" for p, ks in STAGES.items() for k in (*ks, "total")),
+        *(f"scaling.e2e_{n}_series.readings_per_s" for n in TINY.scaling_series),
+        *(
+            f"scaling.cpu_us_per_reading.e2e_{n}_series.{k}"
+            for n in TINY.scaling_series
+            for k in (*STAGES["e2e"], "total")
+        ),
+        *(f"scaling.evaluation_{n}.seconds" for n in TINY.scaling_evaluations),
     ):
         assert expected in names, f"{expected!r} missing from {names}"
     for f in doc["figures"]:
@@ -84,6 +109,58 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
     lost = next(f for f in doc["figures"] if f["name"] == "end to end, readings lost")
     assert lost["value"] == 0 and lost["met"] is True
 
+    # the CPU budgets: each phase's stages add up to its total, over the readings it stored
+    budgets = doc["context"]["cpu_budget"]
+    assert set(budgets) == set(STAGES)
+    assert budgets["e2e"]["readings"] == TINY.e2e_readings
+    stream_readings = TINY.stream_stations * TINY.stream_hours
+    assert budgets["stream"]["readings"] == budgets["quix_peer"]["readings"] == stream_readings
+    for phase, stages in STAGES.items():
+        b = budgets[phase]
+        assert set(b["cpu_seconds"]) == set(stages), b
+        per = {k: value[f"cpu_us_per_reading.{phase}.{k}"] for k in stages}
+        assert value[f"cpu_us_per_reading.{phase}.total"] == pytest.approx(sum(per.values()))
+        for k in stages:
+            assert per[k] == pytest.approx(b["cpu_seconds"][k] * 1e6 / b["readings"]), (phase, k)
+        # the backends of the bench's database are a part of PostgreSQL's processes
+        mine = b["aside_cpu_seconds"]["postgresql_bench_db"]
+        assert 0 <= mine <= b["cpu_seconds"]["postgresql"] + 0.02, b
+        assert value[f"cpu_us_per_reading.{phase}.total"] > 0, b
+    # the processes the bench started did the work (tens of ms each, several ticks)
+    assert value["cpu_us_per_reading.e2e.worker"] > 0
+    assert value["cpu_us_per_reading.stream.worker"] > 0
+    assert value["cpu_us_per_reading.quix_peer.peer"] > 0
+    assert budgets["e2e"]["per_s"] == pytest.approx(value["end to end, sustained"])
+
+    # the peer drained exactly the stream phase's messages, each reading once
+    peer = doc["context"]["quix_peer"]
+    assert peer["exact"] is True, peer
+    assert peer["messages"] == peer["sent_messages"] > 0, peer
+    assert peer["rows"] == peer["stored"] == peer["distinct"] == stream_readings, peer
+    against = next(
+        f
+        for f in doc["figures"]
+        if f["name"] == "stream → TimescaleDB against the Quix Streams peer"
+    )
+    assert against["value"] == value["stream → TimescaleDB"]
+    assert against["baseline_value"] == value["Quix Streams peer"]
+
+    # the scaling phase: a reconciled row per count of series, a row per count of evaluations
+    scaling = doc["context"]["scaling"]
+    rows = scaling["end_to_end"]
+    assert [r["series"] for r in rows] == list(TINY.scaling_series)
+    for r in rows:
+        want = max(TINY.scaling_readings, r["series"])
+        assert r["reconciled"] and r["readings"] == r["stored"] == want, r
+        us = r["cpu"]["us_per_reading"]
+        assert us["total"] == pytest.approx(sum(us[k] for k in STAGES["e2e"])), r
+        assert value[f"scaling.e2e_{r['series']}_series.readings_per_s"] == r["per_s"]
+    evaluations = scaling["evaluation"]
+    assert [e["evaluations"] for e in evaluations] == list(TINY.scaling_evaluations)
+    for e in evaluations:
+        assert e["targets"] >= e["evaluations"] and e["checks"] > 0, e
+        assert value[f"scaling.evaluation_{e['evaluations']}.seconds"] == e["seconds"]
+
     # the private database is gone again
     with psycopg.connect(embedded_stack.dsn) as conn:
         left = conn.execute(
@@ -95,4 +172,18 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
 def test_bench_is_an_ontrack_command() -> None:
     result = CliRunner().invoke(main, ["bench", "--help"])
     assert result.exit_code == 0, result.output
-    assert "--quick" in result.output and "--out" in result.output
+    for option in ("--quick", "--out", "--plot", "--no-scaling"):
+        assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--no-scaling", "--plot", "x.png"], "--no-scaling leaves out"),
+        (["--plot", "/nonexistent-dir/x.png"], "/nonexistent-dir does not exist"),
+    ],
+)
+def test_bench_refuses_a_plot_it_cannot_draw(args: list[str], says: str) -> None:
+    result = CliRunner().invoke(main, ["bench", *args])
+    assert result.exit_code == 2, result.output
+    assert says in result.output

@@ -57,9 +57,9 @@ class Demo:
 
 
 _ALERT = """
-INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations, state,
-                    since, active_at, fired_at, resolved_at, last_eval)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO alerts (fingerprint, rule_id, kind, severity, subject, labels, annotations,
+                    latest_annotations, state, since, active_at, fired_at, resolved_at, last_eval)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (fingerprint) DO NOTHING
 """
 
@@ -70,9 +70,9 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _validated(catalogue: Catalogue, now: datetime) -> list[Reading]:
+def _validated(catalogue: Catalogue, plans: list[Plan], now: datetime) -> list[Reading]:
     out = []
-    for i, raw in enumerate(demo_data.readings(now)):
+    for i, raw in enumerate(demo_data.readings(now, catalogue, plans)):
         got = validate_record(raw, i, catalogue, now)
         assert isinstance(got, Reading), (raw, got)
         out.append(got)
@@ -119,7 +119,8 @@ async def _judge(dsn: str, demo: Demo) -> None:
                 (
                     alert.fingerprint, alert.rule_id, alert.kind, alert.severity, alert.subject,
                     orjson.dumps(alert.labels).decode(),
-                    orjson.dumps({"summary": alert.summary}).decode(), alert.state,
+                    orjson.dumps({"summary": alert.summary}).decode(),
+                    orjson.dumps({"summary": alert.latest or alert.summary}).decode(), alert.state,
                     min(times.values()), times.get("pending"), times.get("firing"),
                     times.get("resolved"), demo.now,
                 ),
@@ -136,7 +137,7 @@ def demo(embedded_stack: Settings) -> Iterator[Demo]:
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     catalogue = load_catalogue()
     plans = load_plans(catalogue=catalogue)
-    items = _validated(catalogue, now)
+    items = _validated(catalogue, plans, now)
     with fresh_database(embedded_stack.dsn, f"ontrack_test_obs_{os.getpid()}") as dsn:
         demo = Demo(dsn, now, catalogue, plans, len(items))
         asyncio.run(_store(dsn, catalogue, items, now))

@@ -15,7 +15,14 @@
 - airport: monthly passengers and cargo; energy: LNG receiving capacity of two terminals;
   economy, people, industry, green: the statistics bureau's monthly, quarterly and yearly
   figures (trade, GDP growth, R&D intensity, enterprises, talent, the AI industry, green
-  factories).
+  factories);
+- every other indicator providers push (``everything_else``), made from the catalogue and
+  the plans so that a new indicator has data as soon as it is catalogued: reported at its
+  cadence (daily, monthly, quarterly or yearly) from the January two years before ``now``,
+  by one source (two when several make the city value), near the trajectory of its
+  targets — a flow's period amount its share of the year's expected total, a stock, ratio
+  or level the path's value, a growth rate about the target's. Hourly indicators are left
+  out: their only panels are the air family's own, fed by the stations above.
 
 Every source is named ``demo-…``; the set is stored in a database of its own.
 ``alert_history`` gives alerts and their transitions as the alert engine would have
@@ -26,10 +33,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from services.indicators.catalogue import Catalogue, Indicator
+from services.indicators.plans.model import Plan, Target
+from services.indicators.trajectory import expected_annual, milestone, month_weights
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -65,22 +76,33 @@ class DemoAlert:
     severity: str
     subject: str
     labels: dict[str, str]
-    summary: str
+    summary: str  # what it said when it fired (kept as it was)
     transitions: tuple[tuple[timedelta, str, str, str], ...]  # (ago, from, to, reason)
+    latest: str = ""  # what the latest evaluation says, when it says otherwise
 
     @property
     def state(self) -> str:
         return self.transitions[-1][2]
 
 
-def _r(indicator: str, source: str, ts: datetime, value: float, unit: str) -> dict[str, object]:
-    return {
+def _r(
+    indicator: str,
+    source: str,
+    ts: datetime,
+    value: float,
+    unit: str,
+    labels: dict[str, str] | None = None,
+) -> dict[str, object]:
+    reading: dict[str, object] = {
         "indicator": indicator,
         "source": source,
         "ts": ts.isoformat(),
         "value": round(value, 3),
         "unit": unit,
     }
+    if labels:
+        reading["labels"] = labels
+    return reading
 
 
 def _pm25(t: datetime, factor: float, rng: random.Random) -> float:
@@ -214,14 +236,124 @@ def statistics(now: datetime, rng: random.Random) -> Iterator[dict[str, object]]
             yield _r("industry.ai_industry_size", "demo-stats", t, 1.1e11, "CNY")
 
 
-def readings(now: datetime, seed: int = 2025) -> list[dict[str, object]]:
+_HOUR = timedelta(hours=1)
+_SPLIT = (("a", 0.6), ("b", 0.4))  # two sources of an indicator several sources make
+
+
+def _period_ends(cadence: timedelta, start: datetime, now: datetime) -> Iterator[datetime]:
+    """Noon (local) on the last day of each reporting period from ``start`` up to ``now``:
+    every day, month, quarter or year by the indicator's cadence."""
+    local = start.astimezone(CST)
+    if cadence <= timedelta(days=1):
+        t = local.replace(hour=12)
+        while t <= now:
+            yield t
+            t += timedelta(days=1)
+        return
+    months = 12 if cadence >= timedelta(days=365) else 3 if cadence >= timedelta(days=89) else 1
+    year, month = local.year, months
+    while True:
+        first_after = datetime(year + month // 12, month % 12 + 1, 1, 12, tzinfo=CST)
+        end = first_after - timedelta(days=1)
+        if end > now:
+            return
+        yield end
+        year, month = year + (month + months - 1) // 12, (month + months - 1) % 12 + 1
+
+
+def _target_for(targets: Sequence[Target], year: int) -> Target | None:
+    """The target the city works toward in ``year``: the first whose deadline year is not
+    before it, else the last; the city's own before a region's."""
+    if not targets:
+        return None
+    ahead = [t for t in targets if t.deadline.year >= year]
+    return ahead[0] if ahead else targets[-1]
+
+
+def _level(ind: Indicator, target: Target | None, at: datetime, rng: random.Random) -> float:
+    """A stock's, ratio's, level's or growth rate's value at ``at``: on the target's path."""
+    if target is None:
+        middle = 50.0 if ind.unit == "%" else ind.range.max / 5
+        return middle * rng.uniform(0.97, 1.03)
+    if ind.kind == "growth":
+        return target.value + rng.uniform(-0.3, 0.6)
+    return milestone(target, at) * rng.uniform(0.985, 1.015)
+
+
+def _flow(ind: Indicator, target: Target | None, end: datetime, cadence: timedelta) -> float:
+    """A flow's amount over the period ending at ``end``: its share of the year's total."""
+    year = end.astimezone(CST).year
+    annual = expected_annual(target, year) if target is not None else ind.range.max
+    if cadence <= timedelta(days=1):
+        days = (datetime(year + 1, 1, 1, tzinfo=CST) - datetime(year, 1, 1, tzinfo=CST)).days
+        return annual / days
+    if target is None:
+        return annual / 4
+    weights = month_weights(target, year)
+    month = end.astimezone(CST).month
+    span = 12 if cadence >= timedelta(days=365) else 3 if cadence >= timedelta(days=89) else 1
+    return annual * sum(weights[month - span : month])
+
+
+def _sources(ind: Indicator) -> tuple[tuple[str, float], ...]:
+    name = f"demo-{ind.family}"
+    if ind.combine == "single":
+        return ((name, 1.0),)
+    if ind.combine == "mean":
+        return tuple((f"{name}-{s}", 1.0) for s, _ in _SPLIT)
+    return tuple((f"{name}-{s}", part) for s, part in _SPLIT)
+
+
+def everything_else(
+    now: datetime,
+    rng: random.Random,
+    catalogue: Catalogue,
+    plans: Sequence[Plan],
+    covered: Iterable[str],
+) -> Iterator[dict[str, object]]:
+    """Readings of every pushed indicator not in ``covered`` and not hourly (module doc)."""
+    skip = set(covered)
+    start = datetime(now.astimezone(CST).year - 2, 1, 1, tzinfo=CST)
+    by_indicator: dict[str, list[Target]] = {}
+    for t in sorted(
+        (t for p in plans for t in p.targets), key=lambda t: (t.scope != "city", t.deadline)
+    ):
+        by_indicator.setdefault(t.indicator, []).append(t)
+    for ind in catalogue:
+        if ind.derived or ind.id in skip or ind.cadence_max <= _HOUR:
+            continue
+        targets = by_indicator.get(ind.id, [])
+        for end in _period_ends(ind.cadence_max, start, now):
+            target = _target_for(targets, end.astimezone(CST).year)
+            if ind.kind == "flow":
+                value = _flow(ind, target, end, ind.cadence_max) * rng.uniform(0.97, 1.05)
+            else:
+                value = _level(ind, target, end, rng)
+            labels = dict.fromkeys(ind.required_labels, "demo")
+            for source, part in _sources(ind):
+                shown = value * part if ind.combine == "sum" else value
+                if ind.kind in ("stock", "capacity"):
+                    shown = round(shown)  # whole institutions, enterprises, kilometres…
+                yield _r(ind.id, source, end, _within(ind, shown), ind.unit, labels)
+
+
+def _within(ind: Indicator, value: float) -> float:
+    top = min(ind.range.max, 100.0) if ind.unit == "%" else ind.range.max
+    return min(max(value, ind.range.min), top)
+
+
+def readings(
+    now: datetime, catalogue: Catalogue, plans: Sequence[Plan], seed: int = 2025
+) -> list[dict[str, object]]:
     """Every reading of the demo set, up to ``now`` (tz-aware)."""
     rng = random.Random(seed)
     now = now.astimezone(UTC)
-    return [
+    stories = [
         *air(now, rng), *port(now, rng), *power(now, rng), *telecom(now, rng), *water(now, rng),
         *airport(now, rng), *energy(now, rng), *statistics(now, rng),
     ]  # fmt: skip
+    told = {str(r["indicator"]) for r in stories}
+    return [*stories, *everything_else(now, rng, catalogue, plans, told)]
 
 
 def alert_history() -> list[DemoAlert]:
@@ -240,6 +372,7 @@ def alert_history() -> list[DemoAlert]:
                 (20 * day, "inactive", "pending", "behind the trajectory by 5.4 %"),
                 (6 * day, "pending", "firing", "behind the trajectory for 14d"),
             ),
+            "telecom.5g_base_stations.2026 is 6.9 % behind its trajectory",
         ),
         DemoAlert(
             "demo-pm25-stale",

@@ -14,15 +14,18 @@ from typing import Any
 import psycopg
 import pytest
 
+from services.alerts.rules import load_rules
+from services.alerts.snapshot import Universe, load_snapshot
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
 from services.dashboards.i18n import Speech
-from services.dashboards.targets import load_target_data
+from services.dashboards.sentences import validity_text
 from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
 from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import measure
 from services.indicators.plans.model import Target
+from services.settings import REPO_ROOT
 from tests.integration.observability.conftest import Demo
 
 pytestmark = pytest.mark.integration
@@ -81,8 +84,18 @@ def test_every_target_is_named_in_the_language_of_its_dashboard(demo: Demo) -> N
 
 def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, list[Run]]) -> None:
     """Each judged target's row says how its actual was taken, from how many values (the
-    engine's count), as of when — in Chinese in the Chinese dashboards."""
+    engine's count), as of when, and whether that is enough to judge (the engine's validity)
+    — in Chinese in the Chinese dashboards."""
     engine_counts = asyncio.run(_engine_counts(demo))
+    with psycopg.connect(demo.dsn) as conn:
+        validity = dict(
+            conn.execute(
+                "SELECT target_id, explanation->'actual'->>'validity' FROM target_status"
+            ).fetchall()
+        )
+    assert any(validity.values()) and any(
+        "cannot be judged" in (v or "") for v in validity.values()
+    )
     seen = 0
     for lang in LANGS:
         for family in FAMILIES:
@@ -96,12 +109,17 @@ def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, lis
                 )
                 if status is None:  # not judged yet: no basis is claimed
                     assert row[h("based on")] is None and row[h("values")] is None
+                    assert row[h("validity")] is None
                     continue
                 seen += 1
                 basis, count = row[h("based on")], row[h("values")]
                 assert basis, (board, target.id)
+                said = validity[target.id]
+                assert row[h("validity")] == (validity_text(said, lang) if said else None)
                 if lang == "zh-CN":
                     assert CJK.search(basis) and not LATIN.search(basis), basis
+                    shown = (row[h("validity")] or "").replace("GB 3095-2012", "")
+                    assert not LATIN.search(shown), shown
                 if target.id not in engine_counts:  # no data, or reported met without data
                     assert count == 0, (target.id, count)
                     continue
@@ -112,15 +130,17 @@ def test_every_status_says_on_what_data_it_rests(demo: Demo, runs: dict[str, lis
 
 
 async def _engine_counts(demo: Demo) -> dict[str, int]:
-    """How many values each city target's actual rests on, as services.indicators counts."""
-    counts: dict[str, int] = {}
+    """How many values each city target's actual rests on, as services.indicators counts
+    them on the data the engine reads (its snapshot: two years back, valid days of air)."""
+    city = [t for t in demo.targets if t.scope == "city"]
+    universe = Universe(city, demo.catalogue, load_rules(REPO_ROOT / "rules"))
     async with await psycopg.AsyncConnection.connect(demo.dsn) as conn:
-        for t in demo.targets:
-            if t.scope == "city":
-                data = await load_target_data(conn, t)
-                m = measure(resolve_baseline(t, data), data, demo.now)
-                if m is not None:
-                    counts[t.id] = m.count
+        snapshot = await load_snapshot(conn, universe, demo.now)
+    counts: dict[str, int] = {}
+    for inp in snapshot.targets:
+        m = measure(resolve_baseline(inp.target, inp.data), inp.data, demo.now)
+        if m is not None:
+            counts[inp.target.id] = m.count
     return counts
 
 
@@ -219,7 +239,7 @@ def test_alerts_fired_and_resolved_are_marked_on_their_dashboards(
     marked = [f"{lang}/{s}.json" for s in (*BY_SLUG, "overview", "alerts")]
     marks = {n: panel(runs, n, "Alerts fired")[0].rows for n in marked}
     resolved = {n: panel(runs, n, "Alerts resolved")[0].rows for n in marked}
-    routes = text_of(demo, _target(demo, "port.container_routes.2026"), lang).label
+    routes = text_of(demo, _target(demo, "port.intl_container_routes.2026"), lang).label
     g5 = text_of(demo, _target(demo, "telecom.5g_base_stations.2026"), lang).label
     port, g5_board, air = (f"{lang}/{s}.json" for s in ("port", "5g", "air"))
     assert any(t == demo.now - 18 * day and routes in x for t, x, _ in marks[port])
@@ -247,3 +267,12 @@ def _events(demo: Demo, state: str, family: str | None, frm: datetime) -> list[d
             {"state": state, "family": family, "frm": frm, "to": demo.now},
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def test_open_alerts_say_what_they_said_when_they_fired_and_what_they_say_now(
+    runs: dict[str, list[Run]],
+) -> None:
+    rows = rows_of(runs, "en/alerts.json", "Open now")
+    g5 = next(r for r in rows if r["rule"] == "off-trajectory-ticket")
+    assert g5["when it fired"] == "telecom.5g_base_stations.2026 is 6.2 % behind its trajectory"
+    assert g5["now"] == "telecom.5g_base_stations.2026 is 6.9 % behind its trajectory"

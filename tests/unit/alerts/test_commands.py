@@ -59,7 +59,7 @@ def test_a_good_plan_directory_passes(tmp_path: Path) -> None:
         ("    deadline: 2027-12-31\n", "", 9, "deadline"),
     ],
 )
-def test_each_problem_is_printed_with_file_and_line(
+def test_each_problem_is_printed_with_file_line_column_and_fix(
     tmp_path: Path, old: str, new: str, line: int, fragment: str
 ) -> None:
     assert old in PLAN
@@ -70,8 +70,8 @@ def test_each_problem_is_printed_with_file_and_line(
     assert lines, result.output
     where = re.escape(str(tmp_path / "broken.yaml"))
     for text in lines:
-        assert re.match(rf"^{where}:\d+: .+", text), text
-    assert any(f":{line}: " in text and fragment in text for text in lines), lines
+        assert re.match(rf"^{where}:\d+:\d+: .+; fix: .+", text), text
+    assert any(re.match(rf"^{where}:{line}:\d+: ", t) and fragment in t for t in lines), lines
     assert "problem(s) in" in result.stderr
 
 

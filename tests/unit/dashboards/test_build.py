@@ -80,7 +80,7 @@ def test_each_dashboard_has_one_uid_per_language_and_links_to_the_other() -> Non
 @pytest.mark.parametrize("name", sorted(BUILT))
 def test_panels_are_sound(name: str) -> None:
     board = json.loads(BUILT[name])
-    panels = board["panels"]
+    panels = [q for p in board["panels"] for q in (p, *p.get("panels", ()))]  # rows' too
     assert len({p["id"] for p in panels}) == len(panels)
     assert board["uid"].startswith("ontrack-") and len(board["uid"]) <= 40
     variables = {v["name"] for v in board.get("templating", {}).get("list", [])}

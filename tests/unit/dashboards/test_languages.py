@@ -11,15 +11,31 @@ from typing import Any
 
 import pytest
 
+from services.alerts.rules import (
+    BurnRateRule,
+    NoDataRule,
+    OffTrajectoryRule,
+    ProjectedMissRule,
+    StaleFeedRule,
+    ThresholdRule,
+)
 from services.dashboards import build_all
 from services.dashboards.build import build_language
 from services.dashboards.family import FAMILIES
 from services.dashboards.i18n import MissingText, Speech
 from services.dashboards.verify import ANNOTATION, panel_queries
-from services.dashboards.words import LANGS, STATUS_WORDS
+from services.dashboards.words import (
+    ALERT_KINDS,
+    ALERT_STATES,
+    LANGS,
+    SEVERITIES,
+    STATUS_WORDS,
+)
 from services.dashboards.zh_cn import TEXTS
+from services.indicators.assess import STATUSES
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans
+from services.language import Language, tr
 
 BUILT = build_all()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,11 +48,16 @@ def boards(lang: str) -> dict[str, dict[str, Any]]:
     return {n: json.loads(t) for n, t in BUILT.items() if n.startswith(f"{lang}/")}
 
 
+def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every panel of a dashboard, those of collapsed rows too."""
+    return [q for p in board["panels"] for q in (p, *p.get("panels", ()))]
+
+
 def texts(board: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Every text of a dashboard a person reads: (where, text)."""
     yield "title", board["title"]
     yield "description", board["description"]
-    for panel in board["panels"]:
+    for panel in panels(board):
         yield f"panel {panel['id']} title", panel["title"]
         if panel.get("description"):
             yield f"panel {panel['id']} description", panel["description"]
@@ -78,7 +99,7 @@ def test_english_dashboards_say_nothing_in_chinese(name: str) -> None:
 
 def test_chinese_tables_head_their_columns_in_chinese() -> None:
     for name, board in boards("zh-CN").items():
-        for panel in board["panels"]:
+        for panel in panels(board):
             if panel["type"] != "table":
                 continue
             for target in panel["targets"]:
@@ -89,24 +110,40 @@ def test_chinese_tables_head_their_columns_in_chinese() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_statuses_are_shown_as_words_of_the_language(lang: str) -> None:
     for name, board in boards(lang).items():
-        for panel in board["panels"]:
+        for panel in panels(board):
             for mapping in panel.get("fieldConfig", {}).get("defaults", {}).get("mappings", []):
                 if mapping["type"] == "value" and "on_track" in mapping["options"]:
                     shown = {k: v["text"] for k, v in mapping["options"].items()}
                     assert shown == {s: words[lang] for s, words in STATUS_WORDS.items()}, name
 
 
-def test_chinese_status_words_are_a_plan_officials() -> None:
-    zh = {s: w["zh-CN"] for s, w in STATUS_WORDS.items()}
-    assert zh == {
-        "on_track": "按进度推进",
-        "met": "已达成",
-        "at_risk": "有风险",
-        "off_track": "进度滞后",
-        "missed": "未达成",
-        "no_data": "无有效数据",
-        "insufficient_data": "有效数据不足",
-    }
+def test_status_words_are_those_people_read_everywhere() -> None:
+    """Every status the engine gives has its word in both languages, the word e-mails, the
+    command line and the report use (services.language), insufficient data included."""
+    assert set(STATUS_WORDS) == set(STATUSES)
+    for status in STATUSES:
+        for lang in LANGS:
+            assert STATUS_WORDS[status][lang] == tr(Language(lang), f"status.{status}")
+    assert STATUS_WORDS["insufficient_data"] == {"en": "insufficient data", "zh-CN": "数据不足"}
+
+
+def test_alert_words_are_those_people_read_everywhere() -> None:
+    """Severities, states and kinds of alerts, as e-mails and the command line say them;
+    every kind of rule has its word."""
+    for words, prefix in (
+        (SEVERITIES, "severity"),
+        (ALERT_STATES, "state"),
+        (ALERT_KINDS, "problem"),
+    ):
+        for key, said in words.items():
+            assert said == {lang: tr(Language(lang), f"{prefix}.{key}") for lang in LANGS}
+    rules = (
+        OffTrajectoryRule, ProjectedMissRule, BurnRateRule, StaleFeedRule, ThresholdRule,
+        NoDataRule,
+    )  # fmt: skip
+    assert set(ALERT_KINDS) == {rule.kind for rule in rules}
+    assert {"page", "ticket"} <= set(SEVERITIES)
+    assert {"pending", "firing", "resolved"} <= set(ALERT_STATES)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -140,7 +177,7 @@ def test_each_family_dashboard_charts_its_targets_with_a_shaded_projection() -> 
     for lang in LANGS:
         for family in FAMILIES:
             board = json.loads(BUILT[f"{lang}/{family.slug}.json"])
-            (chart,) = [p for p in board["panels"] if p.get("repeat") == "target"]
+            (chart,) = [p for p in panels(board) if p.get("repeat") == "target"]
             assert chart["title"] == "${target:text}"
             overrides = {
                 o["matcher"]["options"]: {p["id"]: p["value"] for p in o["properties"]}

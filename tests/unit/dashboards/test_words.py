@@ -1,11 +1,10 @@
 """How the dashboards name and show targets in each language (services/dashboards/words.py):
 names as the plans write them, units as statistics publish them, the clause with the plan's
-title, and the engine's basis sentences in Chinese."""
+title."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,10 @@ from click.testing import CliRunner
 
 from services.cli import main
 from services.dashboards import zh_cn
-from services.dashboards.words import (
-    BASIS,
-    TargetText,
-    basis_text,
-    basis_values,
-    clause_of,
-    data_unit,
-    target_text,
-)
+from services.dashboards.words import TargetText, data_unit, target_text
 from services.indicators.catalogue import load_catalogue
-from services.indicators.measure import measure
-from services.indicators.plans import CITY_TZ, Plan, load_plans
-from services.indicators.plans.model import Baseline, Target
-from services.indicators.target_data import TargetData
-from services.language import REGION_NAMES
+from services.indicators.plans import Plan, load_plans
+from services.language import REGION_NAMES, clause_of
 
 CATALOGUE = load_catalogue()
 PLANS = {t.id: (t, p) for p in load_plans(catalogue=CATALOGUE) for t in p.targets}
@@ -109,7 +97,7 @@ def test_the_clause_is_cited_with_the_plans_title_not_its_file() -> None:
          "四（十三）构筑企业创新新高地; 一（二）目标任务"),
         ("001_a.txt · 三（三）30.建设数字基础设施; 004_b.txt · 30.建设数字基础设施", "001_a.txt",
          "三（三）30.建设数字基础设施"),
-        ("001_a.txt · 三（三）30; 004_b.txt · 30", None, "三（三）30; 30"),
+        ("001_a.txt · 三（三）30; 004_b.txt · 30", None, "三（三）30"),  # said once
         ("004_b.txt · 30", "001_a.txt", "30"),
         ("五（四）57", None, "五（四）57"),
         ("", None, ""),
@@ -118,7 +106,7 @@ def test_the_clause_is_cited_with_the_plans_title_not_its_file() -> None:
 def test_clause_of_drops_file_names_and_republications(
     clause: str, source: str | None, shown: str
 ) -> None:
-    assert clause_of(clause, source) == shown
+    assert clause_of(clause, source, "; ") == shown
 
 
 @pytest.mark.parametrize(
@@ -137,57 +125,6 @@ def test_data_are_shown_in_the_units_yearbooks_use(
     unit: str, lang: str, scale: float, shown: str
 ) -> None:
     assert data_unit(unit, lang) == (scale, shown)  # type: ignore[arg-type]
-
-
-def _at(y: int, m: int, d: int) -> datetime:
-    return datetime(y, m, d, 12, tzinfo=CITY_TZ)
-
-
-def _days(start: datetime, n: int, value: float = 30.0) -> list[tuple[datetime, float]]:
-    return [(start + timedelta(days=i), value) for i in range(n)]
-
-
-def _target(kind: str, indicator: str) -> Target:
-    return Target(
-        id="t", plan_id="p", indicator=indicator, comparator=">=", value=100.0,
-        unit="x", deadline=date(2026, 12, 31), kind=kind,  # type: ignore[arg-type]
-        baseline=Baseline(50.0, date(2024, 12, 31)),
-    )  # fmt: skip
-
-
-NOW = _at(2026, 4, 10)
-MEASURED = [  # every way services.indicators.measure says what an actual rests on
-    ("level-mean", TargetData(daily=_days(_at(2026, 1, 1), 90)), 90, "2026年以来90个日值的平均"),
-    ("level-mean", TargetData(daily=_days(_at(2025, 9, 1), 40)), 40, "近12个月40个日值的平均"),
-    (
-        "level-mean",
-        TargetData(monthly=[(_at(2025, m, 1), 30.0) for m in range(5, 9)]),
-        4,
-        "近12个月4个月值的平均",
-    ),
-    ("flow", TargetData(monthly=[(_at(2026, m, 1), 5.0) for m in (1, 2, 3)]), 3, "2026年累计（3个月有数据）"),
-    ("stock", TargetData(monthly=[(_at(2026, 3, 1), 80.0)]), 1, "最新值（"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("kind", "data", "count", "chinese"), MEASURED)
-def test_every_basis_the_engine_writes_reads_in_chinese_with_its_count(
-    kind: str, data: TargetData, count: int, chinese: str
-) -> None:
-    m = measure(_target(kind, "port.container_teu"), data, NOW)
-    assert m is not None
-    assert basis_values(m.basis) == m.count == count, m.basis
-    said = basis_text(m.basis, "zh-CN")
-    assert said.startswith(chinese) and not re.search(r"[A-Za-z]", said), said
-    assert basis_text(m.basis, "en") == m.basis
-
-
-def test_the_basis_patterns_read_as_postgresql_reads_them() -> None:
-    for pattern, chinese, group in BASIS:
-        assert "(?" not in pattern and "\\b" not in pattern  # POSIX regex as well as Python's
-        assert group <= re.compile(pattern).groups
-        # backreferences both engines understand, where the sentence carries a number
-        assert re.findall(r"\\(\d)", chinese) or re.compile(pattern).groups == 0
 
 
 def test_dashboards_build_writes_each_language_and_says_what_text_lacks_chinese(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from services.indicators.catalogue import (
+    ARRIVES_AS,
+    COMBINES,
     DEFAULT_PATH,
+    FAMILIES,
+    FLOW_ARRIVES_AS,
+    KINDS,
+    SCHEMA_PATH,
     Catalogue,
     CatalogueError,
     Indicator,
@@ -144,6 +153,16 @@ DERIVED = {"air.aqi_daily", "air.good_days_ratio", "air.heavy_pollution_days"}
 def test_the_catalogue_has_exactly_the_agreed_ids() -> None:
     assert set(CATALOGUE.ids) == set(EXPECTED)
     assert len(CATALOGUE) == len(EXPECTED)
+
+
+def test_the_schema_is_valid_and_offers_what_the_model_takes() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    entry = schema["$defs"]["indicator"]["properties"]
+    assert set(entry) == {f.name for f in dataclasses.fields(Indicator) if f.init}
+    choices = {key: tuple(entry[key]["enum"]) for key in ("family", "kind", "combine")}
+    assert choices == {"family": FAMILIES, "kind": KINDS, "combine": COMBINES}
+    assert tuple(entry["arrives_as"]["enum"]) == ARRIVES_AS + FLOW_ARRIVES_AS
 
 
 def test_default_path_is_the_repository_catalogue() -> None:
@@ -299,28 +318,45 @@ def _broken(old: str, new: str) -> str:
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        (_broken("    name: PM2.5\n", ""), 3, ["name is missing; add it"]),
+        (_broken("    name: PM2.5\n", ""), 3, ["`name` is missing", "fix: add `name:`"]),
         (
             _broken("    combine: mean", "    combyne: mean"),
             12,
-            ["unknown key combyne", "combine?"],
+            ["unknown key `combyne`", "fix: did you mean `combine`?"],
         ),
-        (_broken("unit: µg/m³", "unit: ug/m3"), 7, ['canonical form "µg/m³"']),
+        (_broken("unit: µg/m³", "unit: ug/m3"), 7, ['fix: write it in its canonical form "µg/m³"']),
         (_broken("unit: µg/m³", "unit: bananas"), 7, ['unit "bananas" is unknown']),
         (_broken("[µg/m³, mg/m³]", "[µg/m³, kW]"), 8, ["accepted_units", "power"]),
         (_broken("cadence: PT1H", "cadence: hourly"), 10, ["cadence", "ISO 8601 duration"]),
-        (_broken("{min: 0, max: 1000}", "{min: 10, max: 5}"), 11, ["range min 10 must be below"]),
-        (_broken("{min: 0, max: 1000}", "{min: 0, max: lots}"), 11, ["range max", "not a number"]),
-        (_broken("kind: level", "kind: average"), 9, ["kind is 'average'", "use one of level"]),
-        (_broken("family: air", "family: sky"), 6, ["family is 'sky'"]),
+        (
+            _broken("{min: 0, max: 1000}", "{min: 10, max: 5}"),
+            11,
+            ["`range`: min 10 must be below"],
+        ),
+        (
+            _broken("{min: 0, max: 1000}", "{min: 0, max: lots}"),
+            11,
+            ["`range.max`", "not a number"],
+        ),
+        (
+            _broken("kind: level", "kind: average"),
+            9,
+            ["`kind`: 'average' is not allowed", "use one of: level"],
+        ),
+        (_broken("family: air", "family: sky"), 6, ["`family`: 'sky' is not allowed"]),
         (_broken("id: air.pm25", "id: water.pm25"), 3, ['must start with its family "air."']),
-        (_broken("id: air.pm25", "id: Air PM25"), 3, ["must be family.name"]),
+        (
+            _broken("id: air.pm25", "id: Air PM25"),
+            3,
+            ["`id`: 'Air PM25' is not valid", "family.name"],
+        ),
         (
             _broken("combine: mean", "combine: mean\n    arrives_as: total"),
             13,
             [
                 "arrives_as is for stocks and capacities (total, increment) and flows (period, ytd)",
-                "not a level",
+                "'total' does not fit a level",
+                "remove arrives_as",
             ],
         ),
         (
@@ -328,20 +364,28 @@ def _broken(old: str, new: str) -> str:
                 "combine: mean", "combine: sum\n    arrives_as: increment"
             ),
             13,
-            ["arrives_as is 'increment'; use one of period, ytd"],
+            ["'increment' does not fit a flow", "write arrives_as: period or ytd for a flow"],
         ),
         (_broken("combine: mean", "combine: mean\n    derived: true"), 3, ["derived_from"]),
-        (_broken("version: 1", "version: 2"), 1, ["version", "must be 1"]),
-        (_broken("  - id: air.pm25", "  - id: air.pm25\n    id: air.x"), 4, ["id is given twice"]),
-        (_broken("range: {min: 0, max: 1000}", "range: [0, 1000]"), 11, ["range must be"]),
-        ("version: 1\nindicators: 3\n", 2, ["indicators: must be a list"]),
+        (_broken("version: 1", "version: 2"), 1, ["`version`", "only 1", "fix: write version: 1"]),
+        (
+            _broken("  - id: air.pm25", "  - id: air.pm25\n    id: air.x"),
+            4,
+            ["key `id` is repeated"],
+        ),
+        (
+            _broken("range: {min: 0, max: 1000}", "range: [0, 1000]"),
+            11,
+            ["`range`", "not a mapping"],
+        ),
+        ("version: 1\nindicators: 3\n", 2, ["`indicators`: 3 is not a list"]),
         (_broken("    name: PM2.5", "    name: [PM2.5"), 5, ["fix the YAML syntax"]),
-        ("- 1\n", 1, ["expected a mapping"]),
+        ("- 1\n", 1, ["the catalogue: [1] is not a mapping"]),
         (_broken("name: PM2.5", "name: !!python/name:os.system"), 4, ["write a plain text"]),
         (
             GOOD_ENTRY + GOOD_ENTRY.split("indicators:\n")[1],
             14,
-            ["id air.pm25 is also used on line 3; rename one"],
+            ["id air.pm25 is also used on line 3; fix: rename one"],
         ),
         (
             _broken("combine: mean", "combine: mean\n    derived: true\n    derived_from: [air.x]"),
@@ -392,5 +436,5 @@ def test_a_flow_may_arrive_year_to_date(
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(CatalogueError, match="cannot read the indicator catalogue"):
+    with pytest.raises(CatalogueError, match="cannot read the file"):
         load_catalogue(tmp_path / "nowhere.yaml")

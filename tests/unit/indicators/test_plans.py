@@ -313,17 +313,21 @@ BROKEN = [
      ["baseline date 2022-12-31 is not before the deadline 2021-12-31"]),
     ("kind does not fit the indicator", ("kind: flow", "kind: stock"), 14,
      ["kind stock does not fit port.container_teu", "use kind flow"]),
-    ("bad comparator", ('comparator: ">="', 'comparator: "=>"'), 10, ["comparator", "'=>'"]),
-    ("missing key", ("    kind: flow\n", ""), 8, ["target port.container_teu.2025: kind missing; add it"]),
-    ("unknown key", ("scope: city", "scope: city\n    colour: red"), 18, ["unknown key(s) colour"]),
+    ("bad comparator", ('comparator: ">="', 'comparator: "=>"'), 10,
+     ["`comparator`", "'=>' is not allowed", "fix: use one of: >=, <="]),
+    ("missing key", ("    kind: flow\n", ""), 8,
+     ["target port.container_teu.2025: `kind` is missing", "fix: add `kind:`", "level-mean"]),
+    ("unknown key", ("scope: city", "scope: city\n    colour: red"), 18,
+     ["unknown key `colour`", "fix: remove it, or use one of: baseline"]),
     ("not a quantity", ("value: 2600万", "value: 2600w"), 11,
-     ["value: '2600w' is not accepted", "2600万"]),
+     ["`value`: '2600w' is not valid", "fix: write a number", "2600万"]),
     ("impossible date", ("deadline: 2025-12-31", "deadline: 2025-02-30"), 13,
-     ['target port.container_teu.2025, deadline: "2025-02-30" is not a calendar date']),
+     ['target port.container_teu.2025 `deadline`: "2025-02-30" is not a calendar date',
+      "fix: write YYYY-MM-DD"]),
     ("YAML syntax", ("trajectory: linear", "trajectory: [linear"), 17,
-     ["YAML syntax error", "flow sequence started on line 16"]),
+     ["not valid YAML", "flow sequence started on line 16", "fix: fix the YAML syntax"]),
     ("duplicate key", ("scope: city", "scope: city\n    scope: city"), 18,
-     ['key "scope" appears twice']),
+     ["key `scope` is repeated (first on line 17)", "fix: keep only one"]),
 ]  # fmt: skip
 
 
@@ -338,9 +342,10 @@ def test_a_broken_plan_says_where_and_what(
     errors = check_plans(tmp_path)
     assert errors, name
     first = errors[0]
-    assert (first.file.name, first.line) == ("plan.yaml", line), str(first)
+    assert (first.file, first.line) == (str(tmp_path / "plan.yaml"), line), str(first)
+    assert first.column is not None and first.fix, str(first)
     for word in words:
-        assert word in first.message, str(first)
+        assert word in str(first), str(first)
 
 
 def test_a_good_plan_loads(tmp_path: Path) -> None:
@@ -354,8 +359,9 @@ def test_a_duplicate_target_id_across_files_names_the_first(tmp_path: Path) -> N
     (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.yaml").write_text(GOOD.replace("id: test-plan", "id: other"), encoding="utf-8")
     (error,) = check_plans(tmp_path)
-    assert (error.file.name, error.line) == ("b.yaml", 8)
+    assert (error.file, error.line) == (str(tmp_path / "b.yaml"), 8)
     assert 'target id "port.container_teu.2025" is already used at a.yaml:8' in error.message
+    assert "give each its own id" in error.fix
 
 
 def test_a_seasonal_profile_on_a_stock_is_refused(tmp_path: Path) -> None:
@@ -377,8 +383,9 @@ def test_load_plans_raises_with_every_problem(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(InvalidPlansError) as caught:
         load_plans(tmp_path)
-    assert len(caught.value.errors) == 2
+    assert len(caught.value.problems) == 2
     assert "plan.yaml:14:" in str(caught.value) and "plan.yaml:12:" in str(caught.value)
+    assert str(caught.value).startswith("2 problem(s) in the plan files:\n")
 
 
 def test_an_empty_or_missing_directory_is_an_error(tmp_path: Path) -> None:
@@ -431,10 +438,10 @@ def test_a_growth_target_is_averaged_from_a_base_year_or_judged_each_year(
         (
             "{average_from: 2025}",
             "{average_from: 2027}",
-            ["average_from 2027 must be a year before"],
+            ["average_from 2027 is not before the deadline's year", "fix: write the base year"],
         ),
-        ("{average_from: 2025}", "sometimes", ["growth: 'sometimes' is not accepted", "each-year"]),
-        ("{average_from: 2025}", "{average_from: 2025, to: 2027}", ["unknown key(s) to"]),
+        ("{average_from: 2025}", "sometimes", ["`growth`", "each-year"]),
+        ("{average_from: 2025}", "{average_from: 2025, to: 2027}", ["unknown key `to`"]),
         (
             "kind: growth",
             "kind: ratio",

@@ -1,5 +1,8 @@
 """Routes files: YAML read node by node, so every problem says its file, line and fix.
 
+The shared reader (:mod:`services.config`) parses each file and reports what is wrong
+with it as YAML (syntax, repeated keys); this module checks what it means.
+
 A directory is read whole (``*.yaml``, ``*.yml``): receivers may be declared in any file,
 and exactly one file holds the ``route:`` tree. Secrets never go in these files: a
 receiver names the environment variables that hold them (``secrets_env``,
@@ -36,8 +39,8 @@ from services.alerts.notify.routing.tree import (
     WebhookTarget,
     nodes,
 )
-from services.alerts.rules import DurationError, Problem, parse_duration
-from services.config.files import yaml_files
+from services.alerts.rules import DurationError, parse_duration
+from services.config import Problem, by_place, problem_at, read_document, yaml_files
 from services.language import Language, LanguageError, parse_language
 
 __all__ = ["load_routes"]
@@ -98,21 +101,11 @@ class _Reader:
 
     def read(self, path: Path) -> None:
         self.file = str(path)
-        try:
-            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except OSError as exc:
-            self.problems.append(Problem(self.file, None, None, f"cannot read: {exc}", "check it"))
+        doc, problems = read_document(path, empty_fix="add `receivers:` and a `route:` tree")
+        self.problems += problems
+        if doc is None:
             return
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-            message = f"not valid YAML: {exc.problem}"
-            fix = "check indentation, colons and quotes around this place"
-            self.problems.append(Problem(self.file, line, col, message, fix))
-            return
-        if node is None:
-            self.problems.append(Problem(self.file, 1, 1, "the file is empty", "add `receivers:`"))
-            return
+        node = doc.root
         top = self.mapping(node, "the file", {"version", "language", "receivers", "route"})
         if "version" in top and self.scalar(top["version"]) != "1":
             self.add(top["version"], "`version` is not 1", "write version: 1")
@@ -145,7 +138,7 @@ class _Reader:
             )
             self.problems += self.expiring(config)
         if self.problems:
-            raise RouteFileError(sorted(self.problems, key=_place))
+            raise RouteFileError(sorted(self.problems, key=by_place))
         return config
 
     def expiring(self, config: RouteConfig) -> Iterator[Problem]:
@@ -298,10 +291,8 @@ class _Reader:
             return {}
         keys: dict[str, yaml.Node] = {}
         for key, value in node.value:
-            name = str(key.value)
-            if name in keys:
-                self.add(key, f"{where}: key `{name}` is repeated", "keep only one")
-            elif name in _SECRET_KEYS:
+            name = str(key.value)  # a key written twice is the shared reader's problem
+            if name in _SECRET_KEYS:
                 self.add(key, f"{where}: `{name}` would put a secret in the file", _ENV_HINT)
             elif name not in allowed:
                 near = difflib.get_close_matches(name, sorted(allowed), n=1)
@@ -406,15 +397,10 @@ class _Reader:
         return text
 
     def at(self, node: yaml.Node, message: str, fix: str) -> Problem:
-        mark = node.start_mark
-        return Problem(self.file, mark.line + 1, mark.column + 1, message, fix)
+        return problem_at(self.file, node, message, fix)
 
     def add(self, node: yaml.Node, message: str, fix: str) -> None:
         self.problems.append(self.at(node, message, fix))
-
-
-def _place(problem: Problem) -> tuple[str, int, int]:
-    return problem.file, problem.line or 0, problem.column or 0
 
 
 def _moved(place: Problem, message: str, fix: str) -> Problem:

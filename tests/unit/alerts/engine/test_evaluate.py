@@ -197,7 +197,7 @@ def test_open_alerts_gone_from_the_configuration_are_retired_on_a_full_run_only(
 
 
 def test_judge_lists_the_fingerprints_to_load_and_advance_uses_them() -> None:
-    rules = [off_rule(), off_rule(id="other", tolerance_pct=50.0, recover_pct=40.0)]
+    rules = [off_rule(), off_rule(id="other", tolerance_pct=90.0, recover_pct=80.0)]
     j = judge(on(0.8, 0), rules)
     assert len(j.fingerprints) == len(set(j.fingerprints)) == 2
     out = advance(j, {})

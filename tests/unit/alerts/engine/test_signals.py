@@ -98,10 +98,20 @@ def test_no_trajectory_to_be_off_while_the_data_has_not_given_the_baseline() -> 
 )
 @pytest.mark.parametrize("rule", [OFF, MISS])
 def test_closed_targets_recover_at_once(rule: Rule, assessment: Assessment, in_reason: str) -> None:
-    signal, applied = target_signal(rule, INPUT, assessment, T0)
+    after = INPUT.target.deadline_at + timedelta(days=1)
+    signal, applied = target_signal(rule, INPUT, assessment, after)
     assert outcome(signal) == RECOVERED
     assert in_reason in signal.reason
     assert applied.recover_for == timedelta(0) and applied.id == rule.id
+
+
+def test_a_miss_decided_before_the_deadline_stays_an_alert_until_then() -> None:
+    """A ceiling already broken in the deadline year: people must hear of it, not see the
+    alert close because nothing more can be done."""
+    missed = a("missed", actual=30.0, expected=40.0, shortfall_pct=25.0)
+    signal, applied = target_signal(OFF, INPUT, missed, T0)
+    assert INPUT.target.deadline_at > T0 and outcome(signal) == BREACH
+    assert applied is OFF
 
 
 def heavy(**changes: Any) -> ThresholdRule:

@@ -225,7 +225,9 @@ def test_all_problems_at_once(tmp_path: Path) -> None:
     with pytest.raises(RouteFileError) as caught:
         load_routes(tmp_path / "r.yaml")
     assert len(caught.value.problems) == 2
-    assert all(f"{tmp_path / 'r.yaml'}:" in line for line in str(caught.value).splitlines())
+    head, *lines = str(caught.value).splitlines()
+    assert head == "2 problem(s) in the routes:"
+    assert all(line.startswith(f"{tmp_path / 'r.yaml'}:") for line in lines)
 
 
 def test_no_tree_and_two_trees(tmp_path: Path) -> None:
