@@ -36,6 +36,7 @@ from psycopg import AsyncCursor, sql
 __all__ = [
     "CHANGED",
     "INSERT_BATCH",
+    "INSERT_FEW",
     "MERGE_BATCH",
     "NOTE_BUCKETS",
     "STAGED_BUCKETS",
@@ -197,6 +198,14 @@ INSERT_BATCH: Final = sql.SQL("WITH stored AS ({}), {} {} {} {}").format(
     sql.SQL(_AGGREGATE),
     sql.SQL(_SPLIT),
     sql.SQL(_MERGE_INTO).format(hours=sql.SQL("hf WHERE NOT new AND")),
+    sql.SQL(_SUMMARY),
+)
+# A batch of few readings a series (live feeds: each batch adds to the hours that exist)
+# gains nothing from looking up each series' latest hour first.
+INSERT_FEW: Final = sql.SQL("WITH stored AS ({}), {} {} {}").format(
+    sql.SQL(_INSERT_OBSERVATIONS),
+    sql.SQL(_AGGREGATE),
+    sql.SQL(_MERGE_INTO).format(hours=sql.SQL("h WHERE")),
     sql.SQL(_SUMMARY),
 )
 MERGE_BATCH: Final = sql.SQL("WITH up AS ({}), {} {} {}").format(

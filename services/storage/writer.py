@@ -81,6 +81,10 @@ SELECT set_config('TimeZone', %s, true), set_config('work_mem', '256MB', true),
 # stored before a failure changes nothing when the batch comes again, and the city rows are
 # recomputed from every bucket the batch holds, changed or not, so they are right again too.
 SPLIT_ABOVE = 20_000
+# Below this many readings, a batch's hours are merged by the upsert without first looking up
+# each series' latest hour (live feeds add to hours that exist: 500 look-ups a batch for
+# nothing, a sixth of the statement for a batch of 600 readings over 500 stations).
+FRONTIER_ABOVE = 2_000
 
 
 class ObservationWriter:
@@ -139,9 +143,10 @@ class ObservationWriter:
             copy.set_types(_COPY_TYPES)
             for row in _rows(batch, cumulative):
                 await copy.write_row(row)
+        insert = rollups.INSERT_BATCH if len(batch) >= FRONTIER_ABOVE else rollups.INSERT_FEW
         try:
             async with conn.transaction():  # a savepoint: all new, or none of it
-                await cur.execute(rollups.INSERT_BATCH)
+                await cur.execute(insert)
         except psycopg.errors.UniqueViolation:
             await cur.execute(rollups.MERGE_BATCH)
         return await _changes(cur)

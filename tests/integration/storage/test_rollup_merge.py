@@ -113,17 +113,27 @@ def check(dsn: str) -> None:
     assert differences(rollups, expected(obs, CATALOGUE)) == []
 
 
-@pytest.mark.parametrize("halves", [False, True], ids=["one transaction", "in halves"])
+# The writer's ways: the upsert alone (a batch of few readings), the latest hour of each
+# series looked up first (a large one), and two halves on two connections (a larger one).
+MODES = {"few": (10**9, 10**9), "latest hours first": (1, 10**9), "in halves": (1, 2)}
+
+
+def mode(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    frontier, split = MODES[name]
+    monkeypatch.setattr("services.storage.writer.FRONTIER_ABOVE", frontier)
+    monkeypatch.setattr("services.storage.writer.SPLIT_ABOVE", split)
+
+
+@pytest.mark.parametrize("way", list(MODES))
 @pytest.mark.parametrize("case", list(CASES))
 async def test_merged_rollups_equal_recomputed_ones(
     writer: ObservationWriter,
     test_dsn: str,
     case: str,
-    halves: bool,
+    way: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if halves:
-        monkeypatch.setattr("services.storage.writer.SPLIT_ABOVE", 2)
+    mode(monkeypatch, way)
     for batch in CASES[case]:
         await writer.write([r.reading() for r in batch])
         check(test_dsn)
@@ -147,11 +157,11 @@ reading = st.builds(
 )
 @given(
     batches=st.lists(st.lists(reading, min_size=1, max_size=12), min_size=1, max_size=6),
-    halves=st.booleans(),
+    way=st.sampled_from(list(MODES)),
     seed=st.integers(0, 1000),
 )
 def test_random_batches_land_on_the_recomputed_rollups(
-    test_dsn: str, batches: list[list[R]], halves: bool, seed: int
+    test_dsn: str, batches: list[list[R]], way: str, seed: int
 ) -> None:
     rng = random.Random(seed)
     done: list[list[R]] = []
@@ -159,11 +169,11 @@ def test_random_batches_land_on_the_recomputed_rollups(
         done.append(batch)
         if rng.random() < 0.2:
             done.append(rng.choice(done))
-    asyncio.run(_write_all(test_dsn, done, halves))
+    asyncio.run(_write_all(test_dsn, done, way))
     check(test_dsn)
 
 
-async def _write_all(dsn: str, batches: Sequence[list[R]], halves: bool) -> None:
+async def _write_all(dsn: str, batches: Sequence[list[R]], way: str) -> None:
     pool = await open_pool(dsn)
     try:
         await pool.wait()
@@ -173,8 +183,8 @@ async def _write_all(dsn: str, batches: Sequence[list[R]], halves: bool) -> None
         writer = ObservationWriter(pool, calendar_tz="Asia/Shanghai")
         import services.storage.writer as module
 
-        before = module.SPLIT_ABOVE
-        module.SPLIT_ABOVE = 2 if halves else before
+        before = module.FRONTIER_ABOVE, module.SPLIT_ABOVE
+        module.FRONTIER_ABOVE, module.SPLIT_ABOVE = MODES[way]
         try:
             for batch in batches:
                 # a stock's series either sends totals or increments, not both
@@ -184,14 +194,14 @@ async def _write_all(dsn: str, batches: Sequence[list[R]], halves: bool) -> None
                 ]
                 await writer.write([r.reading() for r in fixed])
         finally:
-            module.SPLIT_ABOVE = before
+            module.FRONTIER_ABOVE, module.SPLIT_ABOVE = before
     finally:
         await pool.close()
 
 
 def test_the_oracle_sees_a_wrong_rollup(test_dsn: str) -> None:
     """The check above can fail: a rollup off by one is found."""
-    asyncio.run(_write_all(test_dsn, [[pm("a", 1, 10), pm("a", 2, 20)]], False))
+    asyncio.run(_write_all(test_dsn, [[pm("a", 1, 10), pm("a", 2, 20)]], "few"))
     with psycopg.connect(test_dsn) as conn:
         conn.execute("UPDATE rollups SET count = count + 1 WHERE width = 'day' AND source = 'a'")
     obs, rollups = stored(test_dsn)

@@ -101,6 +101,7 @@ async def test_an_implausible_figure_is_refused_and_nothing_stored(
 ) -> None:
     if halves:  # refusals found in a half are said by their places in the whole batch
         monkeypatch.setattr("services.storage.writer.SPLIT_ABOVE", 2)
+        monkeypatch.setattr("services.storage.writer.FRONTIER_ABOVE", 1)
     await writer.write([ytd("qd-c", month(1), 200), ytd("qd-c", month(3), 700)])
     batch = [ytd("qd-c", month(4), 650), ytd("qd-c", month(2), 800), ytd("qd-c", month(5), 900)]
     batch[1:1] = [ytd(f"qd-other-{i}", month(1), 10) for i in range(6)]  # in either half
