@@ -6,15 +6,32 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install stack stack-down migrate test test-unit test-integration soak lint fmt openapi demo bench clean
+.PHONY: install lock stack stack-down migrate test test-unit test-integration soak lint fmt openapi demo bench clean
 
+# ontrack and its dev tools, every dependency at the version and hash of requirements-dev.lock
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Pin pyproject.toml's dependencies again: requirements-dev.lock (everything, with the
+# extras stack, dashboards, bench and dev), then requirements.lock (what the services need,
+# the image installs it) at the same versions. From PyPI alone: the machine's own pip
+# configuration (find-links, extra indexes, constraints) is left out. Existing pins are kept
+# where pyproject still allows them; `make lock LOCK_ARGS=--upgrade` moves everything to the
+# newest release.
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet \
+	--generate-hashes --strip-extras --unsafe-package ontrack --index-url https://pypi.org/simple \
+	--no-emit-index-url $(LOCK_ARGS)
+
+lock: install
+	$(PIP_COMPILE) --extra dev --output-file requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --constraint requirements-dev.lock --output-file requirements.lock \
+		pyproject.toml
 
 stack: install
 	$(BIN)/ontrack stack up
@@ -47,7 +64,7 @@ lint: install
 
 # The API's OpenAPI document, committed; a test fails when it differs from what the API serves.
 openapi: install
-	$(BIN)/ontrack api openapi > schemas/openapi.json
+	$(BIN)/ontrack api openapi > services/data/schemas/openapi.json
 
 fmt: install
 	$(BIN)/ruff format .

@@ -1,5 +1,5 @@
 """The indicator tables of docs/providers.md and docs/providers.zh-CN.md, generated from
-catalogue/indicators.yaml.
+services/data/catalogue/indicators.yaml.
 
     .venv/bin/python docs/catalogue_table.py           # print them (English)
     .venv/bin/python docs/catalogue_table.py --write   # rewrite them in both docs

@@ -1,4 +1,4 @@
-"""The table of every plan target in docs/plans.md, generated from plans/*.yaml.
+"""The table of every plan target in docs/plans.md, generated from services/data/plans/*.yaml.
 
     .venv/bin/python docs/targets_table.py           # print it
     .venv/bin/python docs/targets_table.py --write   # rewrite it in docs/plans.md
@@ -57,7 +57,7 @@ def render(plans: list[Plan], catalogue: Catalogue) -> str:
     families = sorted({r[0] for r in rows})
     lines += ["", f"{len(rows)} targets in {len(families)} families: {', '.join(families)}.", ""]
     lines += [
-        f"- {p.source.split('_')[0]}: {p.title_zh} (`plans/{p.file.name}`)"
+        f"- {p.source.split('_')[0]}: {p.title_zh} (`services/data/plans/{p.file.name}`)"
         for p in sorted(plans, key=lambda p: p.source)
     ]
     return "\n".join(lines)

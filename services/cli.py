@@ -1,4 +1,5 @@
-"""The ``ontrack`` command: the group, its global options, and the sub-commands it gathers."""
+"""The ``ontrack`` command: the group, its global options, the sub-commands it gathers, and
+the one place their errors become a message and an exit code (services.commands.errors)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,37 @@ from services.commands import (
     serve,
     stack,
 )
+from services.commands.errors import EXIT_CODES, explain
 from services.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["OntrackGroup", "main"]
+
+_EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {what}" for code, what in EXIT_CODES)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+class OntrackGroup(click.Group):
+    """The ``ontrack`` group: an error a user can cause, in any command, ends it with one
+    message (no traceback) and the exit code of its kind; anything else is a bug and keeps
+    its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            failure = explain(exc, ctx.find_object(Settings))
+            if failure is None:
+                raise
+            raise failure from None
+
+
+@click.group(
+    cls=OntrackGroup,
+    epilog=_EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+)
+@click.version_option(package_name="ontrack", prog_name="ontrack", message="%(prog)s %(version)s")
 @click.option(
     "--kafka",
     "kafka_bootstrap",

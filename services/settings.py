@@ -8,11 +8,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.data import packaged
 from services.language import Language, from_locale, parse_language
 
-__all__ = ["REPO_ROOT", "Settings", "process_env"]
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["Settings", "process_env"]
 
 
 class Settings(BaseSettings):
@@ -79,9 +78,11 @@ class Settings(BaseSettings):
     retention_check_seconds: float = 3600.0
 
     stack_dir: Path = Path.home() / ".cache" / "ontrack"
-    catalogue_path: Path = REPO_ROOT / "catalogue" / "indicators.yaml"
-    plans_dir: Path = REPO_ROOT / "plans"
-    rules_dir: Path = REPO_ROOT / "rules"
+    # The packaged catalogue, plans, rules and routes (services/data) unless set: mount your
+    # own and point ONTRACK_CATALOGUE_PATH, _PLANS_DIR, _RULES_DIR, _ROUTES_DIR at them.
+    catalogue_path: Path = Field(default_factory=lambda: packaged("catalogue", "indicators.yaml"))
+    plans_dir: Path = Field(default_factory=lambda: packaged("plans"))
+    rules_dir: Path = Field(default_factory=lambda: packaged("rules"))
     eval_interval: float = 60.0  # seconds between two evaluations of every target and rule
     alerts_consumer_group: str = "ontrack-alerts"
     alerts_web_host: str = "127.0.0.1"
@@ -92,7 +93,7 @@ class Settings(BaseSettings):
     alerts_shard: str = "0/1"
 
     # on-call delivery (`ontrack notify`)
-    routes_dir: Path = REPO_ROOT / "routes"
+    routes_dir: Path = Field(default_factory=lambda: packaged("routes"))
     notify_web_host: str = "127.0.0.1"
     notify_web_port: int = 6069  # /metrics and /healthz of `ontrack notify`
     notify_poll_seconds: float = 1.0  # outbox poll when idle

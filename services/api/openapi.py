@@ -1,7 +1,7 @@
-"""The OpenAPI document of the API, as committed in ``schemas/openapi.json``.
+"""The OpenAPI document of the API, as committed in ``services/data/schemas/openapi.json``.
 
 FastAPI builds it from the routes; this adds what FastAPI cannot know: the JSON Schemas of
-a reading and a batch (from ``schemas/``), the problem bodies, the security schemes, and
+a reading and a batch (from ``services/data/schemas/``), the problem bodies, the security schemes, and
 it replaces FastAPI's own validation-error answer (which the API never gives) with the
 ``invalid-request`` problem. ``render`` gives the committed text: ``ontrack api openapi``.
 """
@@ -17,8 +17,8 @@ from fastapi import FastAPI
 
 from services.api import docs
 from services.api.problems import BatchProblem, Problem, RecordProblem, RecordsProblem
+from services.data import packaged
 from services.indicators.readings import MAX_BATCH_ITEMS
-from services.settings import REPO_ROOT
 
 __all__ = ["install_openapi", "render"]
 
@@ -76,10 +76,10 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reading_schemas() -> dict[str, Any]:
-    """Reading and ReadingBatch from schemas/*.schema.json, and ReadingList (a bare array)."""
+    """Reading and ReadingBatch from services/data/schemas/*.schema.json, and ReadingList (a bare array)."""
     out: dict[str, Any] = {}
     for name, file in (("Reading", "reading.schema.json"), ("ReadingBatch", "batch.schema.json")):
-        text = (REPO_ROOT / "schemas" / file).read_text(encoding="utf-8")
+        text = packaged("schemas", file).read_text(encoding="utf-8")
         # Lone surrogates cannot reach a record (a JSON body holding one is not read), and
         # regex engines of JSON tools refuse the range: the document leaves it out.
         text = text.replace(_SURROGATES, "")

@@ -10,6 +10,7 @@ import click
 
 from services.commands.coverage import coverage
 from services.commands.options import lang_option
+from services.commands.servers import needs
 from services.errors import OntrackError
 from services.language import MESSAGES, Glossary, Language
 from services.settings import Settings
@@ -24,7 +25,7 @@ __all__ = ["COMMANDS"]
     envvar="ONTRACK_PLANS_DIR",
     show_envvar=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of plan files  [default: plans/]",
+    help="Directory of plan files  [default: the plans ontrack ships, services/data/plans]",
 )
 @click.option(
     "--rules",
@@ -32,7 +33,7 @@ __all__ = ["COMMANDS"]
     envvar="ONTRACK_RULES_DIR",
     show_envvar=True,
     type=click.Path(path_type=Path),
-    help="Rule file, or directory of them  [default: rules/]",
+    help="Rule file, or directory of them  [default: the rules ontrack ships, services/data/rules]",
 )
 @click.option(
     "--eval-interval",
@@ -56,6 +57,7 @@ __all__ = ["COMMANDS"]
     "1/2 for two shards)  [default: 0/1, everything]",
 )
 @click.pass_obj
+@needs("kafka")  # a broker that refuses: said before the slow imports and the files
 def alerts(
     settings: Settings,
     plans_dir: Path | None,
@@ -65,8 +67,6 @@ def alerts(
     shard: str | None,
 ) -> None:
     """Run the alert engine: judge every target, fire and resolve alerts (SIGTERM stops)."""
-    from services.alerts.runtime import run_engine
-    from services.alerts.snapshot import load_universe
     from services.ingest.topics import ensure_topics
 
     update: dict[str, Any] = {
@@ -77,25 +77,16 @@ def alerts(
         "alerts_shard": shard,
     }
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
-    from services.alerts.snapshot import Shard, check_rules
-
-    try:
-        universe = load_universe(settings.plans_dir, settings.rules_dir, settings.catalogue_path)
-        check_rules(universe.rules, Shard.parse(settings.alerts_shard))
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
     from services.alerts.notify import load_routes, outbox_hook
-
-    try:
-        routes = load_routes(settings.routes_dir)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    from services.alerts.runtime import run_engine
+    from services.alerts.snapshot import Shard, check_rules, load_universe
     from services.dashboards.targets import publish_plans
 
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    # before starting anything: the files, the shard, the routes, Kafka (and its security)
+    universe = load_universe(settings.plans_dir, settings.rules_dir, settings.catalogue_path)
+    check_rules(universe.rules, Shard.parse(settings.alerts_shard))
+    routes = load_routes(settings.routes_dir)
+    ensure_topics(settings)
     # Targets and trajectories for dashboards and charts follow the plans the engine runs.
     asyncio.run(publish_plans(settings.dsn, settings.plans_dir, settings.catalogue_path))
     asyncio.run(run_engine(settings, universe, in_transaction=outbox_hook(routes)))
@@ -103,23 +94,21 @@ def alerts(
 
 @click.group("plans")
 def plans_group() -> None:
-    """The plan catalogue (plans/*.yaml)."""
+    """The plan catalogue (the plans ontrack ships: services/data/plans/*.yaml)."""
 
 
 @plans_group.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.pass_obj
 def check(settings: Settings, directory: Path | None) -> None:
-    """Check the plan files of DIRECTORY (default: plans/); print each problem as
-    file:line:column: message; fix: what to write."""
+    """Check the plan files of DIRECTORY (default: ONTRACK_PLANS_DIR, else the plans ontrack
+    ships); print each problem as file:line:column: message; fix: what to write; exit 1 if
+    there are any."""
     from services.indicators.catalogue import load_catalogue
     from services.indicators.plans import check_plans, load_plans, targets_of
 
     directory = directory or settings.plans_dir
-    try:
-        catalogue = load_catalogue(settings.catalogue_path)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    catalogue = load_catalogue(settings.catalogue_path)  # invalid: exit 4 (the plans: 1)
     errors = check_plans(directory, catalogue)
     for error in errors:
         click.echo(str(error))
@@ -142,10 +131,10 @@ plans_group.add_command(coverage)
 def targets(settings: Settings, status: str | None, family: str | None, plan: str | None) -> None:
     """Print every target as the alert engine last judged it."""
     from services.language import tr
-    from services.storage import list_targets, open_pool
+    from services.storage import connect_pool, list_targets
 
     async def fetch() -> list[dict[str, Any]]:
-        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             return await list_targets(pool, status=status, family=family, plan=plan)
         finally:

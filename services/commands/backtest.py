@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from services.commands.servers import needs
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -96,6 +97,7 @@ class _Step(click.ParamType):
     help="Write the HTML report (charts, alerts) here.",
 )
 @click.pass_obj
+@needs("database")  # where the scratch database is made: before reading the history
 def backtest(
     settings: Settings,
     history: tuple[Path, ...],
@@ -116,7 +118,7 @@ def backtest(
     """
     from services.backtest import BacktestOptions, HistoryError, run_backtest
     from services.backtest.replay import Clock
-    from services.commands.errors import config_problem, unreachable
+    from services.commands.errors import EXIT_USAGE, Failure
 
     if end <= start:
         raise click.BadParameter("--to must be after --from", param_hint="--to")
@@ -131,15 +133,11 @@ def backtest(
     def say(message: str) -> None:
         click.echo(message, err=True)
 
+    # invalid plans or rules (exit 4), an unreachable database (exit 3): the group says so
     try:
         result, read = run_backtest(settings, opts, say)
-    except HistoryError as exc:
-        raise click.ClickException(str(exc)) from None
-    except Exception as exc:
-        problem = config_problem(exc) or unreachable(exc, settings)
-        if problem is None:
-            raise
-        raise click.ClickException(problem) from None
+    except HistoryError as exc:  # the history files cannot be read: an input error
+        raise Failure(str(exc), EXIT_USAGE) from None
     for line in read.problems:
         say(f"refused: {line}")
     if read.refused > len(read.problems):

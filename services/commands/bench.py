@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from services.commands.servers import needs
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -38,6 +39,7 @@ __all__ = ["COMMANDS"]
     help="Also draw the scaling phase's figures as a PNG here (e.g. docs/images/bench-scaling.png).",
 )
 @click.pass_obj
+@needs("database", "kafka")
 def bench(
     settings: Settings, quick: bool, out_path: Path, scaling: bool, plot_path: Path | None
 ) -> None:

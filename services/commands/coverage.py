@@ -29,7 +29,7 @@ _CLAUSE_WIDTH = 44
     envvar="ONTRACK_PLANS_DIR",
     show_envvar=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of plan files  [default: plans/]",
+    help="Directory of plan files  [default: the plans ontrack ships]",
 )
 @click.option(
     "--decisions",
@@ -37,7 +37,7 @@ _CLAUSE_WIDTH = 44
     envvar="ONTRACK_COVERAGE_DECISIONS",
     show_envvar=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Why clauses have no target  [default: plans/coverage/clauses.yaml]",
+    help="Why clauses have no target  [default: the decisions ontrack ships]",
 )
 @click.option(
     "--status",

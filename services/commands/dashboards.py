@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from services.commands.repository import checkout
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -29,9 +30,7 @@ def dashboards_group() -> None:
 def build_cmd(out: Path | None) -> None:
     """Write every dashboard's JSON in every language (and delete JSON files no dashboard
     makes any more)."""
-    from services.dashboards import DASHBOARDS_DIR
-
-    directory = out or DASHBOARDS_DIR
+    directory = out or checkout("the dashboards' JSON is committed") / "dashboards"
     built = _built()
     for name, text in built.items():
         path = directory / name
@@ -47,16 +46,17 @@ def build_cmd(out: Path | None) -> None:
 @dashboards_group.command("check")
 def check_cmd() -> None:
     """Exit 1 if dashboards/<lang>/*.json differ from what the code builds (run `build` to fix)."""
-    from services.dashboards import DASHBOARDS_DIR, stale_files
+    directory = checkout("the dashboards' JSON is committed") / "dashboards"
+    from services.dashboards import stale_files
     from services.dashboards.i18n import MissingText
 
     try:
-        stale = stale_files()
+        stale = stale_files(directory)
     except MissingText as exc:
         raise click.ClickException(str(exc)) from None
     if stale:
         for name in stale:
-            click.echo(f"  {DASHBOARDS_DIR / name}", err=True)
+            click.echo(f"  {directory / name}", err=True)
         raise click.ClickException(
             f"{len(stale)} dashboard file(s) do not match the code: run `ontrack dashboards build`"
         )

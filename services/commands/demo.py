@@ -11,10 +11,7 @@ import click
 
 from services.commands.options import lang_option
 from services.commands.serve import batch_keys_or_exit
-from services.demo.report import write_reports
-from services.demo.runner import DemoOptions, run_demo
-from services.demo.simulate import CST
-from services.demo.summary import collect, format_table
+from services.commands.servers import check
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -52,11 +49,18 @@ def demo(
     The table and report/index.html are in the language of --lang (or ONTRACK_LANG, or the
     locale); the report in the other language is written beside it (index.en.html or
     index.zh-CN.html)."""
-    if not no_stack:
+    if no_stack:
+        check(settings, "database", "kafka")  # before the slow imports
+    else:
         from services import stack
 
         click.echo("starting the embedded stack", err=True)
         stack.up(settings, lambda m: click.echo(f"  {m}", err=True))
+    from services.demo.report import write_reports
+    from services.demo.runner import DemoOptions, run_demo
+    from services.demo.simulate import CST
+    from services.demo.summary import collect, format_table
+
     batch_keys_or_exit(settings)  # the API and worker it starts need them
     # Up to the end of --until's day, or up to this hour: never past now, since readings
     # stamped in the future are (rightly) refused by the API.

@@ -6,12 +6,9 @@ from pathlib import Path
 
 import click
 
-from services.errors import OntrackError
-from services.settings import REPO_ROOT
+from services.commands.repository import checkout
 
 __all__ = ["COMMANDS"]
-
-_OUT = REPO_ROOT / "deploy" / "k8s" / "generated"
 
 
 @click.group("deploy")
@@ -24,27 +21,25 @@ def deploy_group() -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=_OUT,
-    show_default="deploy/k8s/generated",
-    help="Where the ConfigMaps go",
+    default=None,
+    help="Where the ConfigMaps go  [default: deploy/k8s/generated of the repository]",
 )
-def configmaps(check: bool, out: Path) -> None:
+def configmaps(check: bool, out: Path | None) -> None:
     """Write the ConfigMaps of plans, rules, routes, catalogue, Prometheus rules, Alertmanager
     and Grafana config, dashboards and TimescaleDB init scripts into deploy/k8s/generated."""
     from services.deploy import stale, write_all
 
-    try:
-        if check:
-            behind = stale(REPO_ROOT, out)
-            for name in behind:
-                click.echo(f"{out / name}: out of date; run `ontrack deploy configmaps`")
-            if behind:
-                raise SystemExit(1)
-            click.echo(f"{out}: every ConfigMap matches the repository", err=True)
-            return
-        changed = write_all(REPO_ROOT, out)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    root = checkout("the ConfigMaps are made from the files")
+    out = out or root / "deploy" / "k8s" / "generated"
+    if check:
+        behind = stale(root, out)
+        for name in behind:
+            click.echo(f"{out / name}: out of date; run `ontrack deploy configmaps`")
+        if behind:
+            raise SystemExit(1)
+        click.echo(f"{out}: every ConfigMap matches the repository", err=True)
+        return
+    changed = write_all(root, out)
     for path in changed:
         click.echo(f"wrote {path}")
     click.echo(f"{len(changed)} ConfigMap(s) changed in {out}", err=True)

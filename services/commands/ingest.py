@@ -7,12 +7,14 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from services.ingest.client import ClientError, IngestClient
 from services.settings import Settings
+
+if TYPE_CHECKING:  # imported by the commands that use it: a fast start for every command
+    from services.ingest.client import IngestClient
 
 __all__ = ["COMMANDS"]
 
@@ -115,6 +117,7 @@ def mqtt_cmd(
     """Forward readings published on MQTT to the API (same validation); report bad messages."""
     from prometheus_client import CollectorRegistry, start_http_server
 
+    from services.ingest.client import ClientError, IngestClient
     from services.ingest.mqtt.bridge import Bridge, BridgeConfig
     from services.ingest.mqtt.forward import Forwarder
     from services.ingest.mqtt.metrics import MqttMetrics
@@ -173,9 +176,13 @@ def _say_retry(reason: str, wait: float) -> None:
     click.echo(f"\n  the API did not take a batch ({reason}); again in {wait:.1f} s", err=True)
 
 
-def _key_info(client: IngestClient, give_up_after: float | None = 30.0) -> dict[str, Any]:
+def _key_info(
+    client: IngestClient, give_up_after: float | None = 30.0, *, wait_for_api: bool = True
+) -> dict[str, Any]:
+    from services.ingest.client import ClientError
+
     try:
-        return client.key_info(give_up_after)
+        return client.key_info(give_up_after, wait_for_api=wait_for_api)
     except ClientError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -196,11 +203,12 @@ def replay_cmd(
     settings: Settings, file: Path, fmt: str | None, batch: int, api_url: str, key: str
 ) -> None:
     """Back-fill history from FILE (CSV or NDJSON) through the API, with progress and a summary."""
+    from services.ingest.client import ClientError, IngestClient
     from services.ingest.replay import ReplayError, chunks, detect_format, replay
 
     client = IngestClient(api_url, key, on_retry=_say_retry)
     try:
-        info = _key_info(client)
+        info = _key_info(client, wait_for_api=False)  # an API that is not there: exit 3 now
         form = detect_format(file, fmt)
         size = file.stat().st_size
         started = time.monotonic()

@@ -13,18 +13,19 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import psycopg
 
-from services.alerts.engine import ActionError
-from services.alerts.notify import NotifyError, RouteConfig
-from services.alerts.rules import DurationError, parse_duration
 from services.commands.options import lang_option
+from services.commands.servers import needs
 from services.indicators.city import CITY_TZ_NAME
 from services.language import tr
 from services.settings import Settings
+
+if TYPE_CHECKING:  # the rooms are imported by the commands that use them: a fast start
+    from services.alerts.notify import RouteConfig
 
 __all__ = ["COMMANDS"]
 
@@ -43,12 +44,9 @@ def _utcnow() -> datetime:
 
 
 def _routes(settings: Settings, path: Path | None = None) -> RouteConfig:
-    from services.alerts.notify import RouteFileError, load_routes
+    from services.alerts.notify import load_routes
 
-    try:
-        return load_routes(path or settings.routes_dir)
-    except RouteFileError as exc:  # "N problem(s) in the routes:", then one line per problem
-        raise click.ClickException(str(exc)) from None
+    return load_routes(path or settings.routes_dir)  # RouteFileError: exit 4, every problem
 
 
 def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
@@ -60,20 +58,15 @@ def _run(settings: Settings, work: Callable[[psycopg.AsyncConnection[Any]], Awai
 
 
 def _guarded(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run ``main``; what a user can cause (no such alert, no database) is a clear error."""
+    """Run ``main``; no such alert or silence, or an action that cannot be done, is a clear
+    error (an unreachable database is one too: the ``ontrack`` group says so)."""
+    from services.alerts.engine import ActionError
+    from services.alerts.notify import NotifyError
+
     try:
         return asyncio.run(main())
     except (NotifyError, ActionError) as exc:
         raise click.ClickException(str(exc)) from None
-    except psycopg.errors.UndefinedTable as exc:
-        raise click.ClickException(
-            f"{str(exc).strip()}: the schema is behind, run `ontrack db migrate`"
-        ) from None
-    except psycopg.OperationalError as exc:
-        raise click.ClickException(
-            f"cannot reach the database: {str(exc).strip()}; start the stack "
-            "(`ontrack stack up`) or check ONTRACK_DATABASE_URL"
-        ) from None
 
 
 _ACTOR = click.option(
@@ -100,18 +93,16 @@ _ACTOR = click.option(
     envvar="ONTRACK_ROUTES_DIR",
     show_envvar=True,
     type=click.Path(path_type=Path),
-    help="Routes file, or directory of them  [default: routes/]",
+    help="Routes file, or directory of them  [default: the routes ontrack ships, services/data/routes]",
 )
 @click.pass_obj
+@needs("database")
 def notify(settings: Settings, web_port: int | None, routes_dir: Path | None) -> None:
     """Deliver the notifications outbox: e-mail, signed webhooks, Alertmanager (SIGTERM stops)."""
     update = {"notify_web_port": web_port, "routes_dir": routes_dir}
     settings = settings.model_copy(update={k: v for k, v in update.items() if v is not None})
     routes = _routes(settings)
-    try:
-        asyncio.run(_serve(settings, routes))
-    except NotifyError as exc:
-        raise click.ClickException(str(exc)) from None
+    asyncio.run(_serve(settings, routes))  # a NotifyError (a receiver without its secret): exit 1
 
 
 async def _serve(settings: Settings, routes: RouteConfig) -> None:
@@ -120,11 +111,11 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
 
     from services.alerts.notify import NotifyMetrics, dispatcher_for
     from services.alerts.runtime import start_web
-    from services.storage import database_answers, open_pool
+    from services.storage import connect_pool, database_answers
 
     registry = CollectorRegistry()
     metrics = NotifyMetrics.create(registry)
-    pool = await open_pool(settings.dsn, name="ontrack-notify", max_size=4)
+    pool = await connect_pool(settings.dsn, name="ontrack-notify", max_size=4)
     try:
         await _check_schema(pool)
 
@@ -165,6 +156,8 @@ def _health(last_pass: datetime | None, poll: float) -> tuple[bool, dict[str, An
 
 
 async def _check_schema(pool: Any) -> None:
+    from services.alerts.notify import NotifyError
+
     async with pool.connection() as conn:
         try:
             await conn.execute("SELECT 1 FROM notifications, alerts LIMIT 0")
@@ -194,6 +187,7 @@ def alert_group() -> None:
 @click.option("--limit", default=100, type=click.IntRange(min=1), help="At most this many")
 @lang_option
 @click.pass_obj
+@needs("database")
 def alert_list(settings: Settings, state: str, severity: str | None, limit: int) -> None:
     """Alerts, firing first and pages before tickets: fingerprint, state, since, what."""
     from services.storage import list_alerts
@@ -238,9 +232,9 @@ def alert_table(rows: list[dict[str, Any]], settings: Settings, now: datetime) -
 
 def _run_pool(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     async def main() -> T:
-        from services.storage import open_pool
+        from services.storage import connect_pool
 
-        pool = await open_pool(settings.dsn, name="ontrack-cli")
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             return await work(pool)
         finally:
@@ -255,6 +249,7 @@ def _run_pool(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 @_ACTOR
 @lang_option
 @click.pass_obj
+@needs("database")
 def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     """Acknowledge a pending or firing alert: you are on it (repeats stop)."""
     from services.alerts.notify import ack as do_ack
@@ -281,10 +276,11 @@ def ack(settings: Settings, fingerprint: str, note: str, actor: str) -> None:
     "routes_dir",
     envvar="ONTRACK_ROUTES_DIR",
     type=click.Path(path_type=Path),
-    help="Routes for the resolved notifications  [default: routes/]",
+    help="Routes for the resolved notifications  [default: the routes ontrack ships]",
 )
 @lang_option
 @click.pass_obj
+@needs("database")
 def resolve(
     settings: Settings, fingerprint: str, note: str, actor: str, routes_dir: Path | None
 ) -> None:
@@ -358,7 +354,8 @@ def silence_add(
     actor: str,
 ) -> None:
     """Silence alerts whose labels match every --match."""
-    from services.alerts.notify import add_silence, parse_matcher
+    from services.alerts.notify import NotifyError, add_silence, parse_matcher
+    from services.alerts.rules import DurationError, parse_duration
 
     now = _utcnow()
     try:
@@ -392,6 +389,7 @@ def silence_add(
 @click.option("--all", "include_expired", is_flag=True, help="Expired silences too")
 @lang_option
 @click.pass_obj
+@needs("database")
 def silence_list(settings: Settings, include_expired: bool) -> None:
     """Silences in force or to come (newest first)."""
     from services.alerts.notify import list_silences
@@ -412,6 +410,7 @@ def silence_list(settings: Settings, include_expired: bool) -> None:
 @click.argument("silence_id", type=int)
 @_ACTOR
 @click.pass_obj
+@needs("database")
 def silence_expire(settings: Settings, silence_id: int, actor: str) -> None:
     """End a silence now."""
     from services.alerts.notify import expire_silence
@@ -432,12 +431,16 @@ def routes_group() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.pass_obj
 def routes_check(settings: Settings, path: Path | None) -> None:
-    """Check routes files (default: routes/); every problem with file:line and a fix."""
+    """Check routes files (default: ONTRACK_ROUTES_DIR, else the routes ontrack ships); every
+    problem with file:line and a fix; exit 1 if there are any."""
     import os
 
-    from services.alerts.notify import missing_env
+    from services.alerts.notify import RouteFileError, missing_env
 
-    config = _routes(settings, path)
+    try:
+        config = _routes(settings, path)
+    except RouteFileError as exc:  # the check ran and found problems: exit 1, not 4
+        raise click.ClickException(str(exc)) from None  # "N problem(s) in the routes:", each
     for line in missing_env(config, os.environ):
         click.echo(f"note: {line} is not set here (`ontrack notify` needs it)", err=True)
     kinds = ", ".join(

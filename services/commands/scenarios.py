@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from services.commands.servers import needs
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def write_cmd(directory: Path, names: tuple[str, ...]) -> None:
     "on one core).",
 )
 @click.pass_obj
+@needs("database")
 def run_cmd(
     settings: Settings,
     names: tuple[str, ...],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from services.commands.options import lang_option
-from services.errors import OntrackError
+from services.commands.servers import needs
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,21 +32,20 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 
     Its batches to Kafka are signed with the first key of ONTRACK_BATCH_KEYS (without it, the
     embedded stack's key; docs/operations.md). `ontrack api openapi` prints the OpenAPI
-    document instead (schemas/openapi.json).
+    document instead (services/data/schemas/openapi.json).
     """
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
-
-    from services.api import create_app
     from services.ingest.topics import ensure_topics
 
     settings: Settings = ctx.obj
     keys = batch_keys_or_exit(settings)
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
+    ensure_topics(settings)  # also checks the Kafka security settings
+
+    import uvicorn  # the app's imports take a while: after what can refuse to start
+
+    from services.api import create_app
+
     uvicorn.run(
         create_app(settings, batch_keys=keys),
         host=host,
@@ -60,7 +59,7 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 @api.command("openapi")
 @click.pass_obj
 def openapi(settings: Settings) -> None:
-    """Print the API's OpenAPI document, as committed in schemas/openapi.json (make openapi)."""
+    """Print the API's OpenAPI document, as committed in services/data/schemas/openapi.json (make openapi)."""
     from services.api import create_app
     from services.api.openapi import render
 
@@ -77,22 +76,20 @@ def openapi(settings: Settings) -> None:
     help="Port of the worker's /metrics and /healthz (one per worker per host)",
 )
 @click.pass_obj
+@needs("kafka", "database")  # once running, it waits out an outage; it does not start in one
 def worker(settings: Settings, web_port: int) -> None:
     """Run a stream worker: consume ``readings``, store them in TimescaleDB (scale by running more).
 
     It stores the API's batches only when they are signed with a key of ONTRACK_BATCH_KEYS
     (without it, the embedded stack's key; docs/operations.md).
     """
-    from services.ingest.stream import create_stream_app, run_worker
     from services.ingest.topics import ensure_topics
 
     keys = batch_keys_or_exit(settings)
-    try:
-        ensure_topics(settings)  # also checks the Kafka security settings
-        app = create_stream_app(settings, web_port=web_port, batch_keys=keys)
-    except OntrackError as exc:
-        raise click.ClickException(str(exc)) from None
-    run_worker(app)
+    ensure_topics(settings)  # also checks the Kafka security settings
+    from services.ingest.stream import create_stream_app, run_worker  # Faust: after the checks
+
+    run_worker(create_stream_app(settings, web_port=web_port, batch_keys=keys))
 
 
 def batch_keys_or_exit(settings: Settings) -> BatchKeys:
@@ -108,6 +105,7 @@ def batch_keys_or_exit(settings: Settings) -> BatchKeys:
 
 @click.command("run")
 @click.pass_context
+@needs("kafka", "database")  # before starting anything
 def run(ctx: click.Context) -> None:
     """Run the API, a stream worker, the alert engine and the notifier in the foreground; Ctrl-C stops them."""
     batch_keys_or_exit(ctx.obj)  # refuse before starting anything
@@ -162,10 +160,10 @@ def series(settings: Settings, indicator: str, source: str, limit: int) -> None:
     """Print the newest observations of one series (INDICATOR SOURCE), oldest first: the
     time, the stored value (exact, in the indicator's unit) and the value as it was sent."""
     from services.language import plain, tr
-    from services.storage import open_pool, read_series
+    from services.storage import connect_pool, read_series
 
     async def fetch() -> None:
-        pool = await open_pool(settings.dsn)
+        pool = await connect_pool(settings.dsn, name="ontrack-cli")
         try:
             rows = await read_series(
                 pool,

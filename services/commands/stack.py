@@ -36,10 +36,7 @@ def stack_group() -> None:
 def up(settings: Settings) -> None:
     """Install what is missing and start every component; reuse those already running."""
     click.echo("starting the embedded stack", err=True)
-    try:
-        embedded.up(settings, _say)
-    except embedded.StackError as exc:
-        raise click.ClickException(str(exc)) from None
+    embedded.up(settings, _say)
     if not _table(settings):
         raise click.ClickException("some components do not answer; see the table above")
 

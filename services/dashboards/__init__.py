@@ -6,8 +6,25 @@ dashboards build`` writes them to dashboards/ and ``ontrack dashboards check`` c
 The SQL of the panels calls the views and functions of migrations 0004, 0005 and 0012;
 ``targets`` publishes the plan targets, their trajectories and their names in each
 language, which they draw.
+
+Building needs grafana-foundation-sdk, a development-time dependency (the ``dashboards``
+extra): the JSON is committed, so the services (the alert engine publishes targets through
+``targets``) run without it. The builders are therefore imported only when asked for.
 """
 
-from services.dashboards.build import DASHBOARDS_DIR, build_all, render, stale_files
+from __future__ import annotations
 
-__all__ = ["DASHBOARDS_DIR", "build_all", "render", "stale_files"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.dashboards.build import build_all, render, stale_files
+
+__all__ = ["build_all", "render", "stale_files"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from services.dashboards import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

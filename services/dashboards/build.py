@@ -18,11 +18,8 @@ from services.dashboards.overview import overview
 from services.dashboards.pipeline import pipeline
 from services.dashboards.words import LANGS
 from services.indicators.catalogue import Catalogue, load_catalogue
-from services.settings import REPO_ROOT
 
-__all__ = ["DASHBOARDS_DIR", "build_all", "build_language", "render", "stale_files"]
-
-DASHBOARDS_DIR = REPO_ROOT / "dashboards"
+__all__ = ["build_all", "build_language", "render", "stale_files"]
 
 
 def _builders(catalogue: Catalogue) -> dict[str, Callable[[Speech], Dashboard]]:
@@ -57,9 +54,10 @@ def build_all(catalogue: Catalogue | None = None) -> dict[str, str]:
     return built
 
 
-def stale_files(directory: Path = DASHBOARDS_DIR) -> list[str]:
-    """Paths under ``directory`` that differ from the code, are missing, or are extra
-    (JSON files of a language's directory, or left at the top from before languages)."""
+def stale_files(directory: Path) -> list[str]:
+    """Paths under ``directory`` (the committed dashboards/) that differ from the code, are
+    missing, or are extra (JSON files of a language's directory, or left at the top from
+    before languages)."""
     built = build_all()
     found = (
         {p.relative_to(directory).as_posix() for p in directory.glob("**/*.json")}

@@ -61,6 +61,7 @@ class TargetSection:
     deadline: date | None = None
     pace_needed: float | None = None
     pace_recent: float | None = None
+    region: str | None = None  # a target of a region's own, not the city's
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import psycopg
 
 from services.alerts.notify import Voice
 from services.demo.report import AlertLine, ReportData, TargetSection, markers_for
+from services.demo.simulate import story_of
 from services.demo.svg import Chart
 from services.indicators.catalogue import load_catalogue
 from services.indicators.city import CITY_TZ_NAME
@@ -20,18 +21,19 @@ from services.indicators.trajectory import expected_at
 from services.language import MESSAGES, Glossary, Language, number, percent, table, tr
 from services.settings import Settings
 
-__all__ = ["Outcome", "collect", "format_table"]
+__all__ = ["Outcome", "collect", "format_table", "region_months"]
 
+# Every target, the city's and the regions': a projection only while it is still one.
 _STATUS = """
 SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_needed, pace_recent,
        projection_at, projection_low, projection_value, projection_high
 FROM v_target_status
-WHERE scope = 'city' AND projection_method IS DISTINCT FROM 'final'
+WHERE projection_method IS DISTINCT FROM 'final'
 UNION ALL
 SELECT target_id, status, actual, expected, gap_pct, unit, days_left, pace_needed, pace_recent,
        NULL, NULL, NULL, NULL
 FROM v_target_status
-WHERE scope = 'city' AND projection_method = 'final'
+WHERE projection_method = 'final'
 ORDER BY target_id
 """
 # Every transition into and out of firing, oldest first: one line per firing episode, with
@@ -47,11 +49,22 @@ _MONTHLY = """
 SELECT indicator, bucket, sum, mean, last FROM rollups
 WHERE width = 'month' AND source = '*' AND indicator = ANY(%s) ORDER BY bucket
 """
+# The month rows of the sources that report for a region (their newest reading says which).
+_REGION_MONTHLY = """
+SELECT r.indicator, o.region, r.source, r.bucket, r.sum, r.mean, r.last
+FROM rollups r
+JOIN (SELECT DISTINCT ON (indicator, source) indicator, source, region FROM observations
+      WHERE indicator = ANY(%s) ORDER BY indicator, source, ts DESC) o
+  ON o.indicator = r.indicator AND o.source = r.source
+WHERE r.width = 'month' AND o.region IS NOT NULL
+ORDER BY r.bucket
+"""
 _AQI_MONTHS = """
 SELECT date_trunc('month', day)::date, count(*) FILTER (WHERE good), count(*),
        count(*) FILTER (WHERE heavy)
 FROM air_quality_days WHERE scope = 'city' GROUP BY 1 ORDER BY 1
 """
+_RULE_KINDS = "SELECT DISTINCT rule_id, kind FROM alerts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,7 @@ class Outcome:
     statuses: dict[str, str]
     fired: dict[str, list[str]]  # subject → rules that fired
     resolved: dict[str, list[str]]
+    rule_kinds: dict[str, str] = field(default_factory=dict)  # rule id → its kind
 
 
 def _actual_series(
@@ -107,6 +121,29 @@ def _path(target: Target, since: datetime) -> list[tuple[datetime, float]]:
     return points
 
 
+def region_months(
+    rows: Sequence[Sequence[Any]], *, combine: str, cumulative: bool
+) -> list[tuple[datetime, float, float, float]]:
+    """A region's month rows (bucket, sum, mean, last) from its sources' rows (source,
+    bucket, sum, mean, last; oldest first), combined as the stream combines the city's:
+    amounts summed, levels averaged over stations (a single figure as it is), stocks and
+    capacities as every source's last total carried forward and summed."""
+    by_bucket: dict[datetime, dict[str, tuple[float, float, float]]] = defaultdict(dict)
+    for source, bucket, total, mean, last in rows:
+        by_bucket[bucket][source] = (float(total), float(mean), float(last))
+    known: dict[str, float] = {}
+    out = []
+    for bucket in sorted(by_bucket):
+        here = by_bucket[bucket]
+        known.update({source: last for source, (_t, _m, last) in here.items()})
+        n = len(here) if combine == "mean" else 1
+        total = sum(t for t, _m, _l in here.values())
+        mean = sum(m for _t, m, _l in here.values()) / n
+        last = sum(known.values()) if cumulative else sum(v for *_x, v in here.values()) / n
+        out.append((bucket, total, mean, last))
+    return out
+
+
 def episodes(rows: Sequence[Sequence[Any]]) -> list[AlertLine]:
     """Firing episodes from transitions (fingerprint, rule, subject, severity, at, to, reason,
     and optionally the value, labels, annotations and explanation of the alert), oldest
@@ -144,6 +181,10 @@ def collect(s: Settings, until: datetime) -> Outcome:
         monthly: dict[str, list[Any]] = defaultdict(list)
         for ind, b, total, mean, last in conn.execute(_MONTHLY, [indicators]).fetchall():
             monthly[ind].append((b, total, mean, last))
+        by_region: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        for ind, region, *source_row in conn.execute(_REGION_MONTHLY, [indicators]).fetchall():
+            by_region[(ind, region)].append(source_row)
+        kinds = {str(rule): str(kind) for rule, kind in conn.execute(_RULE_KINDS).fetchall()}
         aqi = [
             (datetime.combine(m, datetime.min.time(), tzinfo=until.tzinfo), g, n, h)
             for m, g, n, h in conn.execute(_AQI_MONTHS).fetchall()
@@ -160,9 +201,15 @@ def collect(s: Settings, until: datetime) -> Outcome:
             continue
         statuses[tid] = status
         counts[status] += 1
+        if target.region is None:
+            months = monthly.get(target.indicator, [])
+        else:
+            ind = catalogue.get(target.indicator)
+            rows = by_region.get((target.indicator, target.region), [])
+            months = region_months(rows, combine=ind.combine, cumulative=ind.cumulative)
         series = [
             p
-            for p in _actual_series(target, monthly.get(target.indicator, []), aqi)
+            for p in _actual_series(target, months, aqi)
             if p[0] < target.deadline_at  # what happens after the deadline is not its business
         ]
         since = series[0][0] if series else until - timedelta(days=365)
@@ -192,6 +239,7 @@ def collect(s: Settings, until: datetime) -> Outcome:
                 deadline=target.deadline,
                 pace_needed=needed,
                 pace_recent=recent,
+                region=target.region,
             )
         )
     fired: dict[str, list[str]] = defaultdict(list)
@@ -202,33 +250,33 @@ def collect(s: Settings, until: datetime) -> Outcome:
             resolved[a.subject].append(a.rule)
     names = Glossary.of(catalogue, plans)
     report = ReportData(datetime.now(UTC), until, sections, alerts, dict(counts), names)
-    return Outcome(report, statuses, dict(fired), dict(resolved))
+    return Outcome(report, statuses, dict(fired), dict(resolved), kinds)
 
 
 def format_table(report: ReportData, lang: Language = Language.EN) -> str:
-    """Every target with data (status, actual, expected, gap, projection), the targets the
-    simulator does not feed on one line, then one line per firing episode; in ``lang``
-    (English keeps the engine's reason an alert fired, Chinese its headline)."""
-    cols = ("target", "status", "actual", "expected", "gap", "projection")
+    """Every target, the regions' with their region (status, actual, expected, gap,
+    projection); each target without data by name with why; then one line per firing
+    episode; in ``lang`` (English keeps the engine's reason an alert fired, Chinese its
+    headline)."""
+    cols = ("target", "region", "status", "actual", "expected", "gap", "projection")
     rows = [tuple(tr(lang, f"col.{c}") for c in cols)]
     names = report.names
-    without = [t.target_id for t in report.targets if t.status == "no_data"]
     for t in report.targets:
-        if t.status == "no_data":
-            continue
         gap = "" if t.gap_pct is None else percent(t.gap_pct, sign=True)
         proj = t.chart.projection
         ptxt = f"{_n(proj[2], lang)} [{_n(proj[1], lang)}–{_n(proj[3], lang)}]" if proj else ""
-        shown = t.target_id if lang is Language.EN else names.target(t.target_id, lang)
+        region = names.region(t.region, lang) if t.region else ""
         status = tr(lang, f"status.{t.status}") if f"status.{t.status}" in MESSAGES else t.status
-        rows.append((shown, status, _n(t.actual, lang), _n(t.expected, lang), gap, ptxt))
-    lines = table(rows, right=frozenset({2, 3, 4}))
+        actual, expected = _n(t.actual, lang), _n(t.expected, lang)
+        rows.append((_shown(t, names, lang), region, status, actual, expected, gap, ptxt))
+    lines = table(rows, right=frozenset({3, 4, 5}))
+    without = [t for t in report.targets if t.status == "no_data"]
     if without:
-        head = tr(lang, "report.not_simulated", count=len(without))
-        lines.append(f"{head} — {', '.join(without)}")
+        lines.append(tr(lang, "report.no_data", count=len(without)))
+        lines += [f"  {_shown(t, names, lang)} — {_why_no_data(t, lang)}" for t in without]
     lines.append("")
-    cols = ("fired", "resolved", "severity", "rule", "subject", "why")
-    episodes = [tuple(tr(lang, f"col.{c}") for c in cols)]
+    alert_cols = ("fired", "resolved", "severity", "rule", "subject", "why")
+    episodes = [tuple(tr(lang, f"col.{c}") for c in alert_cols)]
     voice = Voice(lang, names)
     for a in report.alerts:
         why = a.summary if lang is Language.EN else a.why(voice)
@@ -240,6 +288,18 @@ def format_table(report: ReportData, lang: Language = Language.EN) -> str:
         episodes.append((_d(a.fired_at), _d(a.resolved_at), severity, a.rule, a.subject, why))
     lines += table(episodes)
     return "\n".join(lines)
+
+
+def _shown(t: TargetSection, names: Glossary, lang: Language) -> str:
+    return t.target_id if lang is Language.EN else names.target(t.target_id, lang)
+
+
+def _why_no_data(t: TargetSection, lang: Language) -> str:
+    """The script's story when one explains it (English, as the script is written)."""
+    told = story_of(t.target_id)
+    if told is not None and lang is Language.EN:
+        return told.about
+    return tr(lang, "report.no_data.why")
 
 
 def _n(v: float | None, lang: Language = Language.EN) -> str:

@@ -73,13 +73,13 @@ class ConfigSource:
 
 
 SOURCES: tuple[ConfigSource, ...] = (
-    ConfigSource("ontrack-plans", "plans", ("*.yaml",), "ontrack"),
-    ConfigSource("ontrack-rules", "rules", ("*.yaml", "*.yml"), "ontrack"),
-    ConfigSource("ontrack-routes", "routes", ("*.yaml", "*.yml"), "ontrack"),
-    ConfigSource("ontrack-catalogue", "catalogue", ("indicators.yaml",), "ontrack"),
-    ConfigSource("prometheus-rules", "deploy/prometheus/rules", ("*.yml",), "prometheus"),
+    ConfigSource("ontrack-plans", "services/data/plans", ("*.yaml",), "ontrack"),
+    ConfigSource("ontrack-rules", "services/data/rules", ("*.yaml", "*.yml"), "ontrack"),
+    ConfigSource("ontrack-routes", "services/data/routes", ("*.yaml", "*.yml"), "ontrack"),
+    ConfigSource("ontrack-catalogue", "services/data/catalogue", ("indicators.yaml",), "ontrack"),
+    ConfigSource("prometheus-rules", "services/data/prometheus/rules", ("*.yml",), "prometheus"),
     ConfigSource(
-        "alertmanager-config", "deploy/alertmanager", ("alertmanager.yml",), "alertmanager"
+        "alertmanager-config", "services/data/alertmanager", ("alertmanager.yml",), "alertmanager"
     ),
     ConfigSource(
         "grafana-datasources", "deploy/grafana/provisioning/datasources", ("*.yml",), "grafana"

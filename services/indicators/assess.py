@@ -35,7 +35,7 @@ from services.indicators.measure import Measure, measure, period_end, period_yea
 from services.indicators.pace import pace
 from services.indicators.plans import Target
 from services.indicators.projection import Projection, probability_met, project
-from services.indicators.target_data import TargetData
+from services.indicators.target_data import TargetData, spread_reports
 
 __all__ = [
     "STATUSES",
@@ -106,6 +106,8 @@ class Assessment:
 def actual(target: Target, data: TargetData, now: datetime) -> float | None:
     """The actual value by kind at ``now`` (see services.indicators.measure)."""
     _require_aware(now)
+    if target.kind == "flow":
+        data = spread_reports(data)
     m = measure(resolve_baseline(target, data), data, now)
     return m.actual if m is not None else None
 
@@ -130,6 +132,8 @@ def assess_resolved(
     """``assess`` of a target whose baseline ``resolve_baseline`` has already taken from
     ``data`` (as far as the data allows): the engine resolves it once per evaluation."""
     _require_aware(now)
+    if target.kind == "flow":
+        data = spread_reports(data)  # a quarter's or year's report over its months
     days_left = max(0, (target.deadline_at - now).days)
     m = measure(target, data, now)
     if m is None:

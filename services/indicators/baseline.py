@@ -23,6 +23,7 @@ from services.indicators.target_data import (
     month_index,
     month_start,
     month_table,
+    spread_reports,
 )
 
 __all__ = ["MIN_YEAR_DAYS", "resolve_baseline"]
@@ -80,6 +81,7 @@ def _years(target: Target, data: TargetData) -> range:
 
 
 def _first_full_year_total(target: Target, data: TargetData) -> tuple[float, date] | None:
+    data = spread_reports(data)  # a year reported quarterly or at once is whole too
     for year in _years(target, data):
         start, end = year_bounds(year)
         table = month_table(data, start, end, "sum")

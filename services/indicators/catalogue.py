@@ -24,9 +24,9 @@ from services.config import (
     by_place,
     read_document,
 )
+from services.data import packaged
 from services.errors import OntrackError
 from services.indicators.units import UnitError, converter, normalise_unit, parse_quantity
-from services.settings import REPO_ROOT
 
 __all__ = [
     "ARRIVES_AS",
@@ -49,7 +49,7 @@ __all__ = [
     "parse_cadence",
 ]
 
-DEFAULT_PATH = REPO_ROOT / "catalogue" / "indicators.yaml"
+DEFAULT_PATH = packaged("catalogue", "indicators.yaml")
 
 Family = Literal[
     "air",
@@ -278,8 +278,8 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     return Catalogue(indicators, path)
 
 
-SCHEMA_PATH = REPO_ROOT / "schemas" / "catalogue.schema.json"
-_WRITE = "write version: 1 and indicators: (see catalogue/indicators.yaml)"
+SCHEMA_PATH = packaged("schemas", "catalogue.schema.json")
+_WRITE = "write version: 1 and indicators: (see services/data/catalogue/indicators.yaml)"
 _NAMES = Names("the catalogue", items="indicators", noun="indicator")
 _ID_RE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 
@@ -287,7 +287,9 @@ _ID_RE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 @lru_cache(maxsize=1)
 def _explainer() -> SchemaExplainer:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return SchemaExplainer(schema, names=_NAMES, source="schemas/catalogue.schema.json")
+    return SchemaExplainer(
+        schema, names=_NAMES, source="services/data/schemas/catalogue.schema.json"
+    )
 
 
 def _entry(error: ValidationError) -> int | None:

@@ -132,7 +132,7 @@ def year_coverage(coverage: Coverage, data: TargetData, year: int, end: datetime
         counted = len(period)
         possible = not short
         complete = stop >= last and counted == 12 // k
-        unit = "months reported" if k == 1 else "reports"
+        unit = "months reported" if k == 1 else ("report" if counted == 1 else "reports")
     text = _sentence(coverage, year, counted, unit, short, complete, possible, stop >= last)
     return YearCoverage(year, counted, short, complete, possible, text)
 

@@ -133,6 +133,11 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     table = month_table(data, year_bounds(year)[0], end, "sum")
     if not table and now >= target.deadline_at:
         return None  # the deadline year passed without a single value: nothing to judge
+    k = data.coverage.months_per_report if data.coverage is not None else 1
+    if k > 1 and not table:
+        # reported per quarter or year, and nothing of this year yet: the latest whole
+        # year is what the data says (a grain harvest is known once a year)
+        return _last_whole_year(target, data, year, k)
     total = sum(table.values())
     as_of = latest_effective(data, end)
     when = as_of[0] if as_of is not None else end
@@ -143,8 +148,33 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     learned = _learned_weights(target, data, year)
     expected, unreported = _expected_of_months(target, year, table, covered, learned)
     basis = f"sum of {year} so far ({len(table)} month(s) with data)"
+    if k == 12:
+        basis = f"{year} total (the year's report)"
+    elif k > 1:
+        reports = len({(m % 12) // k for m in table})
+        basis = f"sum of {year} so far ({reports} quarterly report{'s' if reports > 1 else ''})"
     missing = tuple(calendar.month_abbr[m] for m in unreported)
     return Measure(total, expected, basis, year, when, len(table), unreported=missing)
+
+
+_REPORTS = {3: "4 quarterly reports", 12: "the year's report"}
+
+
+def _last_whole_year(target: Target, data: TargetData, year: int, k: int) -> Measure | None:
+    """The latest year before ``year`` whose every period was reported, against what the
+    trajectory expected of that year; None when there is none on the plan's path."""
+    for y in range(year - 1, year - 3, -1):
+        first, last = year_bounds(y)
+        table = month_table(data, first, last, "sum")
+        if len(table) < 12:
+            continue
+        base = target.baseline.date
+        if target.baseline.value is None or base is None or y <= base.year:
+            return None  # the baseline's own year, or before it: it says nothing of the path
+        basis = f"{y} total ({_REPORTS[k]}), the latest whole year"
+        when = min(last, period_end(target, last))
+        return Measure(sum(table.values()), expected_annual(target, y), basis, y, when, 12)
+    return None
 
 
 def _learned_weights(target: Target, data: TargetData, year: int) -> tuple[float, ...] | None:

@@ -35,6 +35,7 @@ __all__ = ["Projection", "final", "probability_met", "project"]
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
 _RECENT = timedelta(days=731)
+_YEAR_OF_MONTHS = 11.0  # values spanning this many months show a whole year's seasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class Projection:
     at: datetime
     method: str
     points: int
+    # why no chance of meeting the target is given (the history cannot tell a trend from
+    # a season); empty when it is
+    no_odds: str = ""
 
 
 def final(target: Target, m: Measure) -> Projection:
@@ -100,7 +104,14 @@ def _points(target: Target, data: TargetData, now: datetime, m: Measure) -> Proj
     method = "median" if target.kind == "growth" else "theil-sen"
     if compound:
         method = "theil-sen on logarithms (constant growth rate)"
-    return Projection(value, min(low, value), max(high, value), target.deadline_at, method, trend.n)
+    no_odds = ""
+    if target.kind == "ratio" and months(pts[-1][0]) - months(pts[0][0]) < _YEAR_OF_MONTHS:
+        # a share seen for less than a year (water quality in the rainy season, a
+        # year-to-date share settling): its slope may be its season
+        no_odds = "less than a year of values: a trend could be the season"
+    return Projection(
+        value, min(low, value), max(high, value), target.deadline_at, method, trend.n, no_odds
+    )
 
 
 def _annual(
@@ -110,7 +121,13 @@ def _annual(
     if found is None:
         return None
     return Projection(
-        found.value, found.low, found.high, target.deadline_at, found.method, found.months
+        found.value,
+        found.low,
+        found.high,
+        target.deadline_at,
+        found.method,
+        found.months,
+        found.no_odds,
     )
 
 
@@ -125,7 +142,7 @@ def probability_met(
     """
     if p.method == "final":
         return 1.0 if target.satisfied_by(p.value) else 0.0
-    if p.points < min_points:
+    if p.points < min_points or p.no_odds:
         return None
     slack = abs(target.value) * tolerance_pct / 100.0
     x = target.value - slack if target.comparator == ">=" else target.value + slack

@@ -2,7 +2,7 @@
 
 validate_record returns a Reading, or every problem of the record as RecordErrors whose
 messages name the field, the problem and the fix. Structure (required fields, types,
-lengths, patterns, extra fields) is exactly what ``schemas/reading.schema.json`` says; the
+lengths, patterns, extra fields) is exactly what ``services/data/schemas/reading.schema.json`` says; the
 catalogue adds the rest (known indicator, accepted unit, plausible range).
 
 Stocks and capacities may arrive as running totals or as increments since the previous
@@ -52,7 +52,7 @@ ARRIVES_AS_LABEL: Final = "arrives_as"
 # Codes of errors the JSON Schema also finds; the others need the catalogue or the clock.
 STRUCTURAL_CODES: Final = frozenset({"object", "missing", "type", "length", "format", "extra"})
 
-# The same texts are in schemas/reading.schema.json (a test checks they agree).
+# The same texts are in services/data/schemas/reading.schema.json (a test checks they agree).
 INDICATOR_PATTERN: Final = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
 TS_PATTERN: Final = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"

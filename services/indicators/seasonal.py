@@ -10,7 +10,8 @@ lose good days in winter because the plan drew a winter dip.
 
 Before the deadline year the projection is the last twelve months carried forward (with
 half of their year-on-year growth, for flows), its uncertainty growing with the years
-left.
+left; so it is in the deadline year when the data holds nothing of it or of the year
+before (a yearly report not in yet), from where the data ends.
 
 How sure it is comes from how much history there is: the dispersion of this year's months
 against last year's (a prior for a young series), the number of months compared, and the
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.indicators.plans import Target
 from services.indicators.target_data import (
@@ -37,6 +38,7 @@ from services.indicators.trajectory import expected_annual, level_factors, month
 __all__ = ["HALF_LIFE_MONTHS", "YearForecast", "forecast_year"]
 
 HALF_LIFE_MONTHS = 1.0
+_DAY = timedelta(days=1)
 # Month-to-month dispersion of a year-on-year ratio when too few months show it, by kind
 # of value: totals of a flow, daily means of a level, shares of flagged days.
 _PRIOR = {"sum": 0.05, "mean": 0.10, "flags": 0.20}
@@ -53,6 +55,7 @@ class YearForecast:
     high: float
     months: int  # months of data the projection rests on
     method: str
+    no_odds: str = ""  # why no chance of meeting the target is given (see Projection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +72,11 @@ def _months(data: TargetData, how: str, first: int, now: datetime) -> dict[int, 
     whole); otherwise the month's bucket does.
     """
     daily: dict[int, list[float]] = {}
-    first_day = data.daily[0][0] if data.daily else None
-    for t, v in data.daily:
+    # a series reported monthly or less often has a day bucket only where a report is
+    # stamped (its period's last day): that day is not the month
+    days_of = data.daily if data.cadence is None or data.cadence <= _DAY else ()
+    first_day = days_of[0][0] if days_of else None
+    for t, v in days_of:
         if t >= now:
             break
         m = month_index(t)
@@ -103,6 +109,10 @@ def forecast_year(
         return None
     if cur < year * 12:
         return _ahead(target, months, cur, now, how, kind, scale)
+    if max(months) < (year - 1) * 12:
+        # nothing of this year or the last (a yearly report not in yet, a feed long
+        # silent): the latest twelve months there are, carried from where they end
+        return _ahead(target, months, max(months) + 1, now, how, kind, scale)
     return _in_year(target, months, cur, now, how, kind, scale)
 
 
@@ -292,7 +302,12 @@ def _ahead(
     low_n = len(last12)
     value, low, high = _bounded(value, abs(value) * spread, how, days, scale, target.unit == "%")
     method = f"the last {low_n} months carried to {year}"
-    return YearForecast(value, low, high, low_n + len(before12), method)
+    no_odds = ""
+    if how == "sum" and low_n < 12 and target.trajectory.monthly_profile is None:
+        # less than a year of a flow, and no profile from the plan: which of its months
+        # are high and which low is unknown (contracts signed in December, summer tourists)
+        no_odds = "less than a year of a flow without a monthly profile: its seasons are unknown"
+    return YearForecast(value, low, high, low_n + len(before12), method, no_odds)
 
 
 def _bounded(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import itemgetter
@@ -34,6 +34,7 @@ __all__ = [
     "month_start",
     "month_table",
     "months",
+    "spread_reports",
 ]
 
 Point = tuple[datetime, float]
@@ -148,3 +149,24 @@ def month_table(
 
 def _by_month(points: Sequence[Point]) -> list[tuple[int, float]]:
     return [(month_index(t), v) for t, v in points]
+
+
+def spread_reports(data: TargetData) -> TargetData:
+    """A flow reported per quarter or per year, as months: each report (stamped inside the
+    last month of its period, as providers stamp a period's total at its end) spread evenly
+    over its period's months. The year's sums stay what the reports say; what is compared
+    month by month (the trajectory's share of the months covered, last year's seasons)
+    then sees the months each report stands for. Other data is returned as it is."""
+    k = data.coverage.months_per_report if data.coverage is not None else 1
+    if k <= 1 or not data.monthly:
+        return data
+    spread: dict[int, float] = {}
+    for t, v in data.monthly:
+        m = month_index(t)
+        first = m - (m % 12) % k  # the period's first month
+        for i in range(first, first + k):
+            spread[i] = spread.get(i, 0.0) + v / k
+    points = [
+        (in_zone_of(month_start(m), data.monthly[0][0]), v) for m, v in sorted(spread.items())
+    ]
+    return replace(data, monthly=points)

@@ -17,11 +17,12 @@ from typing import Any
 import httpx
 import orjson
 
-from services.errors import OntrackError
+from services.errors import OntrackError, Unreachable
 
 __all__ = ["Answer", "ClientError", "IngestClient"]
 
 RETRIED = frozenset({429, 502, 503, 504})
+_START_API = "start it (`ontrack api`, or `ontrack run`), or point ONTRACK_API_URL (--api) at it"
 
 
 class ClientError(OntrackError):
@@ -80,9 +81,16 @@ class IngestClient:
     def close(self) -> None:
         self._http.close()
 
-    def key_info(self, give_up_after: float | None = 30.0) -> dict[str, Any]:
-        """What the key is and may write; a ClientError saying why when it cannot be used."""
-        answer = self._send(lambda: self._http.get("/v1/keys/self"), give_up_after)
+    def key_info(
+        self, give_up_after: float | None = 30.0, *, wait_for_api: bool = True
+    ) -> dict[str, Any]:
+        """What the key is and may write; a ClientError saying why when it cannot be used.
+
+        ``wait_for_api`` off: an API that refuses the connection is Unreachable at once (a
+        command run by hand), instead of being tried again until ``give_up_after``."""
+        answer = self._send(
+            lambda: self._http.get("/v1/keys/self"), give_up_after, retry_refused=wait_for_api
+        )
         if answer.status != 200:
             raise ClientError(f"the API refused the key (HTTP {answer.status}): {answer.detail}")
         return answer.body
@@ -96,21 +104,41 @@ class IngestClient:
             self.give_up_after,
         )
 
-    def _send(self, request: Callable[[], httpx.Response], give_up_after: float | None) -> Answer:
+    def _send(
+        self,
+        request: Callable[[], httpx.Response],
+        give_up_after: float | None,
+        *,
+        retry_refused: bool = True,
+    ) -> Answer:
         started = time.monotonic()
         delay = 0.5
         while True:
             if self.should_stop():
                 raise ClientError("stopped before the batch was answered")
+            lost: httpx.TransportError | None = None
             try:
                 resp = request()
+            except httpx.ConnectError as exc:
+                if not retry_refused:
+                    raise Unreachable(
+                        "the ontrack API", str(self._http.base_url), str(exc), _START_API
+                    ) from None
+                lost, reason, wait = exc, f"connection ({type(exc).__name__}: {exc})", delay
             except httpx.TransportError as exc:
-                reason, wait = f"connection ({type(exc).__name__}: {exc})", delay
+                lost, reason, wait = exc, f"connection ({type(exc).__name__}: {exc})", delay
             else:
                 if resp.status_code not in RETRIED:
                     return Answer(resp.status_code, _decode(resp))
                 reason, wait = f"HTTP {resp.status_code}", _retry_after(resp, delay)
             if give_up_after is not None and time.monotonic() - started + wait > give_up_after:
+                if lost is not None:
+                    raise Unreachable(
+                        "the ontrack API",
+                        str(self._http.base_url),
+                        f"no answer for {time.monotonic() - started:.0f} s; last: {reason}",
+                        _START_API,
+                    )
                 raise ClientError(
                     f"gave up on {self._http.base_url} after {time.monotonic() - started:.0f} s; "
                     f"last: {reason}"

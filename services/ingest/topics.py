@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,18 +14,48 @@ from kafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from services.errors import OntrackError
+from services.errors import OntrackError, Unreachable
 from services.kafka_security import kafka_python_options
 from services.settings import Settings
 
-__all__ = ["TopicsError", "delete_topics", "describe_cluster", "ensure_topics", "topic_names"]
+__all__ = [
+    "TopicsError",
+    "check_reachable",
+    "delete_topics",
+    "describe_cluster",
+    "ensure_topics",
+    "topic_names",
+]
 
 
 class TopicsError(OntrackError):
     """ontrack's topics are missing and this principal may not create them."""
 
 
+def check_reachable(bootstrap: str, within: float = 2.0) -> None:
+    """Return once a bootstrap server accepts a TCP connection; Unreachable at once when none
+    does (the admin client would try for 30 s before saying "Unable to bootstrap")."""
+    why = "no bootstrap server given"
+    for server in filter(None, (s.strip() for s in bootstrap.split(","))):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), within):
+                return
+        except ValueError:
+            why = f"{server!r} is not host:port"
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+    raise Unreachable(
+        "Kafka",
+        bootstrap,
+        why,
+        "start the embedded stack with `ontrack stack up`, or point ONTRACK_KAFKA_BOOTSTRAP "
+        "(--kafka) at your brokers",
+    )
+
+
 def _admin(bootstrap: str, security: Mapping[str, Any] | None = None) -> KafkaAdminClient:
+    check_reachable(bootstrap)
     return KafkaAdminClient(
         bootstrap_servers=bootstrap.split(","),
         client_id="ontrack-admin",

@@ -257,10 +257,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.alerts": ("Alerts", "告警记录"),
     "report.charts": ("Charts", "趋势图"),
     "report.none": ("none", "无"),
-    "report.not_simulated": (
-        "No data (not simulated): {count} targets",
-        "暂无数据（未模拟）：{count}项目标",
+    "report.no_data": (
+        "No data: {count} target(s), each with why",
+        "无数据：{count}项目标，原因如下",
     ),
+    "report.no_data.why": ("nothing has arrived for it", "尚未收到任何数据"),
     "col.target": ("target", "目标"),
     "col.name": ("name", "名称"),
     "col.status": ("status", "状态"),
@@ -274,6 +275,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.resolved": ("resolved", "解除"),
     "col.severity": ("severity", "级别"),
     "col.rule": ("rule", "规则"),
+    "col.region": ("region", "区域"),
     "col.subject": ("subject", "对象"),
     "col.why": ("why it fired", "触发原因"),
     "col.state": ("state", "状态"),

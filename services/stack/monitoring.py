@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from services.settings import REPO_ROOT
+from services.data import packaged
 from services.stack.apt import ensure_commands
 from services.stack.base import Component, Report, host_port
 from services.stack.errors import StackError
@@ -74,7 +74,7 @@ class Prometheus(_HttpDaemon):
     def argv(self, listen: str) -> list[str]:
         return [
             "prometheus",
-            f"--config.file={REPO_ROOT / 'deploy/prometheus/prometheus.yml'}",
+            f"--config.file={packaged('prometheus', 'prometheus.yml')}",
             f"--storage.tsdb.path={self.data}",
             f"--web.listen-address={listen}",
             "--storage.tsdb.retention.time=15d",
@@ -91,7 +91,7 @@ class Alertmanager(_HttpDaemon):
     def argv(self, listen: str) -> list[str]:
         return [
             "prometheus-alertmanager",
-            f"--config.file={REPO_ROOT / 'deploy/alertmanager/alertmanager.yml'}",
+            f"--config.file={packaged('alertmanager', 'alertmanager.yml')}",
             f"--storage.path={self.data}",
             f"--web.listen-address={listen}",
             "--cluster.listen-address=",

@@ -9,7 +9,7 @@ from services.storage.errors import (
     StorageUnavailable,
 )
 from services.storage.migrate import all_migrations, applied_versions, migrate
-from services.storage.pool import database_answers, open_pool
+from services.storage.pool import connect_pool, database_answers, open_pool
 from services.storage.queries import read_series
 from services.storage.retention import drop_old_chunks
 from services.storage.writer import ObservationWriter, Received, SeriesChange
@@ -26,6 +26,7 @@ __all__ = [
     "StorageUnavailable",
     "all_migrations",
     "applied_versions",
+    "connect_pool",
     "database_answers",
     "day_inputs",
     "drop_old_chunks",

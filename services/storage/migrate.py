@@ -82,13 +82,8 @@ def _check_timescaledb(conn: psycopg.Connection[tuple[object, ...]], dsn: str) -
 
 def migrate(dsn: str, report: Callable[[str], None]) -> list[Migration]:
     """Apply every pending migration; return those applied. Safe to run from several processes."""
-    try:
-        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MigrationError(
-            f"cannot connect to {_where(dsn)}: {str(exc).strip()}; start the embedded stack with "
-            "`ontrack stack up` or check ONTRACK_DATABASE_URL"
-        ) from exc
+    # a server that cannot be reached is psycopg's OperationalError, for the caller to say
+    conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
     with conn:
         _check_timescaledb(conn, dsn)
         conn.execute(_BOOKKEEPING)

@@ -25,6 +25,13 @@ half the cost). Every read of ``rollups`` or ``observations`` is a look-up by ke
 a subquery per row (scalar, or LATERAL with an aggregate, LIMIT or ``OFFSET 0``) so that no
 plan reads those tables whole: the planner has no statistics of the writer's temp tables, and
 chose hash joins over every rollup (EXPLAIN ANALYZE, docs/performance.md).
+
+A source row keeps the region its newest reading names. The city rows of an indicator with
+one city-wide source (``combine = single``) leave out the sources that report for a region:
+the West Coast New Area's urbanisation rate or count of tech SMEs is that area's figure,
+judged by its regional targets, not a part to add to the city's. Where sources are parts
+of the city (stations, terminals, districts: ``mean``, ``sum``) a regional source is one.
+Merging keeps the region of the later ``last``.
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ _UPSERT_OBSERVATIONS: Final = """
         cumulative = EXCLUDED.cumulative, stored_at = now()
     WHERE (o.value, o.region, o.labels, o.cumulative)
           IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.region, EXCLUDED.labels, EXCLUDED.cumulative)
-    RETURNING o.indicator, o.source, o.ts, o.value, o.xmax <> 0 AS revised,
+    RETURNING o.indicator, o.source, o.ts, o.value, o.region, o.xmax <> 0 AS revised,
               coalesce(o.labels->>'arrives_as' = 'increment', false) AS increment
 """
 
@@ -90,7 +97,7 @@ _INSERT_OBSERVATIONS: Final = """
     FROM observations_stage_d
 ),
 up AS (  -- every staged row, as inserted (read from the stage: no RETURNING to hold them)
-    SELECT indicator, source, ts, value, false AS revised,
+    SELECT indicator, source, ts, value, region, false AS revised,
            coalesce(labels::jsonb->>'arrives_as' = 'increment', false) AS increment
     FROM observations_stage_d
 """
@@ -101,7 +108,7 @@ _AGGREGATE: Final = """
 h AS (
     SELECT indicator, source, date_trunc('hour', ts) AS bucket, count(*) AS count,
            sum(value) AS sum, min(value) AS min, max(value) AS max, last(value, ts) AS last,
-           min(ts) AS first_ts, max(ts) AS last_ts,
+           min(ts) AS first_ts, max(ts) AS last_ts, last(region, ts) AS region,
            bool_or(revised OR increment) AS recompute, bool_or(increment) AS increment
     FROM up GROUP BY 1, 2, 3
 ),
@@ -115,19 +122,22 @@ touched AS (
 d AS (
     SELECT indicator, source, date_trunc('day', bucket) AS bucket, sum(count) AS count,
            sum(sum) AS sum, min(min) AS min, max(max) AS max, last(last, last_ts) AS last,
-           max(last_ts) AS last_ts, bool_or(recompute) AS recompute
+           max(last_ts) AS last_ts, last(region, last_ts) AS region,
+           bool_or(recompute) AS recompute
     FROM h GROUP BY 1, 2, 3
 ),
 m AS (
     SELECT indicator, source, date_trunc('month', bucket) AS bucket, sum(count) AS count,
            sum(sum) AS sum, min(min) AS min, max(max) AS max, last(last, last_ts) AS last,
-           max(last_ts) AS last_ts, bool_or(recompute) AS recompute
+           max(last_ts) AS last_ts, last(region, last_ts) AS region,
+           bool_or(recompute) AS recompute
     FROM d GROUP BY 1, 2, 3
 ),
 y AS (
     SELECT indicator, source, date_trunc('year', bucket) AS bucket, sum(count) AS count,
            sum(sum) AS sum, min(min) AS min, max(max) AS max, last(last, last_ts) AS last,
-           max(last_ts) AS last_ts, bool_or(recompute) AS recompute
+           max(last_ts) AS last_ts, last(region, last_ts) AS region,
+           bool_or(recompute) AS recompute
     FROM m GROUP BY 1, 2, 3
 ),
 """
@@ -135,22 +145,24 @@ y AS (
 _MERGE_INTO: Final = """
 merged AS (
     INSERT INTO rollups AS r (indicator, width, source, bucket, count, sum, min, max, mean,
-                              last, last_ts, sources)
+                              last, last_ts, sources, region)
     SELECT indicator, width, source, bucket, count, sum, min, max, sum / count, last,
-           last_ts, 1
+           last_ts, 1, region
     FROM (SELECT 'hour' AS width, indicator, source, bucket, count, sum, min, max, last,
-                 last_ts FROM {hours} NOT recompute
+                 last_ts, region FROM {hours} NOT recompute
           UNION ALL SELECT 'day', indicator, source, bucket, count, sum, min, max, last,
-                           last_ts FROM d WHERE NOT recompute
+                           last_ts, region FROM d WHERE NOT recompute
           UNION ALL SELECT 'month', indicator, source, bucket, count, sum, min, max, last,
-                           last_ts FROM m WHERE NOT recompute
+                           last_ts, region FROM m WHERE NOT recompute
           UNION ALL SELECT 'year', indicator, source, bucket, count, sum, min, max, last,
-                           last_ts FROM y WHERE NOT recompute) w
+                           last_ts, region FROM y WHERE NOT recompute) w
     ON CONFLICT (indicator, width, source, bucket) DO UPDATE SET
         count = r.count + EXCLUDED.count, sum = r.sum + EXCLUDED.sum,
         min = least(r.min, EXCLUDED.min), max = greatest(r.max, EXCLUDED.max),
         mean = (r.sum + EXCLUDED.sum) / (r.count + EXCLUDED.count),
         last = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.last ELSE r.last END,
+        region = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.region
+                      ELSE r.region END,
         last_ts = greatest(r.last_ts, EXCLUDED.last_ts), updated_at = now()
 )
 """
@@ -177,9 +189,9 @@ hf AS (
 ),
 fresh AS (
     INSERT INTO rollups (indicator, width, source, bucket, count, sum, min, max, mean, last,
-                         last_ts, sources)
+                         last_ts, sources, region)
     SELECT indicator, 'hour', source, bucket, count, sum, min, max, sum / count, last,
-           last_ts, 1
+           last_ts, 1, region
     FROM hf WHERE new AND NOT recompute
 ),
 """
@@ -219,7 +231,7 @@ _RECOMPUTED: Final = sql.SQL("""
 ON CONFLICT (indicator, width, source, bucket) DO UPDATE SET
     count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,
     mean = EXCLUDED.mean, last = EXCLUDED.last, last_ts = EXCLUDED.last_ts,
-    sources = EXCLUDED.sources, updated_at = now()
+    sources = EXCLUDED.sources, region = EXCLUDED.region, updated_at = now()
 """)
 
 # Later hours of increment series, whose running total moves with an earlier change.
@@ -239,8 +251,9 @@ CROSS JOIN LATERAL (
 _HOUR: Final = (
     sql.SQL("""
 INSERT INTO rollups (indicator, width, source, bucket, count, sum, min, max, mean, last,
-                     last_ts, sources)
-SELECT k.indicator, 'hour', k.source, k.bucket, a.*, 1
+                     last_ts, sources, region)
+SELECT k.indicator, 'hour', k.source, k.bucket, a.count, a.sum, a.min, a.max, a.mean, a.last,
+       a.last_ts, 1, a.region
 FROM (SELECT DISTINCT indicator, source, bucket FROM changed_hours) k
 CROSS JOIN LATERAL (
     SELECT count(*), sum(o.value), min(o.value), max(o.value), avg(o.value),
@@ -249,11 +262,11 @@ CROSS JOIN LATERAL (
                WHERE t.indicator = k.indicator AND t.source = k.source
                  AND t.ts < k.bucket + '1 hour'::interval)
            ELSE last(o.value, o.ts) END,
-           max(o.ts)
+           max(o.ts), last(o.region, o.ts)
     FROM observations o
     WHERE o.indicator = k.indicator AND o.source = k.source
       AND o.ts >= k.bucket AND o.ts < k.bucket + '1 hour'::interval
-) a (count, sum, min, max, mean, last, last_ts)
+) a (count, sum, min, max, mean, last, last_ts, region)
 WHERE a.count > 0
 """)
     + _RECOMPUTED
@@ -262,17 +275,18 @@ WHERE a.count > 0
 _FROM_CHILD: Final = (
     sql.SQL("""
 INSERT INTO rollups (indicator, width, source, bucket, count, sum, min, max, mean, last,
-                     last_ts, sources)
-SELECT k.indicator, %(width)s, k.source, k.bucket, a.*, 1
+                     last_ts, sources, region)
+SELECT k.indicator, %(width)s, k.source, k.bucket, a.count, a.sum, a.min, a.max, a.mean,
+       a.last, a.last_ts, 1, a.region
 FROM (SELECT DISTINCT indicator, source, date_trunc(%(width)s, bucket) AS bucket
       FROM changed_hours) k
 CROSS JOIN LATERAL (
     SELECT sum(r.count), sum(r.sum), min(r.min), max(r.max), sum(r.sum) / sum(r.count),
-           last(r.last, r.last_ts), max(r.last_ts)
+           last(r.last, r.last_ts), max(r.last_ts), last(r.region, r.last_ts)
     FROM rollups r
     WHERE r.indicator = k.indicator AND r.width = %(child)s AND r.source = k.source
       AND r.bucket >= k.bucket AND r.bucket < k.bucket + %(step)s::interval
-) a (count, sum, min, max, mean, last, last_ts)
+) a (count, sum, min, max, mean, last, last_ts, region)
 WHERE a.count > 0
 """)
     + _RECOMPUTED
@@ -301,6 +315,7 @@ FROM k CROSS JOIN LATERAL (
     FROM rollups r
     WHERE r.indicator = k.indicator AND r.width = k.width AND r.bucket = k.bucket
       AND r.source <> '*'
+      AND (k.combine <> 'single' OR r.region IS NULL)  -- a region's own figure
 ) a (count, sum, min, max, mean, last, last_ts, sources)
 WHERE a.sources > 0
 """)
@@ -311,11 +326,11 @@ WHERE a.sources > 0
 _CITY_STOCK: Final = (
     sql.SQL("""
 WITH stock AS (
-    SELECT c.indicator, min(date_trunc(%(width)s, c.bucket)) AS since
+    SELECT c.indicator, i.combine, min(date_trunc(%(width)s, c.bucket)) AS since
     FROM changed_buckets c
     JOIN indicators i ON i.id = c.indicator
                      AND i.kind IN ('stock', 'capacity') AND i.combine <> 'mean'
-    GROUP BY c.indicator
+    GROUP BY c.indicator, i.combine
 ),
 b AS (
     SELECT DISTINCT stock.indicator, l.bucket FROM stock CROSS JOIN LATERAL (
@@ -324,11 +339,12 @@ b AS (
           AND r.bucket >= stock.since
         OFFSET 0) l
 ),
-s AS (
+s AS (  -- the sources that make the city's figure (a region's own figure does not)
     SELECT DISTINCT stock.indicator, l.source FROM stock CROSS JOIN LATERAL (
         SELECT r.source FROM rollups r
         WHERE r.indicator = stock.indicator AND r.width = %(width)s AND r.source <> '*'
-        OFFSET 0) l
+        GROUP BY r.source
+        HAVING stock.combine <> 'single' OR bool_and(r.region IS NULL)) l
 ),
 x AS (
     SELECT b.indicator, b.bucket, l.*

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import ROOT
 
 PLAN = """\
 id: test-plan
@@ -175,7 +175,7 @@ def test_bad_input_says_what_to_fix(files: dict[str, Path], setup, words: list[s
 
 
 # The seed plan documents stay outside the repository, beside its checkout in ../shared/seeds.
-SEEDS = Path(os.environ.get("ONTRACK_SEED_DOCUMENTS", REPO_ROOT.parent / "shared" / "seeds"))
+SEEDS = Path(os.environ.get("ONTRACK_SEED_DOCUMENTS", ROOT.parent / "shared" / "seeds"))
 
 
 @pytest.mark.skipif(

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import ROOT
 
-DOC = REPO_ROOT / "docs" / "providers.md"
+DOC = ROOT / "docs" / "providers.md"
 
 
 def example(name: str) -> str:

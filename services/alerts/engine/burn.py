@@ -28,6 +28,7 @@ from services.alerts.engine.conditions import MET, BurnRateInput
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule
 from services.indicators.assess import Assessment
+from services.indicators.plans import Target
 from services.indicators.target_data import (
     MONTH_SECONDS,
     Point,
@@ -36,6 +37,7 @@ from services.indicators.target_data import (
     month_index,
     month_start,
 )
+from services.indicators.trajectory import milestone
 
 __all__ = ["burn_input", "window_pace"]
 
@@ -57,6 +59,8 @@ def burn_input(
     needed = assessment.pace_needed
     if needed is None or assessment.status == "no_data":
         return BurnRateInput(None, None, None)
+    if _ahead_by(inp.target, assessment, now + rule.long):
+        return BurnRateInput(needed, None, None, ahead_by_window=True)
     short = window_pace(inp, rule.short, now)
     long = window_pace(inp, rule.long, now)
     if _compound(inp) and assessment.actual is not None and assessment.actual > 0:
@@ -67,6 +71,16 @@ def burn_input(
     if inp.target.higher_is_better:
         return BurnRateInput(needed, short, long)
     return BurnRateInput(1.0, _headroom(needed, short), _headroom(needed, long))
+
+
+def _ahead_by(target: Target, assessment: Assessment, later: datetime) -> bool:
+    """A stock or capacity already at (or past) where its path will be at ``later``."""
+    if target.kind not in ("stock", "capacity") or assessment.actual is None:
+        return False
+    path = milestone(target, min(later, target.deadline_at))
+    if target.higher_is_better:
+        return assessment.actual >= path
+    return assessment.actual <= path
 
 
 def _compound(inp: TargetInput) -> bool:

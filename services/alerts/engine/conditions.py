@@ -168,6 +168,9 @@ class BurnRateInput:
     short_pace: float | None
     long_pace: float | None
     status: str = ""
+    # a level (stock, capacity) already where its path will be a long window from now: a
+    # stall as long as that window leaves it on its path (counts that move in steps)
+    ahead_by_window: bool = False
 
 
 def _rate(value: float) -> str:
@@ -194,6 +197,12 @@ def check_burn_rate(rule: BurnRateRule, data: BurnRateInput) -> Signal:
     the short window's is under ``recover_factor``. The value is the smaller of the two."""
     if data.status == MET:
         return _recovered(0.0, "target met")
+    if data.ahead_by_window:
+        window = format_duration(rule.long)
+        return _recovered(
+            0.0,
+            f"already where its path will be in {window}: a stall that long leaves it on its path",
+        )
     if data.needed_pace is None or data.short_pace is None or data.long_pace is None:
         return _band(None, "pace unknown in one of the windows")
     short = burn_rate(data.needed_pace, data.short_pace)

@@ -164,6 +164,7 @@ def target_explanation(
             "method": p.method,
             "points": p.points,
             "probability_met": a.probability_met,
+            "no_odds": p.no_odds or None,  # why probability_met is not given
         },
         "pace": {"needed": a.pace_needed, "recent": a.pace_recent, "text": a.pace_text},
         "days_left": a.days_left,

@@ -26,12 +26,12 @@ from services.config import (
     read_document,
     yaml_files,
 )
-from services.settings import REPO_ROOT
+from services.data import packaged
 
 __all__ = ["DEFAULT_RULES_PATH", "RULES_SCHEMA_PATH", "load_rules", "load_schema"]
 
-DEFAULT_RULES_PATH = REPO_ROOT / "rules"
-RULES_SCHEMA_PATH = REPO_ROOT / "schemas" / "rules.schema.json"
+DEFAULT_RULES_PATH = packaged("rules")
+RULES_SCHEMA_PATH = packaged("schemas", "rules.schema.json")
 
 
 def load_schema(path: Path = RULES_SCHEMA_PATH) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def _explainer(schema: Mapping[str, Any]) -> SchemaExplainer:
         kinds = [kind] if kind in KINDS else list(KINDS)
         return anyone.union(*(defs.get(k, {}).get("properties", {}) for k in kinds))
 
-    source = "schemas/rules.schema.json"
+    source = "services/data/schemas/rules.schema.json"
     return SchemaExplainer(schema, names=_NAMES, source=source, allowed_keys=allowed)
 
 

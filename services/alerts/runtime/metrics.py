@@ -1,6 +1,6 @@
 """Prometheus metrics of the alert engine, built on a registry the caller owns.
 
-Names match what deploy/prometheus/rules select on: ``ontrack_rule_evaluation_duration_seconds``
+Names match what services/data/prometheus/rules select on: ``ontrack_rule_evaluation_duration_seconds``
 (the engine is alive), ``ontrack_alerts_leader`` (which replica leads) and
 ``ontrack_feed_series{indicator,state}`` (feeds gone silent). The feed metrics are counted
 at scrape time from the newest readings the engine saw, per indicator: a label per series

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from services.config import Names, Problem, SchemaExplainer, read_document
+from services.data import packaged
 from services.indicators.clauses.clauses import fold
-from services.settings import REPO_ROOT
 
 __all__ = [
     "DEFAULT_PATH",
@@ -30,8 +30,8 @@ __all__ = [
     "read_decisions",
 ]
 
-DEFAULT_PATH = REPO_ROOT / "plans" / "coverage" / "clauses.yaml"
-SCHEMA_PATH = REPO_ROOT / "schemas" / "coverage.schema.json"
+DEFAULT_PATH = packaged("plans", "coverage", "clauses.yaml")
+SCHEMA_PATH = packaged("schemas", "coverage.schema.json")
 
 Reason = Literal["not measurable", "context", "duplicate"]
 REASONS: tuple[Reason, ...] = ("not measurable", "context", "duplicate")
@@ -71,9 +71,11 @@ def read_decisions(path: Path | None = None) -> tuple[list[Decision], list[Probl
     """The decisions of ``path`` (default plans/coverage/clauses.yaml) and its problems."""
     path = DEFAULT_PATH if path is None else Path(path)
     if not path.is_file():
-        fix = "give the coverage decisions file (plans/coverage/clauses.yaml)"
+        fix = "give the coverage decisions file (services/data/plans/coverage/clauses.yaml)"
         return [], [Problem(str(path), None, None, "no such file", fix)]
-    doc, problems = read_document(path, empty_fix="write `decisions:` (see plans/coverage/)")
+    doc, problems = read_document(
+        path, empty_fix="write `decisions:` (see services/data/plans/coverage/)"
+    )
     if doc is None or problems:
         return [], problems
     problems = _explainer().problems(doc)
@@ -118,4 +120,4 @@ def _decision(item: dict[str, Any], line: int) -> Decision:
 def _explainer() -> SchemaExplainer:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     names = Names("the decisions file", items="decisions", noun="decision", id_key="clause")
-    return SchemaExplainer(schema, names=names, source="schemas/coverage.schema.json")
+    return SchemaExplainer(schema, names=names, source="services/data/schemas/coverage.schema.json")

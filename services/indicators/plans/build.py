@@ -166,7 +166,7 @@ class _Builder:
             hint = (
                 f"did you mean {' or '.join(close)}?"
                 if close
-                else "use an indicator of catalogue/indicators.yaml"
+                else "use an indicator of services/data/catalogue/indicators.yaml"
             )
             self.fail(
                 [*at, "indicator"],

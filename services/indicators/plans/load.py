@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from services.config import ConfigFileError, Problem
+from services.data import packaged
 from services.indicators.catalogue import Catalogue, load_catalogue
 from services.indicators.plans.build import UsedIds, build_plan
 from services.indicators.plans.model import Baseline, Plan, Target, Trajectory
 from services.indicators.plans.yaml_file import PlanError, read_document, schema_errors
-from services.settings import REPO_ROOT
 
 __all__ = [
     "DEFAULT_DIR",
@@ -31,8 +31,11 @@ __all__ = [
     "targets_of",
 ]
 
-DEFAULT_DIR = REPO_ROOT / "plans"
-_POINT = "point to the plans/ folder, or add a plan file (see schemas/plan.schema.json)"
+DEFAULT_DIR = packaged("plans")
+_POINT = (
+    "point to a folder of plan files, or add a plan file (see services/data/schemas/"
+    "plan.schema.json)"
+)
 
 
 class InvalidPlansError(ConfigFileError):

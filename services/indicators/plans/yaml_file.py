@@ -14,7 +14,7 @@ from pathlib import Path
 
 from services.config import Document, Key, Names, Problem, SchemaExplainer
 from services.config import read_document as read_yaml
-from services.settings import REPO_ROOT
+from services.data import packaged
 
 __all__ = [
     "SCHEMA_PATH",
@@ -26,7 +26,7 @@ __all__ = [
     "schema_errors",
 ]
 
-SCHEMA_PATH = REPO_ROOT / "schemas" / "plan.schema.json"
+SCHEMA_PATH = packaged("schemas", "plan.schema.json")
 
 PlanError = Problem
 """A problem in a plan file: the one :class:`~services.config.Problem` of every config file."""
@@ -36,14 +36,14 @@ _NAMES = Names("the plan", items="targets", noun="target")
 
 def read_document(file: Path) -> tuple[Document | None, list[Problem]]:
     """Parse one plan file; YAML problems (syntax, repeated keys...) come back as Problems."""
-    empty_fix = "write a plan (see schemas/plan.schema.json and plans/)"
+    empty_fix = "write a plan (see services/data/schemas/plan.schema.json and services/data/plans/)"
     return read_yaml(file, empty_fix=empty_fix, dates_as_text=True)
 
 
 @lru_cache(maxsize=1)
 def _explainer() -> SchemaExplainer:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return SchemaExplainer(schema, names=_NAMES, source="schemas/plan.schema.json")
+    return SchemaExplainer(schema, names=_NAMES, source="services/data/schemas/plan.schema.json")
 
 
 def schema_errors(doc: Document) -> list[Problem]:

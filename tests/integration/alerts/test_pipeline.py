@@ -16,6 +16,7 @@ import pytest
 from services.alerts.engine.lifecycle import fingerprint
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans.load import load_plans, targets_of
+from services.indicators.plans.model import Target
 from services.indicators.readings import Reading, validate_record
 from services.indicators.trajectory import expected_at
 from services.ingest.keyring import load_batch_keys
@@ -66,6 +67,16 @@ def reading(indicator: str, source: str, value: float, unit: str) -> Reading:
     got = validate_record({**raw, "unit": unit}, 0, CATALOGUE, now)
     assert isinstance(got, Reading), got
     return got
+
+
+def progress_shortfall(target: Target, at: datetime, actual: float) -> float:
+    """How far ``actual`` is behind, in % of the progress planned from the baseline by ``at``
+    (at least a quarter of the whole way), as docs/alerting.md defines it."""
+    start = target.baseline.value
+    assert start is not None
+    expected = expected_at(target, at)
+    way = abs(target.value - start)
+    return 100.0 * (expected - actual) / max(abs(expected - start), 0.25 * way)
 
 
 def start(spawn: Callable[..., Proc], name: str, args: list[str], env: dict[str, str]) -> Proc:
@@ -125,8 +136,12 @@ def test_an_alert_goes_pending_firing_resolved_through_the_pipeline(
         assert (firing[1], firing[2]) == ("pending", "firing")
         assert pending[0] >= behind_sent
         assert firing[0] - pending[0] >= FOR
-        assert pending[3] == pytest.approx(20.0, abs=0.5)
-        assert "behind trajectory by 20.0 %" in pending[4]
+        # a stock is judged in % of the progress its plan expects by now (from its
+        # baseline): 20 % of the level behind is far more of the way planned so far
+        of_way = progress_shortfall(target, pending[0], a_behind + b)
+        assert of_way > 20.0
+        assert pending[3] == pytest.approx(of_way, abs=0.5)
+        assert f"behind trajectory by {pending[3]:.1f} % of the progress planned" in pending[4]
         assert status() == ("off_track", a_behind + b)
 
         # the engine restarts: the alert carries on, with no second pending or firing

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.settings import REPO_ROOT
 from services.stack.apt import ensure_commands
+from tests.fixtures.paths import DATA, ROOT
 
 pytestmark = pytest.mark.integration
 
-RULES = REPO_ROOT / "deploy/prometheus/rules"
+RULES = DATA / "prometheus/rules"
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +33,13 @@ def tools() -> dict[str, str]:
 
 
 def k8s_config() -> str:
-    text = (REPO_ROOT / "deploy/k8s/monitoring/prometheus.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "deploy/k8s/monitoring/prometheus.yaml").read_text(encoding="utf-8")
     (configmap,) = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "ConfigMap"]
     return str(configmap["data"]["prometheus.yml"])
 
 
 CONFIGS = {
-    "compose": lambda: (REPO_ROOT / "deploy/compose/prometheus/prometheus.yml").read_text(
+    "compose": lambda: (ROOT / "deploy/compose/prometheus/prometheus.yml").read_text(
         encoding="utf-8"
     ),
     "k8s": k8s_config,
@@ -73,7 +73,7 @@ def test_prometheus_config_and_its_rules_are_valid(
 
 def test_alertmanager_config_is_valid(tools: dict[str, str]) -> None:
     done = subprocess.run(
-        [tools["amtool"], "check-config", str(REPO_ROOT / "deploy/alertmanager/alertmanager.yml")],
+        [tools["amtool"], "check-config", str(DATA / "alertmanager/alertmanager.yml")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -30,16 +30,17 @@ import httpx
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from services.settings import REPO_ROOT, Settings
+from services.settings import Settings
 from services.stack.apt import ensure_commands
 from tests.fixtures.keys import MakeKey
+from tests.fixtures.paths import ROOT
 from tests.fixtures.services import Proc, Running, service_env, wait_for
 from tests.integration.ingest.helpers import count_rows, rows
 from tests.integration.ingest.test_mqtt import Tree, _start_bridge
 
 pytestmark = [pytest.mark.integration]
 
-DOC = REPO_ROOT / "docs" / "providers.md"
+DOC = ROOT / "docs" / "providers.md"
 DOC_KEY_ID = "3f9a1c0e5b7d2468"  # the key id the doc's outputs show
 VARYING = frozenset({"created_at", "received_at", "stored_at", "at"})  # times of the run
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)(?P<attrs>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)

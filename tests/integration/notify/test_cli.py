@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from services.cli import main
 from services.language import width
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 from tests.integration.notify.helpers import fingerprint, insert_alert, new_run, snapshot
 
 pytestmark = pytest.mark.integration
@@ -97,7 +97,7 @@ def test_silence_add_list_expire(test_dsn: str) -> None:
 
 
 def test_routes_check(test_dsn: str, tmp_path: Path) -> None:
-    ok = ontrack(test_dsn, "routes", "check", str(REPO_ROOT / "routes"))
+    ok = ontrack(test_dsn, "routes", "check", str(DATA / "routes"))
     assert ok.exit_code == 0 and "routes OK: 3 receiver(s)" in ok.output
     bad = tmp_path / "bad.yaml"
     bad.write_text(

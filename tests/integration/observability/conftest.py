@@ -32,10 +32,11 @@ from services.indicators.plans.load import load_plans
 from services.indicators.plans.model import Plan, Target
 from services.indicators.readings import Reading, validate_record
 from services.ingest.stream.derive import refresh_air_quality
-from services.settings import REPO_ROOT, Settings
+from services.settings import Settings
 from services.storage.catalogue_sync import sync_catalogue
 from services.storage.pool import open_pool
 from services.storage.writer import ObservationWriter, Received
+from tests.fixtures.paths import DATA
 from tests.fixtures.stack import fresh_database
 from tests.integration.observability import demo_data
 
@@ -96,7 +97,7 @@ async def _store(dsn: str, catalogue: Catalogue, items: list[Reading], now: date
 async def _evaluate(dsn: str, demo: Demo) -> None:
     """One evaluation of the city's targets by the alert engine, at ``demo.now``."""
     city = [t for t in demo.targets if t.scope == "city"]
-    universe = Universe(city, demo.catalogue, load_rules(REPO_ROOT / "rules"))
+    universe = Universe(city, demo.catalogue, load_rules(DATA / "rules"))
     pool = await open_pool(dsn, max_size=2, name="ontrack-demo-engine")
     try:
         await pool.wait()

@@ -25,7 +25,7 @@ from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, tar
 from services.indicators.baseline import resolve_baseline
 from services.indicators.measure import measure
 from services.indicators.plans.model import Target
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 from tests.integration.observability.conftest import Demo
 
 pytestmark = pytest.mark.integration
@@ -133,7 +133,7 @@ async def _engine_counts(demo: Demo) -> dict[str, int]:
     """How many values each city target's actual rests on, as services.indicators counts
     them on the data the engine reads (its snapshot: two years back, valid days of air)."""
     city = [t for t in demo.targets if t.scope == "city"]
-    universe = Universe(city, demo.catalogue, load_rules(REPO_ROOT / "rules"))
+    universe = Universe(city, demo.catalogue, load_rules(DATA / "rules"))
     async with await psycopg.AsyncConnection.connect(demo.dsn) as conn:
         snapshot = await load_snapshot(conn, universe, demo.now)
     counts: dict[str, int] = {}

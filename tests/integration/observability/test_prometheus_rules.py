@@ -1,5 +1,5 @@
-"""deploy/prometheus with Debian's promtool: the config and rules are valid and the rules'
-unit tests (deploy/prometheus/tests/*.yml) pass; every alert has a test that fires it."""
+"""services/data/prometheus with Debian's promtool: the config and rules are valid and the rules'
+unit tests (services/data/prometheus/tests/*.yml) pass; every alert has a test that fires it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from services.stack.apt import ensure_commands
+from tests.fixtures.paths import DATA
 
 pytestmark = pytest.mark.integration
 
-PROMETHEUS = Path(__file__).parents[3] / "deploy/prometheus"
+PROMETHEUS = DATA / "prometheus"
 
 
 @pytest.fixture(scope="module")

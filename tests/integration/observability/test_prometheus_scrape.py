@@ -1,5 +1,5 @@
 """The real Prometheus (Debian's package) scrapes the API and a stream worker started by the
-test, with deploy/prometheus's jobs and rules: both are up, their metrics arrive, the rules
+test, with the packaged Prometheus config's jobs and rules: both are up, their metrics arrive, the rules
 load and evaluate, and every PromQL query of the dashboards evaluates."""
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from services.dashboards.macros import QueryContext, expand
 from services.dashboards.verify import panel_queries
 from services.settings import Settings
 from services.stack.apt import ensure_commands
+from tests.fixtures.paths import DATA
 from tests.fixtures.services import Proc, Running, free_port, start_pipeline, wait_for
 
 pytestmark = pytest.mark.integration
 
-DEPLOY = Path(__file__).parents[3] / "deploy/prometheus"
+DEPLOY = DATA / "prometheus"
 
 
 def worker_port(running: Running) -> int:
@@ -34,7 +35,7 @@ def worker_port(running: Running) -> int:
 
 
 def scrape_config(running: Running, alerts_port: int, rules: Path) -> dict[str, Any]:
-    """deploy/prometheus/prometheus.yml, pointed at the services this test runs."""
+    """services/data/prometheus/prometheus.yml, pointed at the services this test runs."""
     config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
     config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
     config.pop("alerting")
@@ -45,7 +46,7 @@ def scrape_config(running: Running, alerts_port: int, rules: Path) -> dict[str, 
         "ontrack-alerts": f"127.0.0.1:{alerts_port}",  # nothing listens: up == 0
     }
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    assert set(addresses) <= set(jobs), "deploy/prometheus/prometheus.yml lost a job"
+    assert set(addresses) <= set(jobs), "services/data/prometheus/prometheus.yml lost a job"
     for name, address in addresses.items():
         jobs[name]["static_configs"] = [{"targets": [address]}]
     config["scrape_configs"] = [jobs[name] for name in addresses]

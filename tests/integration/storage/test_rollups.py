@@ -1,6 +1,7 @@
 """Rollups equal what SQL over the raw observations gives — after redelivery, late data and
 revisions, written in shuffled batches — for levels (mean of stations), flows (sum of
-terminals) and stocks (sum of districts, carried forward; totals and increments)."""
+terminals) and stocks (sum of districts, carried forward; totals and increments); the city
+rows of a single city-wide figure leave a region's own figure out."""
 
 from __future__ import annotations
 
@@ -26,15 +27,23 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def reading(
-    indicator: str, source: str, ts: datetime, value: float, unit: str, **labels: str
+    indicator: str,
+    source: str,
+    ts: datetime,
+    value: float,
+    unit: str,
+    region: str | None = None,
+    **labels: str,
 ) -> Reading:
-    raw = {
+    raw: dict[str, object] = {
         "indicator": indicator,
         "source": source,
         "ts": ts.isoformat(),
         "value": value,
         "unit": unit,
     }
+    if region is not None:
+        raw["region"] = region
     if labels:
         raw["labels"] = labels
     got = validate_record(raw, 0, CATALOGUE, NOW)
@@ -249,3 +258,48 @@ async def test_redelivered_batch_changes_nothing(writer: ObservationWriter, test
     before = fetch(test_dsn, "SELECT * FROM rollups ORDER BY 1, 2, 3, 4", {})
     assert await writer.write(batch) == []
     assert fetch(test_dsn, "SELECT * FROM rollups ORDER BY 1, 2, 3, 4", {}) == before
+
+
+def city_rows(dsn: str, indicator: str, width: str) -> list[tuple[object, ...]]:
+    return fetch(
+        dsn,
+        "SELECT bucket, last, sum FROM rollups WHERE indicator = %(i)s AND width = %(w)s"
+        " AND source = '*' ORDER BY bucket",
+        {"i": indicator, "w": width},
+    )
+
+
+async def test_a_regions_own_figure_of_a_city_wide_indicator_stays_out_of_the_city_rows(
+    writer: ObservationWriter, test_dsn: str
+) -> None:
+    """A single city-wide figure (the city's urbanisation rate, its count of tech SMEs) and
+    the West Coast New Area's own: the city rows are the city's figure, not their sum; the
+    area's figure stays in its source rows for its regional targets. Districts of a summed
+    indicator (charging piles) are parts of the city, the area's included."""
+    wc = "west-coast-new-area"
+    ends = [datetime(y, 12, 31, 15, tzinfo=UTC) for y in (2023, 2024, 2025)]
+    rows: list[Reading] = []
+    for i, ts in enumerate(ends):
+        rows += [
+            reading("people.urbanisation_rate", "qd-stats", ts, 77.9 + i, "%"),
+            reading("people.urbanisation_rate", "wc-stats", ts, 80.1 + i, "%", wc),
+            reading("economy.tech_smes", "qd-stats", ts, 8000 + 900 * i, "enterprises"),
+            reading("economy.tech_smes", "wc-stats", ts, 950 + 150 * i, "enterprises", wc),
+            reading("power.ev_charging_piles", "huangdao", ts, 9000 + 1500 * i, "piles", wc),
+            reading("power.ev_charging_piles", "shinan", ts, 5000 + 800 * i, "piles", "shinan"),
+        ]
+    await write_shuffled(writer, rows, random.Random(20))
+    for width in ("day", "month", "year"):
+        rate = city_rows(test_dsn, "people.urbanisation_rate", width)
+        assert [round(float(str(r[1])), 3) for r in rate] == [77.9, 78.9, 79.9], width
+        smes = city_rows(test_dsn, "economy.tech_smes", width)
+        assert [float(str(r[1])) for r in smes] == [8000, 8900, 9800], width
+        piles = city_rows(test_dsn, "power.ev_charging_piles", width)
+        assert [float(str(r[1])) for r in piles] == [14000, 16300, 18600], width
+    regional = fetch(
+        test_dsn,
+        "SELECT last FROM rollups WHERE indicator = 'people.urbanisation_rate'"
+        " AND source = 'wc-stats' AND width = 'year' ORDER BY bucket",
+        {},
+    )
+    assert [round(float(str(r[0])), 3) for r in regional] == [80.1, 81.1, 82.1]

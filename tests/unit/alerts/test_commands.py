@@ -162,19 +162,28 @@ def test_the_targets_table_in_chinese_lines_up() -> None:
         ("half", "write it as index/count"),
     ],
 )
-def test_the_engine_refuses_a_shard_it_cannot_be_before_starting(shard: str, says: str) -> None:
-    result = CliRunner().invoke(main, ["alerts", "--shard", shard])
+def test_the_engine_refuses_a_shard_it_cannot_be_before_starting(
+    shard: str, says: str, listening: str
+) -> None:
+    kafka = {"ONTRACK_KAFKA_BOOTSTRAP": listening}  # reachable; never asked anything
+    result = CliRunner().invoke(main, ["alerts", "--shard", shard], env=kafka)
     assert result.exit_code == 1
     assert "alert engine shard" in result.output and says in result.output
 
 
-def test_the_engine_refuses_to_shard_rules_that_group_subjects(tmp_path: Path) -> None:
+def test_the_engine_refuses_to_shard_rules_that_group_subjects(
+    tmp_path: Path, listening: str
+) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "version: 1\nrules:\n  - id: by-plan\n    kind: off_trajectory\n    severity: page\n"
         "    tolerance_pct: 5\n    recover_pct: 2.5\n    for: 1m\n    identify_by: [plan]\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["alerts", "--rules", str(rules), "--shard", "0/2"])
+    result = CliRunner().invoke(
+        main,
+        ["alerts", "--rules", str(rules), "--shard", "0/2"],
+        env={"ONTRACK_KAFKA_BOOTSTRAP": listening},
+    )
     assert result.exit_code == 1
     assert "rule by-plan: its alerts are not one per target" in result.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,9 +15,12 @@ from services.api.docs import CSV_PATTERN, NDJSON_PATTERN
 from services.api.openapi import render
 from services.api.problem_types import PROBLEM_TYPES
 from services.settings import Settings
+from tests.fixtures.paths import DATA
 
-COMMITTED = Path(__file__).resolve().parents[3] / "schemas" / "openapi.json"
-REGENERATE = "regenerate it with `make openapi` (ontrack api openapi > schemas/openapi.json)"
+COMMITTED = DATA / "schemas" / "openapi.json"
+REGENERATE = (
+    "regenerate it with `make openapi` (ontrack api openapi > services/data/schemas/openapi.json)"
+)
 APP = create_app(Settings())
 DOC: dict[str, Any] = APP.openapi()
 OPERATIONS = [
@@ -31,8 +33,12 @@ async def test_the_committed_document_is_what_the_api_serves() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
         served = (await http.get("/openapi.json")).json()
     committed = COMMITTED.read_text(encoding="utf-8")
-    assert json.loads(committed) == served, f"schemas/openapi.json is out of date: {REGENERATE}"
-    assert committed == render(APP), f"schemas/openapi.json is not as rendered: {REGENERATE}"
+    assert json.loads(committed) == served, (
+        f"services/data/schemas/openapi.json is out of date: {REGENERATE}"
+    )
+    assert committed == render(APP), (
+        f"services/data/schemas/openapi.json is not as rendered: {REGENERATE}"
+    )
 
 
 def _refs(node: Any) -> list[str]:

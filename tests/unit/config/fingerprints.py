@@ -21,9 +21,11 @@ from services.alerts.notify.routing import RouteConfig, load_routes
 from services.alerts.rules import load_rules
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 
-_ROOT = str(REPO_ROOT)
+# Paths are written from the data's root as "<repo>/...", as when the files lay at the root of
+# the repository: the digests stay those taken before they moved into services/data.
+_ROOT = str(DATA)
 
 
 def canonical(value: object) -> object:
@@ -72,12 +74,12 @@ def fingerprints() -> dict[str, str]:
     """``kind:name`` → digest, for everything the repository's configuration loads to."""
     catalogue = load_catalogue()
     plans = load_plans(catalogue=catalogue)
-    routes: RouteConfig = load_routes(REPO_ROOT / "routes")
+    routes: RouteConfig = load_routes(DATA / "routes")
     found = {"catalogue": digest(catalogue.path)}
     found |= {f"indicator:{i.id}": digest(i) for i in catalogue}
     found |= {f"plan:{p.id}": digest(p) for p in plans}
     found |= {f"target:{t.id}": digest(t) for p in plans for t in p.targets}
-    found |= {f"rule:{r.id}": digest(r) for r in load_rules(REPO_ROOT / "rules")}
+    found |= {f"rule:{r.id}": digest(r) for r in load_rules(DATA / "rules")}
     found |= {f"receiver:{n}": digest(r) for n, r in routes.receivers.items()}
     found["route-tree"] = digest(routes.root)
     return found

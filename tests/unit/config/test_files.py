@@ -8,7 +8,7 @@ from pathlib import Path
 from services.alerts.notify.routing.file import load_routes
 from services.alerts.rules import load_rules
 from services.config.files import yaml_files
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 
 
 def configmap_volume(root: Path, files: list[Path]) -> Path:
@@ -39,12 +39,12 @@ def test_hidden_entries_are_skipped_and_subdirectories_read(tmp_path: Path) -> N
 
 
 def test_routes_from_a_configmap_volume_load_once(tmp_path: Path) -> None:
-    mount = configmap_volume(tmp_path / "routes", [REPO_ROOT / "routes/default.yaml"])
+    mount = configmap_volume(tmp_path / "routes", [DATA / "routes/default.yaml"])
     assert yaml_files(mount) == [mount / "default.yaml"]
     routes = load_routes(mount)
-    assert list(routes.receivers) == list(load_routes(REPO_ROOT / "routes").receivers)
+    assert list(routes.receivers) == list(load_routes(DATA / "routes").receivers)
 
 
 def test_rules_from_a_configmap_volume_load_once(tmp_path: Path) -> None:
-    mount = configmap_volume(tmp_path / "rules", sorted((REPO_ROOT / "rules").glob("*.yaml")))
-    assert [r.id for r in load_rules(mount)] == [r.id for r in load_rules(REPO_ROOT / "rules")]
+    mount = configmap_volume(tmp_path / "rules", sorted((DATA / "rules").glob("*.yaml")))
+    assert [r.id for r in load_rules(mount)] == [r.id for r in load_rules(DATA / "rules")]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.dashboards import DASHBOARDS_DIR, build_all, stale_files
+from services.dashboards import build_all, stale_files
 from services.dashboards.verify import panel_queries, variable_queries
+from tests.fixtures.paths import ROOT
 
 BUILT = build_all()
 GRAFANA = {  # Grafana's own macros and variables the panels may use
@@ -18,11 +19,12 @@ GRAFANA = {  # Grafana's own macros and variables the panels may use
     "__timeGroup", "__timeGroupAlias", "__time", "__timeEpoch", "__unixEpochFilter",
 }  # fmt: skip
 DATASOURCES = {"ontrack-timescaledb", "ontrack-prometheus"}
-PROVISIONED = Path(__file__).parents[3] / "deploy/grafana/provisioning/datasources/ontrack.yml"
+PROVISIONED = ROOT / "deploy/grafana/provisioning/datasources/ontrack.yml"
+COMMITTED = ROOT / "dashboards"
 
 
 def test_committed_json_matches_the_code() -> None:
-    assert stale_files() == [], "run `ontrack dashboards build` and commit dashboards/"
+    assert stale_files(COMMITTED) == [], "run `ontrack dashboards build` and commit dashboards/"
 
 
 def test_stale_files_names_changed_missing_and_extra_files(tmp_path: Path) -> None:
@@ -42,9 +44,7 @@ def test_building_twice_gives_the_same_text() -> None:
 
 
 def test_the_dashboards_the_issues_ask_for() -> None:
-    committed = sorted(
-        p.relative_to(DASHBOARDS_DIR).as_posix() for p in DASHBOARDS_DIR.glob("**/*.json")
-    )
+    committed = sorted(p.relative_to(COMMITTED).as_posix() for p in COMMITTED.glob("**/*.json"))
     assert sorted(BUILT) == committed
     titles = {name: json.loads(t)["title"] for name, t in BUILT.items()}
     assert {t for n, t in titles.items() if n.startswith("en/")} == {

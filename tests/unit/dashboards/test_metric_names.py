@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import yaml
 from prometheus_client import CollectorRegistry
@@ -15,8 +14,9 @@ from services.api.metrics import IngestMetrics
 from services.dashboards import build_all
 from services.dashboards.verify import panel_queries
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics
+from tests.fixtures.paths import DATA
 
-RULES = Path(__file__).parents[3] / "deploy/prometheus/rules"
+RULES = DATA / "prometheus/rules"
 
 # Exposed by `ontrack alerts` (services/alerts, /metrics on alerts_web_port): rule evaluation,
 # alert states, which replica leads, series by feed state and the longest silence per

@@ -4,7 +4,6 @@ every setting taken from the environment documented."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
@@ -12,8 +11,9 @@ from services.dashboards import build_all
 from services.dashboards.panels import PROMETHEUS
 from services.dashboards.sql import TIMESCALEDB
 from services.dashboards.words import LANGS
+from tests.fixtures.paths import ROOT
 
-GRAFANA = Path(__file__).parents[3] / "deploy/grafana"
+GRAFANA = ROOT / "deploy/grafana"
 DATASOURCES = GRAFANA / "provisioning/datasources/ontrack.yml"
 DASHBOARDS = GRAFANA / "provisioning/dashboards/ontrack.yml"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.demo.report import ReportData, TargetSection, write_reports
-from services.demo.summary import episodes, format_table
+from services.demo.simulate import story
+from services.demo.summary import episodes, format_table, region_months
 from services.demo.svg import Chart, render
 from services.indicators.names import load_glossary
 from services.language import Glossary, Language
@@ -44,8 +45,14 @@ def _report(names: Glossary) -> ReportData:
         pace_needed=100_000.0, pace_recent=150_000.0,
     )  # fmt: skip
     silent = TargetSection(
-        "airport.passengers.2025", "no_data", None, None, None, "passengers", 213,
-        Chart("airport.passengers.2025", "passengers", []),
+        "transport.rail_transit_km.2025", "no_data", None, None, None, "km", 213,
+        Chart("transport.rail_transit_km.2025", "km", []),
+    )  # fmt: skip
+    west_coast = TargetSection(
+        "power.ev_charging_piles.west-coast.2025", "missed", 11_050.0, 13_000.0, -15.0, "piles",
+        0, Chart("power.ev_charging_piles.west-coast.2025", "piles", []),
+        kind="stock", comparator=">=", target_value=13_000.0, deadline=date(2025, 12, 31),
+        region="west-coast-new-area",
     )  # fmt: skip
     rows = [
         ("fp1", "off-trajectory-ticket", "port.sea_rail_teu.2025", "ticket", T, "firing",
@@ -55,9 +62,8 @@ def _report(names: Glossary) -> ReportData:
          "resolved", "shortfall 2.0 % is under 2.5 %", 2.0, {}, {}, {}),
     ]  # fmt: skip
     alerts = episodes(rows)
-    return ReportData(
-        T, T, [teu, sea_rail, silent], alerts, {"met": 1, "off_track": 1, "no_data": 1}, names
-    )
+    counts = {"met": 1, "off_track": 1, "no_data": 1, "missed": 1}
+    return ReportData(T, T, [teu, sea_rail, silent, west_coast], alerts, counts, names)
 
 
 def test_both_reports_are_written_and_link_each_other(names: Glossary, tmp_path: Path) -> None:
@@ -106,18 +112,45 @@ def test_the_english_report(names: Glossary, tmp_path: Path) -> None:
     ):
         assert expected in html, expected
     assert ".txt" not in html and not E_NOTATION.search(html)
-    assert html.count("class=card") == 2  # the target without data has no chart
+    assert html.count("class=card") == 3  # the target without data has no chart
 
 
 def test_the_table_in_both_languages(names: Glossary) -> None:
     report = _report(names)
     chinese = format_table(report, ZH)
     assert "2025年集装箱吞吐量" in chinese and "3,243万" in chinese and "已达标" in chinese
-    assert "暂无数据（未模拟）：1项目标 — airport.passengers.2025" in chinese
+    assert (
+        "无数据：1项目标，原因如下" in chinese
+        and "2025年轨道交通通车里程 — 尚未收到任何数据" in chinese
+    )
     assert "2025年集装箱海铁联运量落后进度轨迹12.4%" in chinese
+    assert re.search(r"西海岸新区2025年充电桩保有量\s+西海岸新区\s+未达标", chinese)
     english = format_table(report, EN)
     assert "port.container_teu.2025" in english and "32,433,072" in english
     assert "behind trajectory by 12.4 % (tolerance 5 %)" in english  # the engine's reason
+    assert re.search(
+        r"power.ev_charging_piles.west-coast.2025\s+West Coast New Area\s+missed", english
+    )
+    # every target is a row, the one without data too; why it has none, from the script
+    assert re.search(r"^transport.rail_transit_km.2025\s+no data", english, re.M)
+    assert (
+        f"transport.rail_transit_km.2025 — {story('transport.rail_transit_km.2025').about}"
+        in english
+    )
+
+
+def test_a_regions_months_are_its_sources_combined() -> None:
+    jan, feb, mar = (datetime(2025, m, 1, tzinfo=UTC) for m in (1, 2, 3))
+    rows = [  # source, bucket, sum, mean, last
+        ("wc-a", jan, 10.0, 5.0, 100.0), ("wc-b", jan, 20.0, 10.0, 50.0),
+        ("wc-a", feb, 12.0, 6.0, 110.0), ("wc-b", mar, 30.0, 15.0, 70.0),
+    ]  # fmt: skip
+    stock = region_months(rows, combine="sum", cumulative=True)
+    assert [(b, last) for b, _s, _m, last in stock] == [(jan, 150.0), (feb, 160.0), (mar, 180.0)]
+    flow = region_months(rows, combine="sum", cumulative=False)
+    assert [total for _b, total, _m, _l in flow] == [30.0, 12.0, 30.0]
+    level = region_months(rows, combine="mean", cumulative=False)
+    assert [mean for _b, _t, mean, _l in level] == [7.5, 6.0, 15.0]
 
 
 def test_a_chart_speaks_the_language() -> None:

@@ -13,10 +13,11 @@ import yaml
 
 from services.alerts.notify.routing.file import load_routes
 from services.alerts.notify.routing.tree import missing_env
-from services.settings import REPO_ROOT, Settings
+from services.settings import Settings
+from tests.fixtures.paths import DATA, ROOT
 
-COMPOSE_DIR = REPO_ROOT / "deploy/compose"
-K8S_DIR = REPO_ROOT / "deploy/k8s"
+COMPOSE_DIR = ROOT / "deploy/compose"
+K8S_DIR = ROOT / "deploy/k8s"
 SCHEMAS = Path(__file__).parent / "schemas"
 DEFAULTS = Settings()
 
@@ -42,14 +43,14 @@ def setting_vars() -> set[str]:
 
 def route_secret_vars() -> set[str]:
     """The env vars the routes' receivers read their secrets from."""
-    return {m.split(": ", 1)[1] for m in missing_env(load_routes(REPO_ROOT / "routes"), {})}
+    return {m.split(": ", 1)[1] for m in missing_env(load_routes(DATA / "routes"), {})}
 
 
 @cache
 def grafana_vars() -> set[str]:
     """The ``${VAR}`` the Grafana provisioning files expand."""
     found: set[str] = set()
-    for path in (REPO_ROOT / "deploy/grafana/provisioning").rglob("*.yml"):
+    for path in (ROOT / "deploy/grafana/provisioning").rglob("*.yml"):
         found |= set(re.findall(r"\$\{(\w+)\}", path.read_text(encoding="utf-8")))
     return found
 
@@ -135,7 +136,7 @@ def compose_env(service: dict[str, Any], *, examples: bool = True) -> dict[str, 
 @cache
 def dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
-    text = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
     out = []
     for line in text.splitlines():
         line = line.strip()

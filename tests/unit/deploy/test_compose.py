@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.fixtures.paths import DATA
 from tests.unit.deploy.project import (
     COMPOSE_DIR,
     DEFAULTS,
@@ -200,9 +201,7 @@ def test_kafka_init_creates_the_topics_ontrack_uses() -> None:
 
 def test_prometheus_scrapes_every_job_of_the_rules_at_real_services_and_ports() -> None:
     config = yaml.safe_load((COMPOSE_DIR / "prometheus/prometheus.yml").read_text(encoding="utf-8"))
-    embedded = yaml.safe_load(
-        (COMPOSE_DIR.parent / "prometheus/prometheus.yml").read_text(encoding="utf-8")
-    )
+    embedded = yaml.safe_load((DATA / "prometheus/prometheus.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert {j["job_name"] for j in embedded["scrape_configs"]} <= set(jobs)
     services = compose()["services"]
@@ -226,4 +225,5 @@ def test_prometheus_scrapes_every_job_of_the_rules_at_real_services_and_ports() 
     (am,) = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
     assert am == "alertmanager:9093"
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
-    assert "../prometheus/rules:/etc/prometheus/rules:ro" in services["prometheus"]["volumes"]
+    rules = "../../services/data/prometheus/rules:/etc/prometheus/rules:ro"
+    assert rules in services["prometheus"]["volumes"]

@@ -12,28 +12,28 @@ from click.testing import CliRunner
 from services.cli import main
 from services.deploy import SOURCES, render_all, stale, write_all
 from services.deploy.configmaps import ConfigSource, ConfigSourceError, configmap
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import ROOT
 
-GENERATED = REPO_ROOT / "deploy/k8s/generated"
+GENERATED = ROOT / "deploy/k8s/generated"
 
 
 def test_the_committed_configmaps_match_the_repository() -> None:
-    behind = stale(REPO_ROOT, GENERATED)
+    behind = stale(ROOT, GENERATED)
     assert not behind, f"out of date: {behind}; run `ontrack deploy configmaps`"
-    assert sorted(p.name for p in GENERATED.glob("*.yaml")) == sorted(render_all(REPO_ROOT))
+    assert sorted(p.name for p in GENERATED.glob("*.yaml")) == sorted(render_all(ROOT))
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
 def test_each_configmap_holds_its_files_byte_for_byte(source: ConfigSource) -> None:
     doc = yaml.safe_load((GENERATED / f"{source.name}.yaml").read_text(encoding="utf-8"))
-    files = source.files(REPO_ROOT)
+    files = source.files(ROOT)
     assert doc["data"] == {p.name: p.read_text(encoding="utf-8") for p in files}
     assert doc["metadata"]["name"] == source.name
 
 
 def copy_sources(tmp_path: Path) -> Path:
     for source in SOURCES:
-        shutil.copytree(REPO_ROOT / source.directory, tmp_path / source.directory)
+        shutil.copytree(ROOT / source.directory, tmp_path / source.directory)
     return tmp_path
 
 
@@ -43,7 +43,7 @@ def test_a_changed_plan_makes_its_configmap_stale_and_changes_its_hash(tmp_path:
     assert len(write_all(root, out)) == len(SOURCES)
     assert stale(root, out) == [] and write_all(root, out) == []
     before = configmap(SOURCES[0], root)["metadata"]["annotations"]["ontrack.io/config-hash"]
-    plan = sorted((root / "plans").glob("*.yaml"))[0]
+    plan = sorted((root / "services/data/plans").glob("*.yaml"))[0]
     plan.write_text(plan.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert stale(root, out) == ["ontrack-plans.yaml"]
     after = configmap(SOURCES[0], root)["metadata"]["annotations"]["ontrack.io/config-hash"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import ROOT
 from tests.unit.deploy.project import DEFAULTS, PORTS, dockerfile, dockerfile_env, setting_vars
 
 
@@ -19,20 +19,51 @@ def sources() -> list[str]:
 
 
 def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
-    ignore = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     patterns = [p for p in ignore if p and not p.startswith("#")]
     assert patterns[0] == "*", "the context is an allow-list"
     allowed = [p[1:].rstrip("/") for p in patterns if p.startswith("!")]
     for src in sources():
-        assert (REPO_ROOT / src).exists(), src
+        assert (ROOT / src).exists(), src
         assert any(
             src == a or src.startswith(a + "/") or fnmatch.fnmatch(src, a) for a in allowed
         ), f"{src} is copied but .dockerignore keeps it out of the context"
 
 
-def test_the_data_the_package_reads_is_in_the_image() -> None:
-    copied = {s.split("/")[0] for s in sources()}
-    assert {"services", "schemas", "catalogue", "plans", "rules", "routes"} <= copied
+def stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, FROM first."""
+    out: list[list[tuple[str, str]]] = []
+    for word, rest in dockerfile():
+        if word == "FROM":
+            out.append([])
+        out[-1].append((word, rest))
+    return out
+
+
+def test_a_build_stage_makes_the_wheel_with_the_data_inside() -> None:
+    build, _runtime = stages()
+    assert build[0][1].endswith(" AS build")
+    copied = {src for word, rest in build if word == "COPY" for src in rest.split()[:-1]}
+    assert {"pyproject.toml", "README.md", "LICENSE", "services"} <= copied  # services/data too
+    assert ("RUN", "pip wheel --no-deps --wheel-dir /wheels .") in build
+
+
+def test_the_runtime_stage_installs_the_locked_dependencies_and_the_wheel_only() -> None:
+    _build, runtime = stages()
+    runs = [rest for word, rest in runtime if word == "RUN"]
+    copies = [rest for word, rest in runtime if word == "COPY"]
+    assert copies == [
+        "requirements.lock /tmp/requirements.lock",
+        "--from=build /wheels /tmp/wheels",
+    ]
+    assert any(
+        "pip install --require-hashes --only-binary :all: -r /tmp/requirements.lock" in r
+        for r in runs
+    )
+    assert any("pip install --no-deps /tmp/wheels/*.whl" in r for r in runs)
+    assert not any(" -e " in r or "--editable" in r for r in runs), "no source tree in the image"
+    for tool in ("gcc", "g++", "build-essential", "make ", "clang"):
+        assert not any(tool in r for r in runs), f"{tool}: the runtime stage compiles nothing"
 
 
 def test_exposed_ports_are_the_services_defaults_and_hosts_every_interface() -> None:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from services.dashboards.words import LANGS
+from tests.fixtures.paths import DATA
 from tests.unit.deploy.project import (
     DEFAULTS,
     HOSTS,
@@ -332,9 +333,7 @@ def test_the_worker_hpa_follows_the_stream_groups_lag_up_to_one_worker_per_parti
 
 def test_prometheus_scrapes_every_job_of_the_rules_from_real_pods_and_ports() -> None:
     config = yaml.safe_load(named("ConfigMap", "prometheus-config")["data"]["prometheus.yml"])
-    embedded = yaml.safe_load(
-        (K8S_DIR.parent / "prometheus/prometheus.yml").read_text(encoding="utf-8")
-    )
+    embedded = yaml.safe_load((DATA / "prometheus/prometheus.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert {j["job_name"] for j in embedded["scrape_configs"]} <= set(jobs)
     for name, job in jobs.items():

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from services.alerts.notify.routing.file import load_routes
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 from tests.unit.deploy.netpol import (
     NAMESPACE,
     Peer,
@@ -126,7 +126,7 @@ def notify_needs() -> list[Need]:
     env = container_env(containers(notify)[0])
     out = to_url(pod, env["ONTRACK_ALERTMANAGER_URL"], "Alertmanager receiver")
     out.append((pod, SMTP_RELAY, int(env["ONTRACK_SMTP_PORT"]), "TCP", "e-mail receivers"))
-    for receiver in load_routes(REPO_ROOT / "routes").receivers.values():
+    for receiver in load_routes(DATA / "routes").receivers.values():
         target = receiver.target
         smarthost = getattr(target, "smarthost", None)
         if smarthost:

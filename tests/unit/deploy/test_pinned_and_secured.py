@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from services.kafka_security import kafka_security
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import ROOT
 from tests.unit.deploy.kafka_access import KAFKA_COMMANDS
 from tests.unit.deploy.project import (
     COMPOSE_DIR,
@@ -89,7 +89,7 @@ def test_every_image_is_pinned_to_a_version(where: str, image: str) -> None:
 
 def test_ontrack_runs_the_projects_version_everywhere() -> None:
     project = re.search(
-        r'^version = "([^"]+)"', (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M
+        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M
     )
     assert project
     kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""deploy/prometheus/rules: every alert has a runbook entry in docs/operations.md that its
+"""services/data/prometheus/rules: every alert has a runbook entry in docs/operations.md that its
 ``runbook`` annotation points at, and the label values the rules select are ones the
 services emit."""
 
@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from services.alerts.notify.metrics import RESULTS
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA, ROOT
 
-RULES = REPO_ROOT / "deploy/prometheus/rules"
-OPERATIONS = REPO_ROOT / "docs/operations.md"
+RULES = DATA / "prometheus/rules"
+OPERATIONS = ROOT / "docs/operations.md"
 
 
 def alerts() -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from services.indicators.catalogue import (
     parse_cadence,
 )
 from services.indicators.units import UnitError, normalise_unit
+from tests.fixtures.paths import DATA
 
 CATALOGUE = load_catalogue()
 
@@ -166,7 +167,7 @@ def test_the_schema_is_valid_and_offers_what_the_model_takes() -> None:
 
 
 def test_default_path_is_the_repository_catalogue() -> None:
-    assert DEFAULT_PATH == Path(__file__).resolve().parents[3] / "catalogue" / "indicators.yaml"
+    assert DEFAULT_PATH == DATA / "catalogue" / "indicators.yaml"
     assert CATALOGUE.path == DEFAULT_PATH
 
 

@@ -20,6 +20,7 @@ from services.indicators.plans.load import (
 )
 from services.indicators.plans.yaml_file import SCHEMA_PATH
 from services.indicators.units import QUANTITY_PATTERN
+from tests.fixtures.paths import DATA
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def targets(plans: list[Plan]) -> dict[str, Target]:
 
 def test_the_real_plans_have_no_problems() -> None:
     assert check_plans() == []
-    assert DEFAULT_DIR == Path(__file__).resolve().parents[3] / "plans"
+    assert DEFAULT_DIR == DATA / "plans"
 
 
 # ★ rows of PLAN_TARGETS.md: id (indicator.year), comparator, value in canonical unit, unit,

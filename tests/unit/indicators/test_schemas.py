@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +25,9 @@ from services.indicators.readings import (
     validate_record,
 )
 from services.indicators.units import QUANTITY_PATTERN
+from tests.fixtures.paths import DATA
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMAS = DATA / "schemas"
 READING = json.loads((SCHEMAS / "reading.schema.json").read_text(encoding="utf-8"))
 BATCH = json.loads((SCHEMAS / "batch.schema.json").read_text(encoding="utf-8"))
 REGISTRY: Registry[Any] = Registry().with_resources(

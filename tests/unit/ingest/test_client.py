@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services.errors import Unreachable
 from services.ingest.client import ClientError, IngestClient
 
 
@@ -89,3 +90,28 @@ def test_key_info() -> None:
     assert seen[0].url.path == "/v1/keys/self"
     with pytest.raises(ClientError, match=r"refused the key \(HTTP 401\): revoked"):
         client.key_info()
+
+
+def test_an_api_that_refuses_is_unreachable_at_once_for_a_command() -> None:
+    client, slept, seen = _client([httpx.ConnectError("[Errno 111] Connection refused")])
+    with pytest.raises(Unreachable, match=r"cannot reach the ontrack API at http://api.test") as e:
+        client.key_info(wait_for_api=False)
+    assert "Connection refused" in str(e.value) and "ONTRACK_API_URL" in str(e.value)
+    assert (len(seen), slept) == (1, [])
+
+
+def test_an_api_that_a_daemon_waits_for_is_tried_again() -> None:
+    client, slept, _ = _client(
+        [httpx.ConnectError("refused"), httpx.Response(200, json={"provider": "port"})]
+    )
+    assert client.key_info(None) == {"provider": "port"} and len(slept) == 1
+
+
+def test_giving_up_on_a_lost_connection_is_unreachable_and_on_503_is_not() -> None:
+    lost, _, _ = _client([httpx.ConnectError("refused")] * 3, give_up_after=0.0)
+    with pytest.raises(Unreachable, match="no answer for 0 s; last: connection"):
+        lost.post(b"", "text/csv")
+    busy, _, _ = _client([httpx.Response(503)] * 3, give_up_after=0.0)
+    with pytest.raises(ClientError) as e:
+        busy.post(b"", "text/csv")
+    assert not isinstance(e.value, Unreachable)

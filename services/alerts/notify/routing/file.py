@@ -10,7 +10,7 @@ receiver names the environment variables that hold them (``secrets_env``,
 refused. A receiver's ``language`` (``zh-CN`` or ``en``) is the one its messages are
 written in; a top-level ``language`` is the default of every receiver that names none
 (without either, the process's ``ONTRACK_LANG`` or locale decides).
-``routes/default.yaml`` shows every key.
+``routes/default.yaml`` (in services/data) shows every key.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from services.alerts.rules import BurnRateRule, Severity
 from services.indicators.assess import Assessment
 from services.indicators.plans.model import CITY_TZ
 from services.indicators.target_data import MONTH_SECONDS, Point, TargetData
+from services.indicators.trajectory import milestone
 from tests.unit.alerts.factories import stock_target
 
 MIDNIGHT = datetime(2026, 11, 22, tzinfo=CITY_TZ)
@@ -187,3 +188,23 @@ def test_a_ceiling_with_nothing_left_burns_infinitely_fast_when_anything_is_used
 )
 def test_nothing_to_compare(a: Assessment, expected: BurnRateInput) -> None:
     assert burn_input(RULE, inp("flow", FLOW), a, NOW) == expected
+
+
+def test_a_count_that_moves_in_steps_does_not_burn_while_ahead_of_its_path() -> None:
+    """Destinations, routes, km of metro open in steps: standing still between openings is
+    no risk while the count is already where its path will be a long window from now."""
+    target = stock_target()
+    still = TargetData(daily=days([30_000.0] * 40), last_seen=NOW)
+    later = NOW + RULE.long
+    ahead = Assessment("t", "on_track", actual=milestone(target, later) + 1, pace_needed=500.0)
+    got = burn_input(RULE, TargetInput(target, family="x", data=still), ahead, NOW)
+    assert got.ahead_by_window
+    signal = check_burn_rate(RULE, got)
+    assert (
+        not signal.firing_condition and "a stall that long leaves it on its path" in signal.reason
+    )
+    # just behind where the path will be then: the stall is measured as before
+    behind = replace(ahead, actual=milestone(target, later) - 1)
+    got = burn_input(RULE, TargetInput(target, family="x", data=still), behind, NOW)
+    assert not got.ahead_by_window
+    assert check_burn_rate(RULE, got).firing_condition  # all progress stopped: ∞

@@ -12,7 +12,7 @@ from services.alerts.notify.receivers import build_senders
 from services.alerts.notify.receivers.email import EmailSender, SmtpServer
 from services.alerts.notify.routing.file import load_routes
 from services.language import Glossary, Language
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 
 ROUTES = """\
 version: 1
@@ -53,7 +53,7 @@ def test_each_receiver_reads_its_own_language_else_the_default_else_the_process(
 
 
 def test_the_shipped_routes_write_to_the_plan_office_in_chinese() -> None:
-    config = load_routes(REPO_ROOT / "routes")
+    config = load_routes(DATA / "routes")
     assert config.language is Language.ZH
     assert config.language_of("plan-office-mail", Language.EN) is Language.ZH
     assert config.language_of("alertmanager", Language.ZH) is Language.EN

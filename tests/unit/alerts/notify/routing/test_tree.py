@@ -26,7 +26,7 @@ from services.alerts.notify.routing.tree import (
     missing_env,
     route,
 )
-from services.settings import REPO_ROOT
+from tests.fixtures.paths import DATA
 
 
 def _email(name: str) -> Receiver:
@@ -104,7 +104,7 @@ def test_group_key() -> None:
 
 
 def test_default_routes_load_and_route() -> None:
-    config = load_routes(REPO_ROOT / "routes")
+    config = load_routes(DATA / "routes")
     assert {r.kind for r in config.receivers.values()} == {"email", "webhook", "alertmanager"}
     page_air = [m.receiver for m in route(config, {"severity": "page", "family": "air"})]
     assert page_air == ["alertmanager", "environment-oncall", "plan-office-mail"]
@@ -242,7 +242,7 @@ def test_no_tree_and_two_trees(tmp_path: Path) -> None:
 
 
 def test_a_receiver_without_its_secret_stops_the_notifier_or_is_held() -> None:
-    config = load_routes(REPO_ROOT / "routes")
+    config = load_routes(DATA / "routes")
     smtp = SmtpServer("127.0.0.1", 25, "ontrack@localhost")
     client = httpx.AsyncClient()
     with pytest.raises(NotifyError, match="environment-oncall: ONTRACK_WEBHOOK_SECRET"):
