@@ -41,7 +41,12 @@ BASIS: tuple[tuple[str, str, int], ...] = (
     (r"^sum of (\d+) so far \((\d+) quarterly reports?\)$", r"\1年累计（\2个季度的报告）", 2),
     (r"^(\d{4}) total \(the year's report\)$", r"\1年全年合计（年度报告）", 0),
     (
-        r"^(\d{4}) total \((4 quarterly reports|the year's report)\), the latest whole year$",
+        r"^(\d{4}) total \((\d) quarterly reports\), the latest whole year$",
+        r"最近完整年度\1年全年合计",
+        2,
+    ),
+    (
+        r"^(\d{4}) total \(the year's report\), the latest whole year$",
         r"最近完整年度\1年全年合计",
         0,
     ),

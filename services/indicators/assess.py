@@ -46,6 +46,7 @@ __all__ = [
     "actual",
     "assess",
     "assess_resolved",
+    "measured",
 ]
 
 Status = Literal[
@@ -103,12 +104,18 @@ class Assessment:
     validity: str = ""  # whether the data is enough to judge (services.indicators.coverage)
 
 
-def actual(target: Target, data: TargetData, now: datetime) -> float | None:
-    """The actual value by kind at ``now`` (see services.indicators.measure)."""
+def measured(target: Target, data: TargetData, now: datetime) -> Measure | None:
+    """What ``assess`` measures at ``now``: the actual, against what, on how many values
+    (a flow's quarterly or yearly reports spread over their months first)."""
     _require_aware(now)
     if target.kind == "flow":
         data = spread_reports(data)
-    m = measure(resolve_baseline(target, data), data, now)
+    return measure(resolve_baseline(target, data), data, now)
+
+
+def actual(target: Target, data: TargetData, now: datetime) -> float | None:
+    """The actual value by kind at ``now`` (see services.indicators.measure)."""
+    m = measured(target, data, now)
     return m.actual if m is not None else None
 
 

@@ -147,14 +147,15 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     # behind all year for the one month it never reported (that month is named instead).
     learned = _learned_weights(target, data, year)
     expected, unreported = _expected_of_months(target, year, table, covered, learned)
-    basis = f"sum of {year} so far ({len(table)} month(s) with data)"
+    # the count is of the values the sum rests on: months, or reports of a quarter or year
+    count, basis = len(table), f"sum of {year} so far ({len(table)} month(s) with data)"
     if k == 12:
-        basis = f"{year} total (the year's report)"
+        count, basis = 1, f"{year} total (the year's report)"
     elif k > 1:
-        reports = len({(m % 12) // k for m in table})
-        basis = f"sum of {year} so far ({reports} quarterly report{'s' if reports > 1 else ''})"
+        count = len({(m % 12) // k for m in table})
+        basis = f"sum of {year} so far ({count} quarterly report{'s' if count > 1 else ''})"
     missing = tuple(calendar.month_abbr[m] for m in unreported)
-    return Measure(total, expected, basis, year, when, len(table), unreported=missing)
+    return Measure(total, expected, basis, year, when, count, unreported=missing)
 
 
 _REPORTS = {3: "4 quarterly reports", 12: "the year's report"}
@@ -173,7 +174,8 @@ def _last_whole_year(target: Target, data: TargetData, year: int, k: int) -> Mea
             return None  # the baseline's own year, or before it: it says nothing of the path
         basis = f"{y} total ({_REPORTS[k]}), the latest whole year"
         when = min(last, period_end(target, last))
-        return Measure(sum(table.values()), expected_annual(target, y), basis, y, when, 12)
+        total = sum(table.values())
+        return Measure(total, expected_annual(target, y), basis, y, when, 12 // k)
     return None
 
 

@@ -25,19 +25,12 @@ EVALUATED_EVERY = timedelta(days=7)  # an alert is seen at the first evaluation 
 # Where the engine's judgement disagrees with the script today, each for a reason found in
 # the engine (the feeds were computed to be on track: tests/unit/demo/test_script.py). Strict:
 # the day the engine gets one right, its entry must go.
-_STEPS = (
-    "burn rate ∞ while a count that moves in steps (routes, lines) stands still, ahead of its path"
-)
 _AHEAD = (
     "before the deadline year a flow's projection is the months of this year so far, "
     "spread by the days, not the seasons, nor the growth the plan sets"
 )
 # An alert where the script says there is none (subject → why).
 ALERT_CASES: dict[str, str] = {
-    "airport.domestic_destinations.2025": _STEPS,
-    "airport.international_destinations.2025": _STEPS + " (in 2023 and 2024, before the drop)",
-    "transport.rail_transit_km.2025": _STEPS + " (in 2024, between two openings)",
-    "economy.tech_contract_turnover.2025": _AHEAD,
     "economy.tourist_visits.2026": _AHEAD + "; and the burn rate takes every winter for a stall",
     "water.surface_water_good_ratio.2025": (
         "the projection of a share is a straight line through its months: the rainy season "
@@ -49,13 +42,7 @@ ALERT_CASES: dict[str, str] = {
     ),
 }
 # A story's alert that does not come in time (subject → why).
-STORY_CASES: dict[str, str] = {
-    "port.sea_rail_teu.2025": (
-        "in the deadline year the forecast counts a monthly report's day bucket as the month: "
-        "the rest of the year comes out about thirty times too large, and the projected miss "
-        "only in December"
-    ),
-}
+STORY_CASES: dict[str, str] = {}
 # A final status other than the script's (subject → why): none today.
 FINAL_CASES: dict[str, str] = {}
 

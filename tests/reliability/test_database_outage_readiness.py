@@ -120,6 +120,10 @@ def test_apis_stay_ready_and_accept_every_batch_while_the_database_is_down(
                 60,
                 "the worker to be ready again",
             )
+            # and every API probed after it too (a round of probes may straddle the switch)
+            wait_for(
+                lambda: all(prober.statuses("after", u) for u in probes), 30, "the APIs probed"
+            )
     finally:
         for f in feeders:
             f.finish()

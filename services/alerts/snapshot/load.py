@@ -31,7 +31,7 @@ from services.alerts.snapshot.columns import SeriesKind
 from services.alerts.snapshot.shards import WHOLE, Shard
 from services.alerts.snapshot.sql import Describe, ReadPlan, Row, Rows, read_rows
 from services.alerts.snapshot.universe import History, Universe
-from services.indicators.catalogue import Catalogue, Indicator
+from services.indicators.catalogue import Catalogue, Indicator, parse_cadence
 from services.indicators.coverage import DAILY_FLOW, GB3095, MONTHLY, QUARTERLY, YEARLY, Coverage
 from services.indicators.plans import CITY_TZ, Target, end_of_day, year_bounds
 from services.indicators.target_data import Point
@@ -93,13 +93,16 @@ def coverage_of(target: Target, ind: Indicator) -> Coverage | None:
     if ind.family == "air" and target.kind in ("level-mean", "ratio", "flow"):
         return GB3095
     if target.kind in ("flow", "level-mean"):
-        cadence = ind.cadence_max or timedelta(days=31)
+        cadence = ind.cadence_max or _MONTH
         if cadence <= timedelta(days=1):
             return DAILY_FLOW
-        if cadence <= timedelta(days=31):
+        if cadence <= _MONTH:
             return MONTHLY
-        return QUARTERLY if cadence <= timedelta(days=92) else YEARLY
+        return QUARTERLY if cadence <= _QUARTER else YEARLY
     return None
+
+
+_MONTH, _QUARTER = parse_cadence("P1M"), parse_cadence("P3M")  # 31 and 93 days at the longest
 
 
 def _contrib_since(target: Target, now: datetime, history: History) -> datetime:

@@ -71,7 +71,9 @@ STORIES: tuple[Story, ...] = (
         "power.renewable_capacity.2025",
         "renewable capacity stalls through 2024 and catches up in 2025",
         onset=date(2024, 1, 1),
-        alerts={"burn_rate": date(2024, 6, 30)},
+        # ahead of its path in January by more than the slow burn's 90 days of it: the
+        # ticket comes once a stall of 90 days would leave it behind (late July)
+        alerts={"burn_rate": date(2024, 8, 31)},
         may=TARGET_KINDS,
         until=date(2025, 1, 1),
         final="met",

@@ -22,8 +22,7 @@ from services.dashboards.i18n import Speech
 from services.dashboards.sentences import validity_text
 from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
 from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
-from services.indicators.baseline import resolve_baseline
-from services.indicators.measure import measure
+from services.indicators.assess import measured
 from services.indicators.plans.model import Target
 from tests.fixtures.paths import DATA
 from tests.integration.observability.conftest import Demo
@@ -138,7 +137,7 @@ async def _engine_counts(demo: Demo) -> dict[str, int]:
         snapshot = await load_snapshot(conn, universe, demo.now)
     counts: dict[str, int] = {}
     for inp in snapshot.targets:
-        m = measure(resolve_baseline(inp.target, inp.data), inp.data, demo.now)
+        m = measured(inp.target, inp.data, demo.now)
         if m is not None:
             counts[inp.target.id] = m.count
     return counts
