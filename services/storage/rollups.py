@@ -31,7 +31,9 @@ one city-wide source (``combine = single``) leave out the sources that report fo
 the West Coast New Area's urbanisation rate or count of tech SMEs is that area's figure,
 judged by its regional targets, not a part to add to the city's. Where sources are parts
 of the city (stations, terminals, districts: ``mean``, ``sum``) a regional source is one.
-Merging keeps the region of the later ``last``.
+Merging keeps the region of the later ``last``. City rows are upserted, never deleted: a
+source of such a figure that names a region only later (a source reports for one region, or
+for none) leaves the city rows it was counted in as they were.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ reading = st.builds(
     value=st.integers(0, 400).map(float),
 )
 # A source reports for one region (or none) here: the source of a single city-wide figure that
-# takes up a region later leaves the city rows it was in as they were (docs/performance.md).
+# takes up a region later leaves the city rows it was in as they were (storage/rollups.py).
 REGIONS = {"a": None, "b": "shinan", "c": WC}
 
 
