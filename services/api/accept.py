@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.auth import ApiKey
 from services.indicators.catalogue import Catalogue
-from services.indicators.readings import Reading, RecordError
+from services.indicators.readings import RecordError
+from services.ingest.batch_check import Checked, check_records
 from services.ingest.bodies import RawRecord
-from services.ingest.checks import check_record
 
 __all__ = ["Judgement", "judge", "scope_errors"]
 
-
-@dataclass(slots=True)
-class Judgement:
-    good: list[Reading] = field(default_factory=list)
-    errors: list[RecordError] = field(default_factory=list)
-
-    @property
-    def rejected(self) -> int:
-        return len({e.index for e in self.errors})
+Judgement = Checked  # the readings accepted (columns) and the errors of the others
 
 
 def scope_errors(records: Sequence[RawRecord], key: ApiKey) -> list[RecordError]:
@@ -52,14 +43,6 @@ def _outside(
 
 
 def judge(records: Sequence[RawRecord], catalogue: Catalogue, now: datetime) -> Judgement:
-    out = Judgement()
-    for rec in records:
-        if rec.problem is not None:
-            out.errors.append(RecordError(rec.index, None, rec.problem, rec.line, "json"))
-            continue
-        result = check_record(rec.value, rec.index, catalogue, now, line=rec.line)
-        if isinstance(result, Reading):
-            out.good.append(result)
-        else:
-            out.errors.extend(result)
-    return out
+    """Every record checked (services.ingest.batch_check): the readings accepted, as
+    columns, and an error per problem."""
+    return check_records(records, catalogue, now)

@@ -11,6 +11,7 @@ answer (Retry-After; nothing accepted, retry the batch as it is).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -138,7 +139,7 @@ async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> Fas
     result = judge(records, state.catalogue, now)
     assert state.producer is not None
     try:
-        await state.producer.send(result.good, now)
+        await state.producer.send(result.readings, now)
     except BrokerUnavailable as exc:
         state.metrics.produce_errors.inc()
         return problem(
@@ -147,11 +148,11 @@ async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> Fas
         )
     _count(state, key, result)
     body: dict[str, Any] = {
-        "accepted": len(result.good),
+        "accepted": len(result.readings),
         "rejected": result.rejected,
         "errors": error_dicts(result.errors),
     }
-    if result.good or not records:
+    if len(result.readings) or not records:
         return FastJSON(body, status_code=202)
     return problem(
         "no-reading-accepted",
@@ -161,10 +162,7 @@ async def _accept(state: ApiState, key: ApiKey, records: list[RawRecord]) -> Fas
 
 
 def _count(state: ApiState, key: ApiKey, result: Judgement) -> None:
-    by_indicator: dict[str, int] = {}
-    for r in result.good:
-        by_indicator[r.indicator] = by_indicator.get(r.indicator, 0) + 1
-    for indicator, n in by_indicator.items():
+    for indicator, n in Counter(result.readings.indicator).items():
         state.metrics.accepted.labels(key.provider, indicator).inc(n)
     for e in result.errors:
         state.metrics.rejected.labels(key.provider, e.code).inc()

@@ -2,8 +2,8 @@
 
 ``python -m services.bench.quix_peer`` (run by services.bench.peer, as a process of its own
 so that its CPU time can be read from /proc). It reads ontrack's ``readings`` messages
-(``batch.v1``: up to 1000 readings each) with Quix's JSON deserializer, expands each into
-its readings and writes them with Quix's own ``PostgreSQLSink`` into a plain table (no
+(``batch.v2``, the readings as columns, up to 1000 of them; or ``batch.v1`` of earlier
+versions) with Quix's JSON deserializer, expands each into its readings and writes them with Quix's own ``PostgreSQLSink`` into a plain table (no
 validation, no deduplication, no rollups): what the closest Python peer does with the same
 messages, configured as its documentation shows. It stops once it has processed
 ``--readings`` rows (``Application.run(count=...)``; the final checkpoint flushes the sink).
@@ -45,7 +45,12 @@ COLUMNS = ("indicator", "source", "ts", "value", "unit")
 
 
 def rows_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The readings of one ``batch.v1`` message, as the sink's rows (nothing checked)."""
+    """The readings of one message of the API's, as the sink's rows (nothing checked): a
+    ``batch.v2`` holds them as columns (the unit as sent, which is the bench's canonical
+    one), a ``batch.v1`` as an object each."""
+    if doc.get("v") == 2:
+        columns = (doc["indicator"], doc["source"], doc["ts"], doc["value"], doc["raw_unit"])
+        return [dict(zip(COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
     return [{k: r[k] for k in COLUMNS} for r in doc["readings"]]
 
 

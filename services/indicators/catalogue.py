@@ -30,6 +30,7 @@ from services.indicators.units import UnitError, converter, normalise_unit, pars
 
 __all__ = [
     "ARRIVES_AS",
+    "FLOW_ARRIVES_AS",
     "COMBINES",
     "DEFAULT_PATH",
     "FAMILIES",
@@ -68,7 +69,7 @@ Family = Literal[
 ]
 IndicatorKind = Literal["level", "flow", "stock", "capacity", "ratio", "growth"]
 Combine = Literal["mean", "sum", "single"]
-ArrivesAs = Literal["total", "increment"]
+ArrivesAs = Literal["total", "increment", "period", "ytd"]
 FAMILIES: tuple[Family, ...] = (
     "air",
     "water",
@@ -87,7 +88,8 @@ FAMILIES: tuple[Family, ...] = (
 )
 KINDS: tuple[IndicatorKind, ...] = ("level", "flow", "stock", "capacity", "ratio", "growth")
 COMBINES: tuple[Combine, ...] = ("mean", "sum", "single")
-ARRIVES_AS: tuple[ArrivesAs, ...] = ("total", "increment")
+ARRIVES_AS: tuple[ArrivesAs, ...] = ("total", "increment")  # stocks and capacities
+FLOW_ARRIVES_AS: tuple[ArrivesAs, ...] = ("period", "ytd")  # flows: the period's, or year to date
 
 
 class CatalogueError(ConfigFileError):
@@ -414,12 +416,23 @@ class _Builder:
             return None
 
     def arrives_as(self, at: list[Key], entry: dict[str, Any], kind: str) -> ArrivesAs | None:
-        if kind not in ("stock", "capacity"):
-            if "arrives_as" in entry:
+        given = entry.get("arrives_as")
+        allowed = {"flow": FLOW_ARRIVES_AS, "stock": ARRIVES_AS, "capacity": ARRIVES_AS}
+        if given is not None and given not in allowed.get(kind, ()):
+            if kind in allowed:
+                fix = f"write arrives_as: {' or '.join(allowed[kind])} for a {kind}"
+            else:
                 fix = f"remove arrives_as: this indicator is a {kind}"
-                self.fail([*at, "arrives_as"], "arrives_as is for stocks and capacities", fix)
+            what = (
+                "arrives_as is for stocks and capacities (total, increment) and flows (period, ytd)"
+            )
+            self.fail([*at, "arrives_as"], f"{what}; {given!r} does not fit a {kind}", fix)
             return None
-        return "increment" if entry.get("arrives_as") == "increment" else "total"
+        if kind == "flow":
+            return "ytd" if given == "ytd" else None
+        if kind not in ("stock", "capacity"):
+            return None
+        return "increment" if given == "increment" else "total"
 
     def sources(self, i: int, entry: dict[str, Any]) -> None:
         """Each derived_from names another indicator of the catalogue."""

@@ -8,7 +8,11 @@ catalogue adds the rest (known indicator, accepted unit, plausible range).
 Stocks and capacities may arrive as running totals or as increments since the previous
 reading: the label ``arrives_as`` (``total`` or ``increment``) says which, defaulting to
 the indicator's ``arrives_as``. A validated reading of a stock or capacity always carries
-that label, so later stages need not look the default up.
+that label, so later stages need not look the default up. A flow may arrive year to date
+(``arrives_as=ytd``: the total since the start of the city's calendar year, as statistics
+bureaus publish "1–N月累计"); such a reading carries the label, its value is that total, and
+the stream stores the flow since the series' previous total of the year (services.indicators
+.ytd). A flow of the reporting period (``period``, the default) carries no label.
 """
 
 from __future__ import annotations
@@ -90,7 +94,8 @@ class Reading:
 
     @property
     def arrives_as(self) -> str | None:
-        """For stocks and capacities: "total" or "increment"; None for other kinds."""
+        """Stocks and capacities: "total" or "increment"; flows: "ytd" when the value is the
+        year's total so far; otherwise None."""
         return self.labels.get(ARRIVES_AS_LABEL)
 
 
@@ -367,11 +372,13 @@ def _labels_for(
         )
         problems.append((f"labels.{key}", "labels", message))
     arrives = labels.get(ARRIVES_AS_LABEL)
+    if indicator.kind == "flow":
+        return _flow_labels(indicator, labels, arrives, problems)
     if not indicator.cumulative:
         if arrives is not None:
             message = (
-                f"label arrives_as applies to stocks and capacities; {indicator.id} is a "
-                f"{indicator.kind}: remove it"
+                f"label arrives_as applies to stocks and capacities (total, increment) and "
+                f"flows (period, ytd); {indicator.id} is a {indicator.kind}: remove it"
             )
             problems.append(("labels.arrives_as", "labels", message))
             return None
@@ -385,6 +392,24 @@ def _labels_for(
     return None if missing else MappingProxyType(dict(labels))
 
 
+def _flow_labels(
+    indicator: Indicator, labels: Mapping[str, str], arrives: str | None, problems: Problems
+) -> Mapping[str, str] | None:
+    """A flow's labels: ``arrives_as=ytd`` kept (the value is the year's total so far), the
+    period's amount (``period``, or the indicator's default) carrying no label."""
+    if arrives is not None and arrives not in ("period", "ytd"):
+        message = (
+            f'label arrives_as is "{arrives}"; for a flow use ytd (the year\'s total so far) '
+            "or period (the amount of the reporting period)"
+        )
+        problems.append(("labels.arrives_as", "labels", message))
+        return None
+    rest = {k: v for k, v in labels.items() if k != ARRIVES_AS_LABEL}
+    if (arrives or indicator.arrives_as) == "ytd":
+        rest[ARRIVES_AS_LABEL] = "ytd"
+    return MappingProxyType(rest) if rest else _NO_LABELS
+
+
 def _canonical(
     indicator: Indicator,
     raw_value: float,
@@ -395,17 +420,26 @@ def _canonical(
 ) -> float | None:
     value = convert(raw_value)
     low, high = indicator.range.min, indicator.range.max
-    if labels is not None and labels.get(ARRIVES_AS_LABEL) == "increment":
+    arrives = labels.get(ARRIVES_AS_LABEL) if labels is not None else None
+    if arrives == "increment":
         low, high = -high, high  # an increment may be negative (stations taken down)
+    elif arrives == "ytd":
+        high = math.inf  # a total so far: the stream checks the range on the period's flow
     if low <= value <= high:
         return value
     shown = f"{_num(value)} {indicator.unit}"
     if normalise_unit(raw_unit) != indicator.unit:
         shown = f"{_num(raw_value)} {raw_unit} ({shown})"
-    message = (
-        f"value {shown} is outside the plausible range {_num(low)}–{_num(high)} {indicator.unit} "
-        f"for {indicator.id}; check the unit or the sensor"
-    )
+    if math.isinf(high):
+        message = (
+            f"value {shown} is a year's total so far below {_num(low)} {indicator.unit}, the "
+            f"least {indicator.id} can be; check the sign and the unit"
+        )
+    else:
+        message = (
+            f"value {shown} is outside the plausible range {_num(low)}–{_num(high)} "
+            f"{indicator.unit} for {indicator.id}; check the unit or the sensor"
+        )
     problems.append(("value", "range", message))
     return None
 

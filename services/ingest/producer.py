@@ -21,8 +21,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
+from services.indicators.columns import ReadingColumns
 from services.indicators.readings import Reading
-from services.ingest.codec import TRUSTED_FORMAT, encode_batch
+from services.ingest.codec import COLUMNS_FORMAT, encode_columns
 from services.ingest.errors import BrokerUnavailable
 from services.ingest.signing import BatchKeys, sign_batch
 
@@ -77,24 +78,30 @@ class ReadingsProducer:
                 self._partition_of[series] = part
         return part
 
-    def _messages(
-        self, readings: Sequence[Reading], received_at: datetime
-    ) -> list[tuple[int, bytes]]:
-        groups: dict[int, list[Reading]] = defaultdict(list)
-        for r in readings:
-            groups[self._partition(r.series)].append(r)
+    def _messages(self, readings: ReadingColumns, received_at: datetime) -> list[tuple[int, bytes]]:
+        groups: dict[int, list[int]] = defaultdict(list)
+        partition = self._partition
+        for i, key in enumerate(
+            map("/".join, zip(readings.indicator, readings.source, strict=True))
+        ):
+            groups[partition(key)].append(i)
         out = []
-        for part, group in groups.items():
-            for i in range(0, len(group), MAX_READINGS_PER_MESSAGE):
-                out.append(
-                    (part, encode_batch(group[i : i + MAX_READINGS_PER_MESSAGE], received_at))
-                )
+        for part, rows in groups.items():
+            for i in range(0, len(rows), MAX_READINGS_PER_MESSAGE):
+                chunk = readings.pick(rows[i : i + MAX_READINGS_PER_MESSAGE])
+                out.append((part, encode_columns(chunk, received_at)))
         return out
 
-    async def send(self, readings: Sequence[Reading], received_at: datetime) -> int:
-        """Send and wait for the broker's acknowledgement of every message; return messages sent."""
-        if not readings:
+    async def send(
+        self, readings: ReadingColumns | Sequence[Reading], received_at: datetime
+    ) -> int:
+        """Send and wait for the broker's acknowledgement of every message; return messages sent.
+
+        Readings given as objects are sent as received at ``received_at``."""
+        if not len(readings):
             return 0
+        if not isinstance(readings, ReadingColumns):
+            readings = ReadingColumns.of((r, received_at) for r in readings)
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.ack_timeout):
@@ -115,7 +122,7 @@ class ReadingsProducer:
         return len(futures)
 
     def _submit(
-        self, loop: asyncio.AbstractEventLoop, readings: Sequence[Reading], received_at: datetime
+        self, loop: asyncio.AbstractEventLoop, readings: ReadingColumns, received_at: datetime
     ) -> list[asyncio.Future[Any]]:
         messages = self._messages(readings, received_at)
         return [self._send_one(loop, part, payload) for part, payload in messages]
@@ -131,7 +138,7 @@ class ReadingsProducer:
         def fail(exc: BaseException) -> None:
             loop.call_soon_threadsafe(_settle, done, None, exc)
 
-        headers = sign_batch(self.keys, TRUSTED_FORMAT, payload)
+        headers = sign_batch(self.keys, COLUMNS_FORMAT, payload)
         fut = self._producer.send(self.topic, value=payload, partition=part, headers=headers)
         fut.add_callback(ok)
         fut.add_errback(fail)

@@ -2,7 +2,12 @@ from services.storage.airquality import DayInputs, day_inputs, store_days
 from services.storage.alert_views import OPEN_STATES, get_alert, list_alerts, list_targets
 from services.storage.api_keys import find_key, insert_key, list_keys, revoke_key, touch_key
 from services.storage.catalogue_sync import sync_catalogue
-from services.storage.errors import MigrationError, StorageError, StorageUnavailable
+from services.storage.errors import (
+    MigrationError,
+    ReadingsRefused,
+    StorageError,
+    StorageUnavailable,
+)
 from services.storage.migrate import all_migrations, applied_versions, migrate
 from services.storage.pool import connect_pool, database_answers, open_pool
 from services.storage.queries import read_series
@@ -14,6 +19,7 @@ __all__ = [
     "MigrationError",
     "OPEN_STATES",
     "ObservationWriter",
+    "ReadingsRefused",
     "Received",
     "SeriesChange",
     "StorageError",

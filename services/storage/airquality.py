@@ -22,7 +22,7 @@ MIN_HOURS = 20
 _DAY_MEANS = """
 SELECT source, (bucket AT TIME ZONE %(tz)s)::date AS day, indicator, mean
 FROM rollups
-WHERE width = 'day' AND indicator = ANY(%(pollutants)s) AND source = ANY(%(sources)s)
+WHERE width = 'day' AND indicator = ANY(%(pollutants)s) AND source = ANY(%(sources)b)
   AND source <> '*' AND count >= %(min_hours)s
   AND bucket >= %(start)s AND bucket < %(end)s
 UNION ALL
@@ -37,17 +37,27 @@ _O3_HOURS = """
 SELECT source, (bucket AT TIME ZONE %(tz)s)::date AS day,
        extract(hour FROM bucket AT TIME ZONE %(tz)s)::int AS hour, mean
 FROM rollups
-WHERE width = 'hour' AND indicator = 'air.o3' AND source = ANY(%(sources)s)
+WHERE width = 'hour' AND indicator = 'air.o3' AND source = ANY(%(sources)b)
   AND bucket >= %(start)s AND bucket < %(end)s
 """
 
+# Every day in one statement (arrays, one element a day: a statement per day cost a round
+# trip each, a tenth of a second for the 2 000 station-days of a large batch; the arrays sent
+# binary: as text each element went through an escaping regex); a day whose
+# figures did not change is left as it is.
 _UPSERT = """
-INSERT INTO air_quality_days (scope, day, aqi, primary_pollutants, good, heavy, pollutants)
-VALUES (%s, %s, %s, %s, %s, %s, %s)
+INSERT INTO air_quality_days AS a (scope, day, aqi, primary_pollutants, good, heavy, pollutants)
+SELECT scope, day, aqi, coalesce(string_to_array(nullif(prim, ''), ','), '{}'), good, heavy,
+       pollutants::jsonb
+FROM unnest(%b::text[], %b::date[], %b::int[], %b::text[], %b::bool[], %b::bool[], %b::text[])
+     AS d (scope, day, aqi, prim, good, heavy, pollutants)
 ON CONFLICT (scope, day) DO UPDATE SET
     aqi = EXCLUDED.aqi, primary_pollutants = EXCLUDED.primary_pollutants,
     good = EXCLUDED.good, heavy = EXCLUDED.heavy, pollutants = EXCLUDED.pollutants,
     updated_at = now()
+WHERE (a.aqi, a.primary_pollutants, a.good, a.heavy, a.pollutants)
+      IS DISTINCT FROM (EXCLUDED.aqi, EXCLUDED.primary_pollutants, EXCLUDED.good,
+                        EXCLUDED.heavy, EXCLUDED.pollutants)
 """
 
 
@@ -95,11 +105,11 @@ async def store_days(
     conn: AsyncConnection[tuple[object, ...]],
     days: Iterable[tuple[str, date, DailyAqi, dict[str, float]]],
 ) -> int:
+    """Store the daily AQI of (scope, day)s; how many were given."""
     rows = [
-        (scope, day, a.aqi, list(a.primary), a.good, a.heavy, orjson.dumps(conc).decode())
+        (scope, day, a.aqi, ",".join(a.primary), a.good, a.heavy, orjson.dumps(conc).decode())
         for scope, day, a, conc in days
     ]
     if rows:
-        async with conn.cursor() as cur:
-            await cur.executemany(_UPSERT, rows)
+        await conn.execute(_UPSERT, [list(column) for column in zip(*rows, strict=True)])
     return len(rows)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from services.ingest.codec import decode_trusted
+from services.ingest.codec import decode_columns
 from services.settings import Settings
 from tests.fixtures.faults import PrivateBroker, private_broker
 from tests.fixtures.keys import MakeKey
@@ -53,9 +53,10 @@ def kafka_copies(s: Settings) -> Counter[tuple[str, datetime]]:
             assert time.monotonic() < deadline, "could not read the topic back"
             for records in consumer.poll(timeout_ms=1000).values():
                 for record in records:
-                    for r in decode_trusted(record.value)[1]:
-                        if r.source.startswith(PREFIX + "-"):
-                            copies[(r.source, r.ts.astimezone(UTC))] += 1
+                    c = decode_columns(record.value)
+                    for source, ts in zip(c.source, c.ts, strict=True):
+                        if source.startswith(PREFIX + "-"):
+                            copies[(source, ts.astimezone(UTC))] += 1
         return copies
     finally:
         consumer.close()

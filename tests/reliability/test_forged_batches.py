@@ -2,8 +2,8 @@
 the reason; a genuine batch delivered twice changes nothing; rotating the batch keys the way
 docs/operations.md says loses nothing.
 
-The stream takes a message with the header ``ontrack-format: batch.v1`` (the API's batches)
-without checking its readings again, so any Kafka client able to write to the topic could
+The stream takes a message with the header ``ontrack-format: batch.v2`` (the API's batches;
+``batch.v1``, of earlier versions, too) without checking its readings again, so any Kafka client able to write to the topic could
 store anything if the header were all it took. Here the test is that client, against a real
 API and stream worker holding batch keys the test sets; it reads ``readings.dlq`` back and
 matches each dead letter to the message it produced (partition and offset).
@@ -220,8 +220,8 @@ def test_forged_and_tampered_batches_are_dead_lettered_and_nothing_of_them_store
     post(run.api_url, signed.token, [reading("forged-genuine", 1, 31)])
     wait_for(lambda: len(rows(s.dsn, "forged-genuine")) == 1, 60, "the genuine reading")
     (genuine,) = batches_of(s, "forged-genuine")
-    assert genuine.value.count(b'"value":31.0,') == 1
-    tampered = genuine.value.replace(b'"value":31.0,', b'"value":-5000000000.0,')
+    assert genuine.value.count(b'"value":[31.0]') == 1
+    tampered = genuine.value.replace(b'"value":[31.0]', b'"value":[-5000000000.0]')
 
     k2 = parse_batch_keys(signed.keys_setting)
     k1 = parse_batch_keys(f"k1:{new_secret()}")  # rotated out: the worker holds k2 only
@@ -266,12 +266,12 @@ def test_forged_and_tampered_batches_are_dead_lettered_and_nothing_of_them_store
         ),
         (
             "an ontrack-format the worker does not read",
-            orjson.dumps(reading("forged-v2", 1, 12)),
-            [("ontrack-format", b"batch.v2")],
-            "ontrack-format=batch.v2 is not a format this worker reads",
+            orjson.dumps(reading("forged-v3", 1, 12)),
+            [("ontrack-format", b"batch.v3")],
+            "ontrack-format=batch.v3 is not a format this worker reads",
         ),
     ]  # fmt: skip
-    assert sign_batch(k2, b"batch.v1", genuine.value) == list(genuine.headers)  # as the API signs
+    assert sign_batch(k2, b"batch.v2", genuine.value) == list(genuine.headers)  # as the API signs
     before = len(dead_letters(s))
     offsets = produce(
         s, [(value, headers, i % s.topic_partitions) for i, (_, value, headers, _) in enumerate(cases)]

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from services.indicators.catalogue import load_catalogue
 from services.indicators.city import CITY_TZ_NAME
+from services.indicators.columns import ReadingColumns
 from services.ingest.keyring import load_batch_keys
 from services.ingest.signing import BatchKeys
 from services.ingest.stream.derive import refresh_air_quality
@@ -103,7 +104,7 @@ class _MeteredWriter(ObservationWriter):
         super().__init__(pool, calendar_tz=calendar_tz)
         self.metrics = metrics
 
-    async def write(self, batch: Sequence[Received]) -> list[SeriesChange]:
+    async def write(self, batch: ReadingColumns | Sequence[Received]) -> list[SeriesChange]:
         write = super().write
         changes = await self.metrics.timed_write("observations", lambda: write(batch))
         if changes:

@@ -66,10 +66,16 @@ class App(faust.App):
 
 
 async def committed_batches(stream: Any, max_: int, within: float) -> AsyncIterator[list[Any]]:
-    """Yield lists of up to ``max_`` events, waiting at most ``within`` seconds to fill one;
-    a batch's events are acknowledged when the caller asks for the next batch, i.e. after
-    the database transaction that stored it has committed. A failed batch stays
-    unacknowledged and is delivered again after a restart or rebalance."""
+    """Yield lists of up to ``max_`` events: what arrived while the caller stored the last
+    batch, at once; after a quiet spell, what arrives within ``within`` seconds. A batch's
+    events are acknowledged when the caller asks for the next batch, i.e. after the database
+    transaction that stored it has committed. A failed batch stays unacknowledged and is
+    delivered again after a restart or rebalance.
+
+    Under load the events of the next batch are already waiting when the caller comes back;
+    waiting ``within`` for more then added that much to every reading's delay, and let
+    nothing through meanwhile.
+    """
     buffer: list[Any] = []
     full = asyncio.Event()
     drained = asyncio.Event()
@@ -87,9 +93,10 @@ async def committed_batches(stream: Any, max_: int, within: float) -> AsyncItera
     stream._enable_passive(stream.channel.__aiter__())
     try:
         while not stream.should_stop:
-            await stream.wait_for_stopped(full, timeout=within)
             if not buffer:
-                continue
+                await stream.wait_for_stopped(full, timeout=within)
+                if not buffer:
+                    continue
             batch = buffer[:max_]
             del buffer[:max_]
             if len(buffer) < max_:

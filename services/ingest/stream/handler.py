@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from bisect import bisect_right
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar, overload
+from typing import TypeVar
 
 import orjson
 import psycopg
 
 from services.indicators.catalogue import Catalogue
+from services.indicators.columns import ReadingColumns
 from services.indicators.readings import Reading
 from services.ingest.checks import check_record
-from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMAT, decode_trusted
+from services.ingest.codec import FORMAT_HEADER, TRUSTED_FORMATS, decode_columns
 from services.ingest.signing import KEY_HEADER, MAC_HEADER, BatchKeys, verify_batch
 from services.storage import (
     ObservationWriter,
+    ReadingsRefused,
     Received,
     SeriesChange,
     StorageError,
     StorageUnavailable,
 )
 
-__all__ = ["BatchHandler", "DeadLetter", "Decoded", "ReceivedBatch", "decode_event"]
+__all__ = ["BatchHandler", "DeadLetter", "Decoded", "decode_event", "joined"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,8 +46,10 @@ class DeadLetter:
 
 @dataclass(slots=True)
 class Decoded:
-    received_at: datetime
-    readings: list[Reading] = field(default_factory=list)
+    """The readings of one message, as columns (each with when it was received), and what
+    of it cannot be stored."""
+
+    readings: ReadingColumns = field(default_factory=ReadingColumns)
     dead: list[DeadLetter] = field(default_factory=list)
 
 
@@ -73,7 +76,7 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime, keys: Bat
     fmt = _header(headers, FORMAT_HEADER)
     if fmt is not None:
         return _decode_batch(payload, fmt, headers, keys, where, now)
-    out = Decoded(now)
+    out = Decoded()
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -85,7 +88,7 @@ def decode_event(message: object, catalogue: Catalogue, now: datetime, keys: Bat
     for i, raw in enumerate(records):
         result = check_record(raw, i, catalogue, now)
         if isinstance(result, Reading):
-            out.readings.append(result)
+            out.readings.append(result, now)
         else:
             reason = "; ".join(f"{e.field or 'record'}: {e.message}" for e in result)
             out.dead.append(DeadLetter(*where, f"record {i}: {reason}", _encoded(raw, payload)))
@@ -102,13 +105,14 @@ def _decode_batch(
 ) -> Decoded:
     """A message that says it is one of our batches: stored as it is if its signature
     verifies, dead-lettered whole otherwise (never validated as a provider's message)."""
-    out = Decoded(now)
-    if fmt != TRUSTED_FORMAT:
+    out = Decoded()
+    if fmt not in TRUSTED_FORMATS:
         shown = fmt[:40].decode("utf-8", "replace")
         reason = (
             f"header {FORMAT_HEADER}={shown} is not a format this worker reads "
-            f"({TRUSTED_FORMAT.decode()}); nothing of it was stored. Kafka-native producers "
-            "send their readings without that header (docs/providers.md, section 9)"
+            f"({', '.join(f.decode() for f in TRUSTED_FORMATS)}); nothing of it was stored. "
+            "Kafka-native producers send their readings without that header "
+            "(docs/providers.md, section 9)"
         )
         out.dead.append(DeadLetter(*where, reason, payload))
         return out
@@ -119,15 +123,14 @@ def _decode_batch(
         out.dead.append(DeadLetter(*where, refused, payload))
         return out
     try:
-        received_at, readings = decode_trusted(payload)
+        return Decoded(decode_columns(payload))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = (
-            f"header {FORMAT_HEADER}={TRUSTED_FORMAT.decode()} on a signed payload that is not "
+            f"header {FORMAT_HEADER}={fmt.decode()} on a signed payload that is not "
             f"such a batch ({exc!r}); is an API of another version signing with this key?"
         )
         out.dead.append(DeadLetter(*where, reason, payload))
         return out
-    return Decoded(received_at, list(readings))
 
 
 def _encoded(record: object, payload: bytes) -> bytes:
@@ -139,45 +142,13 @@ def _encoded(record: object, payload: bytes) -> bytes:
         return payload
 
 
-class ReceivedBatch(Sequence[Received]):
-    """The readings of decoded messages, each with when its message was received.
-
-    The pairs are made as they are read: a batch can hold many readings, and a tuple per
-    reading would be a fifth of what it holds.
-    """
-
-    def __init__(self, groups: Sequence[Decoded]) -> None:
-        self._groups = [g for g in groups if g.readings]
-        self._starts: list[int] = []
-        total = 0
-        for g in self._groups:
-            self._starts.append(total)
-            total += len(g.readings)
-        self._len = total
-
-    def __len__(self) -> int:
-        return self._len
-
-    def __iter__(self) -> Iterator[Received]:
-        for g in self._groups:
-            at = g.received_at
-            for r in g.readings:
-                yield r, at
-
-    @overload
-    def __getitem__(self, index: int) -> Received: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Received]: ...
-    def __getitem__(self, index: int | slice) -> Received | list[Received]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._len))]
-        if index < 0:
-            index += self._len
-        if not 0 <= index < self._len:
-            raise IndexError(index)
-        k = bisect_right(self._starts, index) - 1
-        g = self._groups[k]
-        return g.readings[index - self._starts[k]], g.received_at
+def joined(groups: Sequence[Decoded]) -> ReadingColumns:
+    """The readings of decoded messages, one batch of columns."""
+    out = ReadingColumns()
+    for g in groups:
+        if len(g.readings):
+            out.extend(g.readings)
+    return out
 
 
 class BatchHandler:
@@ -208,48 +179,44 @@ class BatchHandler:
         dead = [d for g in groups for d in g.dead]
         if dead:
             await self.dead_letter(dead)
-        return await self.store(ReceivedBatch(groups))
+        return await self.store(joined(groups))
 
-    async def store(self, batch: Sequence[Received]) -> list[SeriesChange]:
-        """Store checked readings (each with when it was received) and what derives from
-        them; what the database refuses is dead-lettered reading by reading."""
-        if not batch:
-            return []
-        try:
-            return await self._store(batch)
-        except StorageError:
-            return await self._store_one_by_one(batch)
+    async def store(self, batch: ReadingColumns | Sequence[Received]) -> list[SeriesChange]:
+        """Store checked readings (columns, or readings each with when it was received) and
+        what derives from them; what the database refuses is dead-lettered reading by
+        reading."""
+        columns = batch if isinstance(batch, ReadingColumns) else ReadingColumns.of(batch)
+        while len(columns):
+            try:
+                return await self._store(columns)
+            except ReadingsRefused as exc:  # nothing stored: dead-letter those, write the rest
+                await self.dead_letter(
+                    [
+                        DeadLetter("", -1, -1, reason, orjson.dumps(columns.describe(i)))
+                        for i, reason in exc.refusals
+                    ]
+                )
+                refused = {i for i, _ in exc.refusals}
+                columns = columns.pick([i for i in range(len(columns)) if i not in refused])
+            except StorageError:
+                return await self._store_one_by_one(columns)
+        return []
 
-    async def _store_one_by_one(self, batch: Sequence[Received]) -> list[SeriesChange]:
+    async def _store_one_by_one(self, batch: ReadingColumns) -> list[SeriesChange]:
         """A batch the database refused as a whole: store what it takes, dead-letter the rest."""
         changed: list[SeriesChange] = []
         dead: list[DeadLetter] = []
-        for item in batch:
+        for i in range(len(batch)):
             try:
-                changed += await self._store([item])
+                changed += await self._store(batch.take(i, i + 1))
             except StorageError as exc:
-                reading = item[0]
-                dead.append(
-                    DeadLetter(
-                        "",
-                        -1,
-                        -1,
-                        f"refused by the database: {exc}",
-                        orjson.dumps(
-                            {
-                                "indicator": reading.indicator,
-                                "source": reading.source,
-                                "ts": reading.ts.isoformat(),
-                                "value": reading.value,
-                            }
-                        ),
-                    )
-                )
+                reason = f"refused by the database: {exc}"
+                dead.append(DeadLetter("", -1, -1, reason, orjson.dumps(batch.describe(i))))
         if dead:
             await self.dead_letter(dead)
         return changed
 
-    async def _store(self, batch: Sequence[Received]) -> list[SeriesChange]:
+    async def _store(self, batch: ReadingColumns) -> list[SeriesChange]:
         changes = await self._retrying(lambda: self.writer.write(batch), len(batch))
         if self.derive is not None and changes:
             derive = self.derive

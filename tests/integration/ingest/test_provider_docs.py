@@ -26,6 +26,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -183,7 +184,7 @@ def same_answer(printed: str, shown: str, what: str, key_id: str | None = None) 
 
 EXAMPLES = {
     "key-create", "key-self", "keys-list", "key-revoke", "curl-scope",
-    "curl-json", "curl-ndjson", "curl-csv", "python-httpx", "curl-rejected",
+    "curl-json", "curl-ndjson", "curl-csv", "curl-ytd", "python-httpx", "curl-rejected",
     "curl-none-accepted", "curl-revise", "series-get", "ontrack-series",
     "replay", "kafka-produce", "kafka-bad", "kafka-dlq", "mqtt-pub", "mqtt-sub", "mqtt-bad",
     "healthz",
@@ -263,6 +264,38 @@ def test_the_http_examples_answer_as_shown_and_store_what_they_say(
     assert count_rows(dsn, "qd-station-12") == 6
     same_json(env.run(doc, "series-get").stdout, doc.outputs["series-get"], "series-get")
     assert env.run(doc, "ontrack-series").stdout == doc.outputs["ontrack-series"]
+
+
+def test_the_year_to_date_example_stores_the_months_flows(
+    doc: Doc, pipeline: Running, settings: Settings, api_key: str, tmp_path: Path
+) -> None:
+    env = Env(settings, pipeline.api_url, api_key, tmp_path)
+    same_answer(env.run(doc, "curl-ytd").stdout, doc.outputs["curl-ytd"], "curl-ytd")
+
+    def months() -> list[tuple[str, float, float]]:
+        found = _stored(settings.dsn, "qdport-rail")
+        return [(ts[:7], v[0], v[1]) for (_, ts), v in sorted(found.items())]
+
+    # as the doc says: January 200,000 TEU, February 220,000, April 460,000 (March missing);
+    # the totals sent are kept as raw values (万标准箱)
+    want = [
+        ("2026-01", 200_000.0, 20.0),
+        ("2026-02", 220_000.0, 42.0),
+        ("2026-04", 460_000.0, 88.0),
+    ]
+    wait_for(lambda: months() == want, 30, f"the flows {want}")
+    march = [{"indicator": "port.sea_rail_teu", "ts": "2026-03-31T23:59:59+08:00", "value": 65,
+              "unit": "万标准箱", "source": "qdport-rail", "labels": {"arrives_as": "ytd"}}]  # fmt: skip
+    answer = httpx.post(
+        pipeline.api_url + "/v1/readings",
+        json=march,
+        headers={"Authorization": f"Bearer {api_key}"},
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    want[2:2] = [("2026-03", 230_000.0, 65.0)]
+    want[3] = ("2026-04", 230_000.0, 88.0)
+    wait_for(lambda: months() == want, 30, f"the flows {want}")
 
 
 def test_the_replay_example_back_fills_the_file(

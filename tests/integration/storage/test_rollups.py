@@ -222,9 +222,13 @@ def assert_rollups_match_raw(dsn: str) -> None:
     assert got == stock
 
 
+@pytest.mark.parametrize("halves", [False, True], ids=["one transaction", "in halves"])
 async def test_rollups_survive_redelivery_late_data_and_revisions(
-    writer: ObservationWriter, test_dsn: str
+    writer: ObservationWriter, test_dsn: str, halves: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if halves:  # every batch written as two halves and a transaction for the city rows
+        monkeypatch.setattr("services.storage.writer.SPLIT_ABOVE", 2)
+        monkeypatch.setattr("services.storage.writer.FRONTIER_ABOVE", 1)
     rng = random.Random(633)
     data = scenario(rng)
     late = [r for r in data if rng.random() < 0.15]

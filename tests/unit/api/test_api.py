@@ -3,7 +3,6 @@ the real stack cannot easily be made to give (broker or key store down, exact Re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import httpx
@@ -17,7 +16,7 @@ from services.auth.cache import KeyCache
 from services.auth.errors import AuthUnavailable
 from services.auth.keys import ApiKey, Scope, new_key
 from services.auth.ratelimit import RateLimiter
-from services.indicators.readings import Reading
+from services.indicators.columns import ReadingColumns
 from services.ingest.errors import BrokerUnavailable
 from services.settings import Settings
 
@@ -36,13 +35,13 @@ GOOD = {
 
 class Producer:
     def __init__(self) -> None:
-        self.sent: list[Reading] = []
+        self.sent = ReadingColumns()
         self.down = False
 
     async def reachable(self, within: float = 2.0) -> bool:
         return not self.down
 
-    async def send(self, readings: Sequence[Reading], received_at: datetime) -> int:
+    async def send(self, readings: ReadingColumns, received_at: datetime) -> int:
         if self.down:
             raise BrokerUnavailable("the broker did not acknowledge the batch: timeout")
         self.sent.extend(readings)
@@ -91,7 +90,10 @@ async def test_accepted_readings_are_normalised_and_counted_by_provider(env: Env
         metrics = (await http.get("/metrics")).text
     assert resp.status_code == 202
     assert resp.json()["accepted"] == 1 and resp.json()["errors"][0]["field"] == "unit"
-    assert [(r.value, r.unit, r.raw_unit) for r in env.producer.sent] == [(12000.0, "kW", "万千瓦")]
+    sent = env.producer.sent
+    assert list(zip(sent.value, sent.raw_value, sent.raw_unit, strict=True)) == [
+        (12000.0, 1.2, "万千瓦")
+    ]
     assert (
         'ontrack_readings_accepted_total{indicator="power.total_capacity",provider="grid"} 1.0'
         in metrics

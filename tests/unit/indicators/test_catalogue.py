@@ -15,6 +15,7 @@ from services.indicators.catalogue import (
     COMBINES,
     DEFAULT_PATH,
     FAMILIES,
+    FLOW_ARRIVES_AS,
     KINDS,
     SCHEMA_PATH,
     Catalogue,
@@ -162,7 +163,7 @@ def test_the_schema_is_valid_and_offers_what_the_model_takes() -> None:
     assert set(entry) == {f.name for f in dataclasses.fields(Indicator) if f.init}
     choices = {key: tuple(entry[key]["enum"]) for key in ("family", "kind", "combine")}
     assert choices == {"family": FAMILIES, "kind": KINDS, "combine": COMBINES}
-    assert tuple(entry["arrives_as"]["enum"]) == ARRIVES_AS
+    assert tuple(entry["arrives_as"]["enum"]) == ARRIVES_AS + FLOW_ARRIVES_AS
 
 
 def test_default_path_is_the_repository_catalogue() -> None:
@@ -350,7 +351,22 @@ def _broken(old: str, new: str) -> str:
             3,
             ["`id`: 'Air PM25' is not valid", "family.name"],
         ),
-        (_broken("combine: mean", "combine: mean\n    arrives_as: total"), 13, ["arrives_as"]),
+        (
+            _broken("combine: mean", "combine: mean\n    arrives_as: total"),
+            13,
+            [
+                "arrives_as is for stocks and capacities (total, increment) and flows (period, ytd)",
+                "'total' does not fit a level",
+                "remove arrives_as",
+            ],
+        ),
+        (
+            _broken("kind: level", "kind: flow").replace(
+                "combine: mean", "combine: sum\n    arrives_as: increment"
+            ),
+            13,
+            ["'increment' does not fit a flow", "write arrives_as: period or ytd for a flow"],
+        ),
         (_broken("combine: mean", "combine: mean\n    derived: true"), 3, ["derived_from"]),
         (_broken("version: 1", "version: 2"), 1, ["`version`", "only 1", "fix: write version: 1"]),
         (
@@ -406,6 +422,18 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     catalogue = load_catalogue(path)
     assert catalogue.ids == ("air.pm25",)
     assert catalogue.get("air.pm25").range == ValueRange(0, 10_000)
+
+
+@pytest.mark.parametrize(("declared", "expected"), [("", None), ("period", None), ("ytd", "ytd")])
+def test_a_flow_may_arrive_year_to_date(
+    tmp_path: Path, declared: str, expected: str | None
+) -> None:
+    text = _broken("kind: level", "kind: flow").replace("combine: mean", "combine: sum")
+    if declared:
+        text = text.replace("combine: sum", f"combine: sum\n    arrives_as: {declared}")
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_catalogue(path).get("air.pm25").arrives_as == expected
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:

@@ -182,6 +182,29 @@ def test_stocks_carry_arrives_as(
     assert reading.labels["arrives_as"] == arrives_as
 
 
+@pytest.mark.parametrize(
+    ("labels", "value", "arrives_as", "stored"),
+    [
+        (None, 2_000_000, None, 2_000_000),  # the period's amount: no label
+        ({"arrives_as": "period"}, 2_000_000, None, 2_000_000),
+        ({"arrives_as": "ytd"}, 4_200_000, "ytd", 4_200_000),
+        # a year's total so far may pass the range of one period's amount: the stream checks
+        # the range on the flow it derives
+        ({"arrives_as": "ytd"}, "2600万", "ytd", 26_000_000),
+        ({"arrives_as": "ytd", "terminal": "qqct"}, 10, "ytd", 10),
+    ],
+)
+def test_flows_arrive_per_period_or_year_to_date(
+    labels: dict[str, str] | None, value: object, arrives_as: str | None, stored: float
+) -> None:
+    raw = _with(indicator="port.container_teu", value=value, unit="TEU", source="qqct",
+                labels=labels)  # fmt: skip
+    reading = validate_record(raw, 0, CATALOGUE, NOW)
+    assert isinstance(reading, Reading), reading
+    assert (reading.arrives_as, reading.value) == (arrives_as, stored)
+    assert "arrives_as" not in reading.labels or reading.labels["arrives_as"] == "ytd"
+
+
 # ── refused records: one row per problem ─────────────────────────────────────────
 
 
@@ -297,7 +320,22 @@ def test_stocks_carry_arrives_as(
             _with(labels={"arrives_as": "increment"}),
             "labels.arrives_as",
             "labels",
-            "applies to stocks and capacities",
+            "applies to stocks and capacities (total, increment) and flows (period, ytd); "
+            "air.pm25 is a level",
+        ),
+        (
+            _with(indicator="port.container_teu", unit="TEU", labels={"arrives_as": "total"}),
+            "labels.arrives_as",
+            "labels",
+            'label arrives_as is "total"; for a flow use ytd',
+        ),
+        (
+            _with(
+                indicator="port.container_teu", unit="TEU", value=-5, labels={"arrives_as": "ytd"}
+            ),
+            "value",
+            "range",
+            "value -5 TEU is a year's total so far below 0 TEU, the least port.container_teu can",
         ),
         (
             _with(indicator="telecom.5g_base_stations", unit="个", labels={"arrives_as": "delta"}),

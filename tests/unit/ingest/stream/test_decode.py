@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from services.indicators.catalogue import load_catalogue
+from services.indicators.columns import ReadingColumns
 from services.indicators.readings import Reading
 from services.ingest.checks import check_record
-from services.ingest.codec import TRUSTED_FORMAT, encode_batch
+from services.ingest.codec import COLUMNS_FORMAT, TRUSTED_FORMAT, encode_batch, encode_columns
 from services.ingest.signing import parse_batch_keys, sign_batch
 from services.ingest.stream.handler import decode_event
 
@@ -64,9 +65,17 @@ def _batch(value: float) -> bytes:
     return encode_batch([replace(reading, value=value)], NOW)
 
 
+def _columns(*values: float) -> bytes:
+    reading = check_record(GOOD, 0, CATALOGUE, NOW)
+    assert isinstance(reading, Reading)
+    return encode_columns(ReadingColumns.of((replace(reading, value=v), NOW) for v in values), NOW)
+
+
 BATCH = _batch(3.0)
 SIGNED = tuple(sign_batch(KEYS, TRUSTED_FORMAT, BATCH))
 FORMAT_ONLY = (("ontrack-format", TRUSTED_FORMAT),)
+COLUMNS = _columns(3.0, 4.0)
+SIGNED_COLUMNS = tuple(sign_batch(KEYS, COLUMNS_FORMAT, COLUMNS))
 
 
 @pytest.mark.parametrize(
@@ -79,7 +88,15 @@ FORMAT_ONLY = (("ontrack-format", TRUSTED_FORMAT),)
         (BATCH, (SIGNED[0], ("ontrack-batch-key", b"k9"), SIGNED[2]), 0, "unknown key k9"),
         # a reading a provider could send, claiming to be a batch: not validated and stored either
         (orjson.dumps(GOOD), FORMAT_ONLY, 0, "batch without signature"),
-        (orjson.dumps(GOOD), (("ontrack-format", b"batch.v2"),), 0, "is not a format this worker reads"),
+        (orjson.dumps(GOOD), (("ontrack-format", b"batch.v3"),), 0, "is not a format this worker reads"),
+        # the columns the API writes, and a batch of one layout signed as the other
+        (COLUMNS, SIGNED_COLUMNS, 2, None),
+        (COLUMNS, FORMAT_ONLY[:0] + (("ontrack-format", COLUMNS_FORMAT),), 0, "batch without signature"),
+        (_columns(3.0, 5.0), SIGNED_COLUMNS, 0, "batch signature does not match"),
+        (COLUMNS, tuple(sign_batch(KEYS, TRUSTED_FORMAT, COLUMNS)), 2, None),
+        (b'{"v": 2, "received_at": "2026-11-21T00:00:00+00:00", "indicator": ["air.pm25"], "source": [], "ts": [], "value": [], "raw_unit": []}',
+         tuple(sign_batch(KEYS, COLUMNS_FORMAT, b'{"v": 2, "received_at": "2026-11-21T00:00:00+00:00", "indicator": ["air.pm25"], "source": [], "ts": [], "value": [], "raw_unit": []}')),
+         0, "on a signed payload that is not"),
         # signed, but not a batch: said so, not raised
         (b"[]", tuple(sign_batch(KEYS, TRUSTED_FORMAT, b"[]")), 0, "on a signed payload that is not"),
         # a provider's message carrying our key headers but no format: validated as any other
@@ -99,8 +116,12 @@ def test_decode_batch(
         assert (letter.topic, letter.partition, letter.offset) == ("readings", 2, 7)
 
 
-def test_a_verified_batch_is_taken_as_it_was_sent() -> None:
-    got = decode_event(Message(BATCH, headers=SIGNED), CATALOGUE, NOW, KEYS)
-    (reading,) = got.readings
-    assert (reading.indicator, reading.source, reading.value) == ("air.pm25", "qd-1", 3.0)
-    assert got.received_at == NOW
+@pytest.mark.parametrize(("payload", "headers"), [(BATCH, SIGNED), (COLUMNS, SIGNED_COLUMNS)])
+def test_a_verified_batch_is_taken_as_it_was_sent(
+    payload: bytes, headers: tuple[tuple[str, bytes], ...]
+) -> None:
+    got = decode_event(Message(payload, headers=headers), CATALOGUE, NOW, KEYS)
+    c = got.readings
+    assert (c.indicator[0], c.source[0], c.value[0]) == ("air.pm25", "qd-1", 3.0)
+    assert c.ts[0] == datetime(2026, 11, 20, 8, tzinfo=UTC)
+    assert set(c.received_at) == {NOW} and c.raw_value[0] is None and c.labels[0] is None
