@@ -241,7 +241,7 @@ def _baselines_and_pipeline(
                     "s",
                     "raw Kafka round trip p99",
                     roundtrip,
-                    Target("<=", 1.0) if what == "alert decision" and q == 0.99 else None,
+                    Target("<=", 0.5) if what == "alert decision" and q == 0.99 else None,
                     note=f"at {lat.achieved:,.0f} readings/s",
                 )
             )
