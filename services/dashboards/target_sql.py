@@ -119,7 +119,7 @@ def _values() -> sql.Composable:
 
 
 # What it takes to meet the target from now on, in Chinese, from the engine's pace_needed
-# and pace_recent (services/indicators/pace.py; the English sentence is its pace_text).
+# and pace_recent (services/indicators/forecast/pace.py; the English sentence is its pace_text).
 _PACE_ZH: LiteralString = """
 CASE
     WHEN o.status IS NULL OR o.status IN ('no_data', 'insufficient_data') THEN NULL

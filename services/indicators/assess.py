@@ -31,10 +31,10 @@ from typing import Literal
 
 from services.indicators.baseline import resolve_baseline
 from services.indicators.coverage import YearCoverage, final_is_recent, year_coverage
+from services.indicators.forecast.pace import pace
+from services.indicators.forecast.projection import Projection, probability_met, project
 from services.indicators.measure import Measure, measure, period_end, period_year
-from services.indicators.pace import pace
 from services.indicators.plans import Target
-from services.indicators.projection import Projection, probability_met, project
 from services.indicators.target_data import TargetData, spread_reports
 
 __all__ = [

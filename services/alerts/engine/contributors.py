@@ -26,8 +26,8 @@ from itertools import chain, islice
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.engine.source_columns import as_columns
 from services.indicators.baseline import resolve_baseline
+from services.indicators.forecast.pace import fmt
 from services.indicators.measure import period_end, period_year
-from services.indicators.pace import fmt
 from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.target_data import in_zone_of
 from services.indicators.trajectory import expected_at

@@ -18,7 +18,7 @@ from services.alerts.engine.contributors import Contribution
 from services.alerts.engine.inputs import SeriesInput, TargetInput
 from services.alerts.rules import spell_duration
 from services.indicators.assess import Assessment
-from services.indicators.pace import fmt
+from services.indicators.forecast.pace import fmt
 from services.indicators.plans import CITY_TZ
 
 __all__ = [

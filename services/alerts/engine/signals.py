@@ -42,7 +42,7 @@ from services.alerts.rules import (
 )
 from services.indicators.assess import Assessment
 from services.indicators.baseline import resolve_baseline
-from services.indicators.pace import fmt
+from services.indicators.forecast.pace import fmt
 from services.indicators.plans import CITY_TZ, Target, year_bounds
 from services.indicators.units import UnitError, converter
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from services.indicators.assess import Assessment, TargetData, Thresholds, actual, assess
 from services.indicators.baseline import resolve_baseline
-from services.indicators.pace import fmt
+from services.indicators.forecast.pace import fmt
 from services.indicators.plans.load import load_plans
 from services.indicators.plans.model import CITY_TZ, Baseline, Target, Trajectory
 from services.indicators.target_data import MONTH_SECONDS, Point, months

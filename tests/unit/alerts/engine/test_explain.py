@@ -8,7 +8,7 @@ import pytest
 
 from services.alerts.engine.explain import duration, feed_of, summary, target_values
 from services.indicators.assess import Assessment
-from services.indicators.projection import Projection
+from services.indicators.forecast.projection import Projection
 from tests.unit.alerts.factories import T0, stock_input, stock_target
 
 DAY = timedelta(days=1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.indicators.forecast.trend import theil_sen
 from services.indicators.measure import Measure
 from services.indicators.plans import Target, year_bounds
 from services.indicators.target_data import (
@@ -26,7 +27,6 @@ from services.indicators.target_data import (
     months,
 )
 from services.indicators.trajectory import expected_at
-from services.indicators.trend import theil_sen
 
 __all__ = ["Pace", "fmt", "pace"]
 

@@ -6,7 +6,7 @@
 - Growth rates: the median of the recent values (a rate is not extrapolated).
 - Flows, level-means and ratios counted in days: the deadline year's total (or mean) is
   what is already observed plus the rest of the year forecast month by month from the
-  seasons the data shows (services.indicators.seasonal). Assess gives no probability
+  seasons the data shows (services.indicators.forecast.seasonal). Assess gives no probability
   before ``Thresholds.min_months`` of history.
 
 ``probability_met`` reads the interval as a two-piece normal distribution (10th and 90th
@@ -19,9 +19,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.indicators.forecast.seasonal import forecast_year
+from services.indicators.forecast.trend import flat, theil_sen
 from services.indicators.measure import Measure
 from services.indicators.plans import Target
-from services.indicators.seasonal import forecast_year
 from services.indicators.target_data import (
     TargetData,
     between,
@@ -29,7 +30,6 @@ from services.indicators.target_data import (
     month_start,
     months,
 )
-from services.indicators.trend import flat, theil_sen
 
 __all__ = ["Projection", "final", "probability_met", "project"]
 
