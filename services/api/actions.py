@@ -35,8 +35,9 @@ from services.alerts.notify import (
     load_routes,
     parse_matcher,
 )
-from services.api import docs
 from services.api.auth import auth_problem, token_from
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON, problem
 from services.api.models import (
     AlertActionResult,
     AlertResolved,
@@ -45,7 +46,6 @@ from services.api.models import (
     SilenceList,
 )
 from services.api.params import Fingerprint
-from services.api.problems import FastJSON, problem
 from services.auth import AuthError
 
 __all__ = ["ROLES", "router"]

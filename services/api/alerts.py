@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from psycopg_pool import AsyncConnectionPool
 
-from services.api import docs
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON
 from services.api.models import AlertDetail, AlertList, TargetList
 from services.api.params import PLAIN_TEXT, Fingerprint
-from services.api.problems import FastJSON
 from services.storage import OPEN_STATES, get_alert, list_alerts, list_targets
 
 __all__ = ["router"]

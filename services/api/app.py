@@ -14,10 +14,10 @@ from services.api import actions as actions_api
 from services.api import alerts as alerts_api
 from services.api import keys, ops, readings, series
 from services.api.auth import auth_problem, key_cache, require_reader
+from services.api.contract.openapi import install_openapi
+from services.api.contract.pages import add_pages
+from services.api.contract.problems import FastJSON, install_problem_handlers
 from services.api.metrics import IngestMetrics
-from services.api.openapi import install_openapi
-from services.api.pages import add_pages
-from services.api.problems import FastJSON, install_problem_handlers
 from services.api.state import ApiState
 from services.auth import AuthError, RateLimiter
 from services.indicators.catalogue import load_catalogue

@@ -9,7 +9,7 @@ from fastapi import Request
 from psycopg_pool import AsyncConnectionPool
 from starlette.datastructures import Headers
 
-from services.api.problems import FastJSON, problem
+from services.api.contract.problems import FastJSON, problem
 from services.auth import ApiKey, AuthError, AuthUnavailable, KeyCache
 from services.storage import find_key, touch_key
 

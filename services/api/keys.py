@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from services.api import docs
 from services.api.auth import auth_problem, token_from
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON
 from services.api.models import KeySelf
-from services.api.problems import FastJSON
 from services.api.state import ApiState
 from services.auth import AuthError
 

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.api import docs
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON
 from services.api.models import Health, Liveness, Readiness
-from services.api.problems import FastJSON
 from services.api.state import ApiState
 from services.storage import database_answers
 

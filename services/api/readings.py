@@ -16,10 +16,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from services.api import docs
 from services.api.accept import Judgement, judge, scope_errors
 from services.api.auth import auth_problem, token_from
-from services.api.problems import FastJSON, IngestResult, error_dicts, problem
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON, IngestResult, error_dicts, problem
 from services.api.state import ApiState
 from services.auth import ApiKey, AuthError
 from services.ingest.bodies import BodyError, RawRecord, parse_body

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from services.api import docs
+from services.api.contract import docs
+from services.api.contract.problems import FastJSON
 from services.api.models import Series
 from services.api.params import PLAIN_TEXT
-from services.api.problems import FastJSON
 from services.api.state import ApiState
 from services.indicators.readings import INDICATOR_PATTERN, TS_PATTERN
 from services.storage import read_series

@@ -61,7 +61,7 @@ def api(ctx: click.Context, host: str, port: int) -> None:
 def openapi(settings: Settings) -> None:
     """Print the API's OpenAPI document, as committed in services/data/schemas/openapi.json (make openapi)."""
     from services.api import create_app
-    from services.api.openapi import render
+    from services.api.contract.openapi import render
 
     click.echo(render(create_app(settings)), nl=False)
 

@@ -326,7 +326,7 @@ def test_an_event_evaluates_only_what_depends_on_its_indicator(world: World) -> 
     assert row is not None and row[0] < now
 
 
-# The API's error responses (services/api/problems.py) still use ORJSONResponse,
+# The API's error responses (services/api/contract/problems.py) still use ORJSONResponse,
 # which this FastAPI deprecates; the 404 and 422 below go through them.
 @pytest.mark.filterwarnings("ignore::fastapi.exceptions.FastAPIDeprecationWarning")
 def test_the_api_reads_targets_and_alerts(world: World) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.api.app import create_app
-from services.api.problem_types import PROBLEM_TYPES
+from services.api.contract.problem_types import PROBLEM_TYPES
 from services.api.state import ApiState
 from services.auth.cache import KeyCache
 from services.auth.errors import AuthUnavailable

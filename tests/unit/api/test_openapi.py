@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from services.api.app import create_app
-from services.api.docs import CSV_PATTERN, NDJSON_PATTERN
-from services.api.openapi import render
-from services.api.problem_types import PROBLEM_TYPES
+from services.api.contract.docs import CSV_PATTERN, NDJSON_PATTERN
+from services.api.contract.openapi import render
+from services.api.contract.problem_types import PROBLEM_TYPES
 from services.settings import Settings
 from tests.fixtures.paths import DATA
 

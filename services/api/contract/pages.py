@@ -19,8 +19,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from services.api import docs
-from services.api.problem_types import PROBLEM_TYPES, TYPE_PREFIX
+from services.api.contract import docs
+from services.api.contract.problem_types import PROBLEM_TYPES, TYPE_PREFIX
 
 __all__ = ["ASSETS", "add_pages"]
 

@@ -22,7 +22,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from services.api.problem_types import problem_type
+from services.api.contract.problem_types import problem_type
 from services.indicators.readings import RecordError
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.api import docs
-from services.api.problems import BatchProblem, Problem, RecordProblem, RecordsProblem
+from services.api.contract import docs
+from services.api.contract.problems import BatchProblem, Problem, RecordProblem, RecordsProblem
 from services.data import packaged
 from services.indicators.readings import MAX_BATCH_ITEMS
 

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from services.api.problem_types import PROBLEM_TYPES, ProblemType
-from services.api.problems import PROBLEM_TYPE
+from services.api.contract.problem_types import PROBLEM_TYPES, ProblemType
+from services.api.contract.problems import PROBLEM_TYPE
 from services.indicators.readings import INDICATOR_PATTERN, MAX_BATCH_ITEMS, TS_PATTERN
 
 __all__ = [
