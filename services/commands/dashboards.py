@@ -48,7 +48,7 @@ def check_cmd() -> None:
     """Exit 1 if dashboards/<lang>/*.json differ from what the code builds (run `build` to fix)."""
     directory = checkout("the dashboards' JSON is committed") / "dashboards"
     from services.dashboards import stale_files
-    from services.dashboards.i18n import MissingText
+    from services.dashboards.language.i18n import MissingText
 
     try:
         stale = stale_files(directory)
@@ -103,7 +103,7 @@ def verify_cmd(settings: Settings) -> None:
 def _built() -> dict[str, str]:
     """Every dashboard's JSON; a text without its translation is a clear error."""
     from services.dashboards import build_all
-    from services.dashboards.i18n import MissingText
+    from services.dashboards.language.i18n import MissingText
 
     try:
         return build_all()

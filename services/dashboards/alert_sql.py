@@ -1,6 +1,6 @@
 """The SQL of the panels about alerts, in a language: open now, open over time, every
 transition. Targets are named from ``target_texts``; kinds, severities and states in the
-language's words (services.dashboards.words)."""
+language's words (services.dashboards.language.words)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import LiteralString
 
 from psycopg import sql
 
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import ALERT_KINDS, ALERT_STATES, SEVERITIES, words_in
 from services.dashboards.sql import compose, words_case
-from services.dashboards.words import ALERT_KINDS, ALERT_STATES, SEVERITIES, words_in
 
 __all__ = ["history", "open_alerts", "subject", "timeline"]
 

@@ -7,7 +7,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from services.dashboards import alert_sql
 from services.dashboards.common import finish, new_dashboard
 from services.dashboards.family import alert_annotations
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
 from services.dashboards.panels import stat_panel, table_panel, thresholds, timeseries_panel
 from services.dashboards.sql import Sql
 

@@ -13,10 +13,10 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from services.dashboards.alerts import alert_history
 from services.dashboards.family import FAMILIES, family_dashboard
 from services.dashboards.feeds import feed_health
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import LANGS
 from services.dashboards.overview import overview
 from services.dashboards.pipeline import pipeline
-from services.dashboards.words import LANGS
 from services.indicators.catalogue import Catalogue, load_catalogue
 
 __all__ = ["build_all", "build_language", "render", "stale_files"]

@@ -15,8 +15,8 @@ from grafana_foundation_sdk.models.dashboard import (
     RowPanel,
 )
 
-from services.dashboards.i18n import Speech
-from services.dashboards.words import Lang
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import Lang
 from services.indicators.city import CITY_TZ_NAME
 
 __all__ = ["TAG", "finish", "new_dashboard"]

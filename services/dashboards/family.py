@@ -26,7 +26,8 @@ from grafana_foundation_sdk.models.dashboard import AnnotationQuery, Dashboard
 from services.dashboards import target_sql
 from services.dashboards.common import finish, new_dashboard
 from services.dashboards.family_data import PanelBuilder, Section, family_sections
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import CHART_SERIES, family_name, word
 from services.dashboards.panels import (
     band,
     dashed,
@@ -37,7 +38,6 @@ from services.dashboards.panels import (
     unit_of,
 )
 from services.dashboards.sql import Sql, annotation
-from services.dashboards.words import CHART_SERIES, family_name, word
 from services.indicators.catalogue import FAMILIES as CATALOGUE_FAMILIES
 from services.indicators.catalogue import Catalogue, Indicator
 

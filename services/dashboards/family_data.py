@@ -22,10 +22,10 @@ from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.dashboard import FieldColorModeId
 from psycopg import sql
 
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import data_unit
 from services.dashboards.panels import stat_panel, thresholds, timeseries_panel
 from services.dashboards.sql import Sql, compose
-from services.dashboards.words import data_unit
 from services.indicators.catalogue import Catalogue, Indicator
 from services.language import Glossary, Language
 

@@ -6,7 +6,8 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from psycopg import sql
 
 from services.dashboards.common import finish, new_dashboard
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import FEED_STATES, word
 from services.dashboards.panels import (
     prom,
     stat_panel,
@@ -17,7 +18,6 @@ from services.dashboards.panels import (
     word_mappings,
 )
 from services.dashboards.sql import Sql, compose
-from services.dashboards.words import FEED_STATES, word
 
 __all__ = ["UID", "feed_health"]
 

@@ -13,7 +13,8 @@ from services.dashboards.family import (
     contributors_panel,
     target_status_panels,
 )
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import STATUS_WORDS
 from services.dashboards.panels import (
     STATUS_COLOURS,
     stat_panel,
@@ -22,7 +23,6 @@ from services.dashboards.panels import (
     timeseries_panel,
 )
 from services.dashboards.sql import Sql, compose
-from services.dashboards.words import STATUS_WORDS
 
 __all__ = ["UID", "overview"]
 

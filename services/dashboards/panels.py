@@ -31,8 +31,8 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableRefresh,
 )
 
+from services.dashboards.language.words import NOT_EVALUATED, STATUS_WORDS, Lang
 from services.dashboards.sql import TIMESCALEDB, Sql
-from services.dashboards.words import NOT_EVALUATED, STATUS_WORDS, Lang
 
 __all__ = [
     "PROMETHEUS",

@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from services.dashboards.common import finish, new_dashboard
-from services.dashboards.i18n import Speech
+from services.dashboards.language.i18n import Speech
 from services.dashboards.panels import Query, prom, stat_panel, thresholds, timeseries_panel
 
 __all__ = ["UID", "pipeline"]

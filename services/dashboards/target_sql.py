@@ -4,7 +4,7 @@ its chart, the clause it encodes, the sources pulling it off, and its alerts as 
 Every query reads the alert engine's views (target_overview, target_contributors,
 v_alert_events) joined with ``target_texts`` for the language's names, units and scales;
 the words (column headers, statuses' sentences) come from the language's catalogue and
-services.dashboards.words, composed in as SQL literals.
+services.dashboards.language.words, composed in as SQL literals.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from psycopg import sql
 
 from services.alerts.snapshot import AQI_FLAGS
 from services.dashboards.alert_sql import subject
-from services.dashboards.i18n import Speech
-from services.dashboards.sentences import BASIS, VALIDITY
-from services.dashboards.sql import compose, sentence, words_case
-from services.dashboards.words import (
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.sentences import BASIS, VALIDITY
+from services.dashboards.language.words import (
     ALERT_KINDS,
     CHART_SERIES,
     FAMILY_NAMES,
     SEVERITIES,
     words_in,
 )
+from services.dashboards.sql import compose, sentence, words_case
 
 __all__ = [
     "CHART",

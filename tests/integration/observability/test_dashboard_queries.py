@@ -15,9 +15,16 @@ import pytest
 
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
+from services.dashboards.language.words import (
+    CHART_SERIES,
+    LANGS,
+    Lang,
+    TargetText,
+    target_text,
+    words_in,
+)
 from services.dashboards.stored import load_stored_data
 from services.dashboards.verify import ANNOTATION, Run, relative_time
-from services.dashboards.words import CHART_SERIES, LANGS, Lang, TargetText, target_text, words_in
 from services.indicators.assess import actual
 from services.indicators.plans.model import CITY_TZ, Target
 from tests.integration.observability.conftest import Demo

@@ -18,10 +18,10 @@ from services.alerts.rules import load_rules
 from services.alerts.snapshot import Universe, load_snapshot
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
-from services.dashboards.i18n import Speech
-from services.dashboards.sentences import validity_text
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.sentences import validity_text
+from services.dashboards.language.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
 from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
-from services.dashboards.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
 from services.indicators.assess import measured
 from services.indicators.plans.model import Target
 from tests.fixtures.paths import DATA

@@ -13,8 +13,8 @@ import pytest
 from services.dashboards import build_all
 from services.dashboards.family import FAMILIES
 from services.dashboards.family_data import _GROUPS, MANY, shown_indicators
-from services.dashboards.i18n import Speech
-from services.dashboards.words import family_name
+from services.dashboards.language.i18n import Speech
+from services.dashboards.language.words import family_name
 from services.indicators.catalogue import KINDS, load_catalogue
 
 BUILT = build_all()

@@ -22,16 +22,16 @@ from services.alerts.rules import (
 from services.dashboards import build_all
 from services.dashboards.build import build_language
 from services.dashboards.family import FAMILIES
-from services.dashboards.i18n import MissingText, Speech
-from services.dashboards.verify import ANNOTATION, panel_queries
-from services.dashboards.words import (
+from services.dashboards.language.i18n import MissingText, Speech
+from services.dashboards.language.words import (
     ALERT_KINDS,
     ALERT_STATES,
     LANGS,
     SEVERITIES,
     STATUS_WORDS,
 )
-from services.dashboards.zh_cn import TEXTS
+from services.dashboards.language.zh_cn import TEXTS
+from services.dashboards.verify import ANNOTATION, panel_queries
 from services.indicators.assess import STATUSES
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans
@@ -200,7 +200,7 @@ def test_the_chinese_catalogue_holds_exactly_the_texts_in_use() -> None:
 
 def test_a_text_without_chinese_stops_the_build_with_what_to_add() -> None:
     with pytest.raises(
-        MissingText, match="'Brand new panel'.*add it to services/dashboards/zh_cn.py"
+        MissingText, match="'Brand new panel'.*add it to services/dashboards/language/zh_cn.py"
     ):
         Speech("zh-CN")("Brand new panel")
     assert Speech("en")("Brand new panel") == "Brand new panel"

@@ -8,9 +8,9 @@ import re
 import yaml
 
 from services.dashboards import build_all
+from services.dashboards.language.words import LANGS
 from services.dashboards.panels import PROMETHEUS
 from services.dashboards.sql import TIMESCALEDB
-from services.dashboards.words import LANGS
 from tests.fixtures.paths import ROOT
 
 GRAFANA = ROOT / "deploy/grafana"

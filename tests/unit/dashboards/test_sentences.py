@@ -1,5 +1,5 @@
 """The engine's sentences about the data under a judgement, in Chinese
-(services/dashboards/sentences.py): every basis services.indicators.measure writes, with how
+(services/dashboards/language/sentences.py): every basis services.indicators.measure writes, with how
 many values it rests on, and every validity services.indicators.coverage and assess write,
 with no English left but the name of the standard (GB 3095-2012)."""
 
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.dashboards.sentences import (
+from services.dashboards.language.sentences import (
     BASIS,
     VALIDITY,
     basis_text,

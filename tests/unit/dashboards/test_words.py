@@ -1,4 +1,4 @@
-"""How the dashboards name and show targets in each language (services/dashboards/words.py):
+"""How the dashboards name and show targets in each language (services/dashboards/language/words.py):
 names as the plans write them, units as statistics publish them, the clause with the plan's
 title."""
 
@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.dashboards import zh_cn
-from services.dashboards.words import TargetText, data_unit, target_text
+from services.dashboards.language import zh_cn
+from services.dashboards.language.words import TargetText, data_unit, target_text
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import Plan, load_plans
 from services.language import REGION_NAMES, clause_of

@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services.dashboards.words import LANGS
+from services.dashboards.language.words import LANGS
 from tests.fixtures.paths import DATA
 from tests.unit.deploy.project import (
     DEFAULTS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.dashboards.words import Lang
-from services.dashboards.zh_cn import TEXTS
+from services.dashboards.language.words import Lang
+from services.dashboards.language.zh_cn import TEXTS
 from services.errors import OntrackError
 
 __all__ = ["MissingText", "Speech"]
@@ -41,7 +41,7 @@ class Speech:
             if found is None:
                 raise MissingText(
                     f"no Chinese for the dashboard text {text!r}: add it to "
-                    "services/dashboards/zh_cn.py"
+                    "services/dashboards/language/zh_cn.py"
                 )
             said = found
         return said.format(**fields) if fields else said

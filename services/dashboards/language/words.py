@@ -7,7 +7,7 @@ from there: indicator, plan and region names (``Glossary``), units (``unit_label
 (``clause_of``), and the words for target statuses, severities, alert states and alert
 kinds (the message catalogue's ``status.*``, ``severity.*``, ``state.*``, ``problem.*``).
 Only what the dashboards alone say is kept here; the engine's sentences about the data a
-judgement rests on are in services.dashboards.sentences.
+judgement rests on are in services.dashboards.language.sentences.
 
 Chinese follows the plans and the way statistics are published: a target is named as the
 plans name it (2025年集装箱吞吐量, 西海岸新区2025年充电桩保有量), its values are shown in

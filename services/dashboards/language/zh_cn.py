@@ -2,7 +2,7 @@
 
 Worded as a municipal plan office writes (序时进度, 实际值, 达成可能性); terms of the trade
 (Kafka, API, p95, AQI) stay as the trade writes them. Names of things (statuses, families,
-units, alert kinds) are in services/dashboards/words.py, not here.
+units, alert kinds) are in services/dashboards/language/words.py, not here.
 """
 
 from __future__ import annotations
