@@ -83,7 +83,7 @@ def verify_cmd(settings: Settings) -> None:
     """Run every panel's SQL against the database, as Grafana would; exit 1 on an error."""
     import psycopg
 
-    from services.dashboards.verify import run_dashboard
+    from services.dashboards.queries.verify import run_dashboard
 
     failed = 0
     now = datetime.now(UTC)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from services.dashboards import alert_sql
 from services.dashboards.common import finish, new_dashboard
 from services.dashboards.family import alert_annotations
 from services.dashboards.language.i18n import Speech
 from services.dashboards.panels import stat_panel, table_panel, thresholds, timeseries_panel
-from services.dashboards.sql import Sql
+from services.dashboards.queries import alert_sql
+from services.dashboards.queries.sql import Sql
 
 __all__ = ["UID", "alert_history"]
 

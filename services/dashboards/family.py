@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models.dashboard import AnnotationQuery, Dashboard
 
-from services.dashboards import target_sql
 from services.dashboards.common import finish, new_dashboard
 from services.dashboards.family_data import PanelBuilder, Section, family_sections
 from services.dashboards.language.i18n import Speech
@@ -37,7 +36,8 @@ from services.dashboards.panels import (
     timeseries_panel,
     unit_of,
 )
-from services.dashboards.sql import Sql, annotation
+from services.dashboards.queries import target_sql
+from services.dashboards.queries.sql import Sql, annotation
 from services.indicators.catalogue import FAMILIES as CATALOGUE_FAMILIES
 from services.indicators.catalogue import Catalogue, Indicator
 

@@ -25,7 +25,7 @@ from psycopg import sql
 from services.dashboards.language.i18n import Speech
 from services.dashboards.language.words import data_unit
 from services.dashboards.panels import stat_panel, thresholds, timeseries_panel
-from services.dashboards.sql import Sql, compose
+from services.dashboards.queries.sql import Sql, compose
 from services.indicators.catalogue import Catalogue, Indicator
 from services.language import Glossary, Language
 

@@ -17,7 +17,7 @@ from services.dashboards.panels import (
     unit_of,
     word_mappings,
 )
-from services.dashboards.sql import Sql, compose
+from services.dashboards.queries.sql import Sql, compose
 
 __all__ = ["UID", "feed_health"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from services.dashboards import alert_sql
 from services.dashboards.common import finish, new_dashboard
 from services.dashboards.family import (
     alert_annotations,
@@ -22,7 +21,8 @@ from services.dashboards.panels import (
     thresholds,
     timeseries_panel,
 )
-from services.dashboards.sql import Sql, compose
+from services.dashboards.queries import alert_sql
+from services.dashboards.queries.sql import Sql, compose
 
 __all__ = ["UID", "overview"]
 

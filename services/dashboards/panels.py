@@ -32,7 +32,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from services.dashboards.language.words import NOT_EVALUATED, STATUS_WORDS, Lang
-from services.dashboards.sql import TIMESCALEDB, Sql
+from services.dashboards.queries.sql import TIMESCALEDB, Sql
 
 __all__ = [
     "PROMETHEUS",

@@ -18,7 +18,7 @@ from pathlib import Path
 from psycopg import AsyncConnection
 
 from services.dashboards.language.words import LANGS, target_text
-from services.dashboards.stored import load_target_data
+from services.dashboards.queries.stored import load_target_data
 from services.indicators.baseline import resolve_baseline
 from services.indicators.catalogue import Catalogue
 from services.indicators.plans import CITY_TZ, Plan, Target

@@ -25,8 +25,8 @@ from services.alerts.rules import load_rules
 from services.alerts.runtime import AlertEngine, EngineMetrics
 from services.alerts.snapshot import Universe
 from services.dashboards import build_all
+from services.dashboards.queries.verify import Run, run_dashboard
 from services.dashboards.targets import publish_targets
-from services.dashboards.verify import Run, run_dashboard
 from services.indicators.catalogue import Catalogue, load_catalogue
 from services.indicators.plans.load import load_plans
 from services.indicators.plans.model import Plan, Target

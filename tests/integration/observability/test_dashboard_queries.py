@@ -23,8 +23,8 @@ from services.dashboards.language.words import (
     target_text,
     words_in,
 )
-from services.dashboards.stored import load_stored_data
-from services.dashboards.verify import ANNOTATION, Run, relative_time
+from services.dashboards.queries.stored import load_stored_data
+from services.dashboards.queries.verify import ANNOTATION, Run, relative_time
 from services.indicators.assess import actual
 from services.indicators.plans.model import CITY_TZ, Target
 from tests.integration.observability.conftest import Demo

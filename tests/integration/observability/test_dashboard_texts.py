@@ -21,7 +21,7 @@ from services.dashboards.family import FAMILIES
 from services.dashboards.language.i18n import Speech
 from services.dashboards.language.sentences import validity_text
 from services.dashboards.language.words import LANGS, STATUS_WORDS, Lang, TargetText, target_text
-from services.dashboards.verify import ANNOTATION, Run, relative_time, variable_queries
+from services.dashboards.queries.verify import ANNOTATION, Run, relative_time, variable_queries
 from services.indicators.assess import measured
 from services.indicators.plans.model import Target
 from tests.fixtures.paths import DATA

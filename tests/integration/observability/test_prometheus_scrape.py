@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from services.dashboards import build_all
-from services.dashboards.macros import QueryContext, expand
-from services.dashboards.verify import panel_queries
+from services.dashboards.queries.macros import QueryContext, expand
+from services.dashboards.queries.verify import panel_queries
 from services.settings import Settings
 from services.stack.apt import ensure_commands
 from tests.fixtures.paths import DATA

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.dashboards import build_all, stale_files
-from services.dashboards.verify import panel_queries, variable_queries
+from services.dashboards.queries.verify import panel_queries, variable_queries
 from tests.fixtures.paths import ROOT
 
 BUILT = build_all()

@@ -31,7 +31,7 @@ from services.dashboards.language.words import (
     STATUS_WORDS,
 )
 from services.dashboards.language.zh_cn import TEXTS
-from services.dashboards.verify import ANNOTATION, panel_queries
+from services.dashboards.queries.verify import ANNOTATION, panel_queries
 from services.indicators.assess import STATUSES
 from services.indicators.catalogue import load_catalogue
 from services.indicators.plans import load_plans

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.dashboards.macros import MacroError, QueryContext, Variable, expand, grafana_interval
+from services.dashboards.queries.macros import (
+    MacroError,
+    QueryContext,
+    Variable,
+    expand,
+    grafana_interval,
+)
 
 FROM = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
 TO = datetime(2026, 11, 22, 6, 30, 15, tzinfo=UTC)

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from services.api.metrics import IngestMetrics
 from services.dashboards import build_all
-from services.dashboards.verify import panel_queries
+from services.dashboards.queries.verify import panel_queries
 from services.ingest.stream.metrics import PartitionOffsets, StreamMetrics
 from tests.fixtures.paths import DATA
 

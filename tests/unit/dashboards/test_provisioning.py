@@ -10,7 +10,7 @@ import yaml
 from services.dashboards import build_all
 from services.dashboards.language.words import LANGS
 from services.dashboards.panels import PROMETHEUS
-from services.dashboards.sql import TIMESCALEDB
+from services.dashboards.queries.sql import TIMESCALEDB
 from tests.fixtures.paths import ROOT
 
 GRAFANA = ROOT / "deploy/grafana"

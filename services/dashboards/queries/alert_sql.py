@@ -10,7 +10,7 @@ from psycopg import sql
 
 from services.dashboards.language.i18n import Speech
 from services.dashboards.language.words import ALERT_KINDS, ALERT_STATES, SEVERITIES, words_in
-from services.dashboards.sql import compose, words_case
+from services.dashboards.queries.sql import compose, words_case
 
 __all__ = ["history", "open_alerts", "subject", "timeline"]
 

@@ -2,7 +2,7 @@
 
 For each dashboard: its time range (``now-2y`` … ``now+1y``) is resolved at ``now``, its
 variables' SQL queries are run to get their options, and every SQL panel query and every
-SQL annotation query is expanded (services.dashboards.macros) and run — once per value of
+SQL annotation query is expanded (services.dashboards.queries.macros) and run — once per value of
 the variable a panel repeats over, with every option selected otherwise ("All"). The
 result of each run says how many rows came back or which error the database gave.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from services.dashboards.macros import (
+from services.dashboards.queries.macros import (
     MacroError,
     QueryContext,
     Variable,

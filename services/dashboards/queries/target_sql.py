@@ -14,7 +14,6 @@ from typing import LiteralString
 from psycopg import sql
 
 from services.alerts.snapshot import AQI_FLAGS
-from services.dashboards.alert_sql import subject
 from services.dashboards.language.i18n import Speech
 from services.dashboards.language.sentences import BASIS, VALIDITY
 from services.dashboards.language.words import (
@@ -24,7 +23,8 @@ from services.dashboards.language.words import (
     SEVERITIES,
     words_in,
 )
-from services.dashboards.sql import compose, sentence, words_case
+from services.dashboards.queries.alert_sql import subject
+from services.dashboards.queries.sql import compose, sentence, words_case
 
 __all__ = [
     "CHART",

@@ -3,7 +3,7 @@
 grafana-foundation-sdk has no type for the PostgreSQL data source's queries; this is one,
 carrying what Grafana's SQL editor saves in code mode: ``rawSql``, ``format`` and
 ``rawQuery``. The SQL may use Grafana's macros (``$__timeFilter(col)``, ``$__timeFrom()``,
-``$__interval_ms``...) and template variables; services.dashboards.macros expands them
+``$__interval_ms``...) and template variables; services.dashboards.queries.macros expands them
 the way Grafana does, so tests can run every query.
 """
 
