@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from services.alerts.engine.lifecycle import Transition
-from services.alerts.notify.enqueue import enqueue_for_transitions
+from services.alerts.notify.delivery.enqueue import enqueue_for_transitions
 from services.alerts.notify.message import AlertSnapshot, from_transition
 from services.alerts.notify.routing.file import load_routes
 from services.settings import Settings

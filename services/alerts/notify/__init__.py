@@ -2,12 +2,13 @@
 
 The engine calls :func:`enqueue_for_transitions` in the transaction that stores its
 transitions (``pairs_of(outcome.alerts, outcome.transitions)`` gives its argument);
-``ontrack notify`` runs the :class:`~services.alerts.notify.dispatcher.Dispatcher` that
+``ontrack notify`` runs the :class:`~services.alerts.notify.delivery.dispatcher.Dispatcher` that
 delivers the outbox by e-mail, signed webhook and Alertmanager.
 """
 
 from services.alerts.notify.actions import ack, add_silence, expire_silence, resolve
-from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions, pairs_of
+from services.alerts.notify.delivery.enqueue import Enqueued, enqueue_for_transitions, pairs_of
+from services.alerts.notify.delivery.outbox_db import list_silences
 from services.alerts.notify.errors import (
     AlertNotFound,
     MatcherError,
@@ -18,7 +19,6 @@ from services.alerts.notify.errors import (
 from services.alerts.notify.hook import outbox_hook
 from services.alerts.notify.message import AlertSnapshot
 from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox_db import list_silences
 from services.alerts.notify.routing import (
     RouteConfig,
     Silence,

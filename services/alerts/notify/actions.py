@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.alerts.engine import AlertState, acknowledge, resolve_manually
-from services.alerts.notify import outbox_db as store
-from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
+from services.alerts.notify.delivery import outbox_db as store
+from services.alerts.notify.delivery.enqueue import Enqueued, enqueue_for_transitions
 from services.alerts.notify.errors import AlertNotFound, SilenceNotFound
 from services.alerts.notify.routing import Matcher, RouteConfig, Silence
 from services.alerts.snapshot import lock as engine_lock

@@ -7,7 +7,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from services.alerts.engine import Outcome
-from services.alerts.notify.enqueue import enqueue_for_transitions, pairs_of
+from services.alerts.notify.delivery.enqueue import enqueue_for_transitions, pairs_of
 from services.alerts.notify.routing import RouteConfig
 
 __all__ = ["outbox_hook"]

@@ -12,11 +12,11 @@ import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.notify.chart import ChartData, chart_data
-from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.delivery.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.delivery.outbox import Backoff
 from services.alerts.notify.errors import NotifyError
 from services.alerts.notify.message import Notification
 from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import HeldSender, build_senders
 from services.alerts.notify.receivers.email import ChartSource, SmtpServer
 from services.alerts.notify.routing import RouteConfig

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
-from services.alerts.notify.enqueue import enqueue_for_transitions
+from services.alerts.notify.delivery.enqueue import enqueue_for_transitions
 from services.alerts.notify.routing.tree import WebhookTarget
 from services.api import actions as actions_api
 from services.api.auth import key_cache

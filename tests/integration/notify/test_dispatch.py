@@ -12,11 +12,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.engine.lifecycle import State, Transition
 from services.alerts.notify import actions
-from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
-from services.alerts.notify.enqueue import Enqueued, enqueue_for_transitions
+from services.alerts.notify.delivery.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.delivery.enqueue import Enqueued, enqueue_for_transitions
+from services.alerts.notify.delivery.outbox import Backoff
 from services.alerts.notify.message import AlertSnapshot, Kind
 from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.routing.matchers import parse_matcher
 from services.alerts.notify.routing.tree import (
     AlertmanagerTarget,
@@ -132,7 +132,7 @@ async def test_enqueue_is_idempotent_and_skips_other_transitions(pool: AsyncConn
 async def test_a_crashed_dispatchers_rows_come_back_after_the_lease(
     pool: AsyncConnectionPool,
 ) -> None:
-    from services.alerts.notify import outbox_db as store
+    from services.alerts.notify.delivery import outbox_db as store
 
     run, clock, mail = new_run(), Clock(), Recorder("mail")
     routes = routes_for(run, {"mail": HOOK})

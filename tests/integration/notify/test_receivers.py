@@ -16,11 +16,11 @@ from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.engine.lifecycle import Transition
-from services.alerts.notify.dispatcher import Dispatcher, DispatchSettings
-from services.alerts.notify.enqueue import enqueue_for_transitions
+from services.alerts.notify.delivery.dispatcher import Dispatcher, DispatchSettings
+from services.alerts.notify.delivery.enqueue import enqueue_for_transitions
+from services.alerts.notify.delivery.outbox import Backoff
 from services.alerts.notify.message import AlertSnapshot, from_transition
 from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox import Backoff
 from services.alerts.notify.receivers import build_senders
 from services.alerts.notify.receivers.email import SmtpServer
 from services.alerts.notify.routing.tree import (

@@ -90,7 +90,7 @@ def test_message_id_and_order() -> None:
 def test_pairs_of_the_engines_records() -> None:
     """The engine passes its AlertRecords and transitions as they come out of an evaluation."""
     from services.alerts.engine.evaluate import AlertRecord
-    from services.alerts.notify.enqueue import pairs_of
+    from services.alerts.notify.delivery.enqueue import pairs_of
 
     state = AlertState(fingerprint=FP, rule_id="r", labels={"target": "t"}, state=F, since=at(0),
                        fired_at=at(0))  # fmt: skip

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.alerts.notify.message import Kind
-from services.alerts.notify.outbox import (
+from services.alerts.notify.delivery.outbox import (
     Backoff,
     Pending,
     batches,
@@ -13,6 +12,7 @@ from services.alerts.notify.outbox import (
     next_attempt,
     repeat_number,
 )
+from services.alerts.notify.message import Kind
 from services.alerts.notify.routing.tree import Timing
 from tests.unit.alerts.notify.builders import T0, alert, at, firing
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.alerts.notify.ratelimit import Bucket, admit
+from services.alerts.notify.delivery.ratelimit import Bucket, admit
 from services.alerts.notify.routing.tree import RateLimit
 from tests.unit.alerts.notify.builders import T0, at
 

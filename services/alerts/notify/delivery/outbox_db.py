@@ -17,8 +17,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.alerts.engine import AlertState, State
+from services.alerts.notify.delivery.outbox import Pending
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification
-from services.alerts.notify.outbox import Pending
 from services.alerts.notify.routing import Matcher, Silence, matches_all
 
 __all__ = [

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 from psycopg import AsyncConnection, AsyncCursor
 
 from services.alerts.engine import AlertState, Transition
-from services.alerts.notify import outbox_db as store
+from services.alerts.notify.delivery import outbox_db as store
+from services.alerts.notify.delivery.outbox import group_due_at
 from services.alerts.notify.message import AlertSnapshot, Kind, Notification, from_transition
-from services.alerts.notify.outbox import group_due_at
 from services.alerts.notify.routing import (
     RouteConfig,
     RouteMatch,

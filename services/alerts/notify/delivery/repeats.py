@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.alerts.notify import outbox_db as store
-from services.alerts.notify.enqueue import enqueue
+from services.alerts.notify.delivery import outbox_db as store
+from services.alerts.notify.delivery.enqueue import enqueue
+from services.alerts.notify.delivery.outbox import repeat_number
 from services.alerts.notify.message import repeat_of
 from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox import repeat_number
 from services.alerts.notify.routing import RouteConfig, muting, route
 
 __all__ = ["enqueue_repeats"]

@@ -10,7 +10,7 @@ and which due notifications travel together.
   A receiver that refused for good (``retriable = False``) is retried at the cap.
 - Due notifications are batched per (receiver, group key): one message each.
 - Repeats are numbered by how many ``repeat_interval`` passed since the alert fired
-  (:func:`repeat_number`; the policy is in :mod:`services.alerts.notify.repeats`).
+  (:func:`repeat_number`; the policy is in :mod:`services.alerts.notify.delivery.repeats`).
 """
 
 from __future__ import annotations

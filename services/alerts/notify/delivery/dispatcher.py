@@ -31,20 +31,20 @@ from datetime import datetime, timedelta
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from services.alerts.notify import outbox_db as store
-from services.alerts.notify.errors import DeliveryError
-from services.alerts.notify.message import Message
-from services.alerts.notify.metrics import NotifyMetrics
-from services.alerts.notify.outbox import (
+from services.alerts.notify.delivery import outbox_db as store
+from services.alerts.notify.delivery.outbox import (
     Backoff,
     Batch,
     Pending,
     batches,
     next_attempt,
 )
-from services.alerts.notify.ratelimit import Bucket, admit
+from services.alerts.notify.delivery.ratelimit import Bucket, admit
+from services.alerts.notify.delivery.repeats import enqueue_repeats
+from services.alerts.notify.errors import DeliveryError
+from services.alerts.notify.message import Message
+from services.alerts.notify.metrics import NotifyMetrics
 from services.alerts.notify.receivers import Sender
-from services.alerts.notify.repeats import enqueue_repeats
 from services.alerts.notify.routing import RateLimit, RouteConfig, Silence, muting
 
 __all__ = ["DispatchSettings", "Dispatcher", "TickReport"]
@@ -143,7 +143,7 @@ class Dispatcher:
         return report
 
     async def enqueue_repeats(self, now: datetime) -> int:
-        """Enqueue the repeats due now (see :mod:`services.alerts.notify.repeats`)."""
+        """Enqueue the repeats due now (see :mod:`services.alerts.notify.delivery.repeats`)."""
         async with self._pool.connection() as conn:
             return await enqueue_repeats(conn, self._routes, now, self._metrics)
 
