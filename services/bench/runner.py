@@ -22,14 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.alerts.snapshot import Universe, load_universe
-from services.bench import baselines
 from services.bench.cpu import CpuBudget
 from services.bench.env import BenchEnv
 from services.bench.evaluation import Timing, time_evaluations
 from services.bench.figures import Figure, Target
 from services.bench.load import body_of, hourly_records
 from services.bench.memory import memory_per_series
-from services.bench.peer import quix_peer
 from services.bench.pipeline import (
     EndToEnd,
     end_to_end,
@@ -38,6 +36,8 @@ from services.bench.pipeline import (
     percentile,
     stream_to_db,
 )
+from services.bench.references import baselines
+from services.bench.references.peer import quix_peer
 from services.settings import Settings
 
 __all__ = ["FULL", "QUICK", "Sizes", "run_bench"]

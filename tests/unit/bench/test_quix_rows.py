@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from services.bench.quix_peer import rows_of
+from services.bench.references.quix_peer import rows_of
 from services.indicators.catalogue import load_catalogue
 from services.indicators.columns import ReadingColumns
 from services.indicators.readings import Reading, validate_record

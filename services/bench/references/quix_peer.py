@@ -1,6 +1,6 @@
 """The bench's peer: a Quix Streams application draining the readings topic into PostgreSQL.
 
-``python -m services.bench.quix_peer`` (run by services.bench.peer, as a process of its own
+``python -m services.bench.references.quix_peer`` (run by services.bench.references.peer, as a process of its own
 so that its CPU time can be read from /proc). It reads ontrack's ``readings`` messages
 (``batch.v2``, the readings as columns, up to 1000 of them; or ``batch.v1`` of earlier
 versions) with Quix's JSON deserializer, expands each into its readings and writes them with Quix's own ``PostgreSQLSink`` into a plain table (no

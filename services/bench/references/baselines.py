@@ -149,7 +149,7 @@ def noop_http_per_s(body: bytes, requests: int = 2000, concurrency: int = 8) -> 
     """Requests/s of a FastAPI handler that only reads ``body``, in its own uvicorn process."""
     port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own module
-        [sys.executable, "-m", "services.bench.noop_server", str(port)]
+        [sys.executable, "-m", "services.bench.references.noop_server", str(port)]
     )
     try:
         deadline = time.monotonic() + 20

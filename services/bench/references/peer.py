@@ -1,7 +1,7 @@
 """The Quix Streams peer as the bench runs it: the stream phase's messages, drained again.
 
 After ontrack's worker has drained the stream phase's backlog, a Quix Streams application
-(services.bench.quix_peer, a process of its own with a consumer group of its own) drains
+(services.bench.references.quix_peer, a process of its own with a consumer group of its own) drains
 the same topic from its start into a plain table of the bench's database. It is timed as
 the stream stage is: from when processing began (the first reading reached its sink) to
 when the last write committed; its CPU and PostgreSQL's and the broker's are read from
@@ -123,7 +123,7 @@ def quix_peer(env: BenchEnv, s: Settings, readings: int, messages: int, say: Say
     sent = messages
     log = env.logs / "quix-peer.log"
     argv = [
-        sys.executable, "-m", "services.bench.quix_peer", "--bootstrap", s.kafka_bootstrap,
+        sys.executable, "-m", "services.bench.references.quix_peer", "--bootstrap", s.kafka_bootstrap,
         "--topic", s.topic_readings, "--group", f"{s.consumer_group}-quix", "--table", table,
         "--readings", str(readings),
     ]  # fmt: skip
