@@ -12,11 +12,8 @@ import pydantic
 from services.commands import (
     alerts,
     backtest,
-    bench,
-    dashboards,
     db,
     demo,
-    deploy,
     ingest,
     keys,
     oncall,
@@ -25,6 +22,7 @@ from services.commands import (
     stack,
 )
 from services.commands.errors import EXIT_CODES, explain
+from services.commands.tooling import bench, dashboards, deploy
 from services.settings import Settings
 
 __all__ = ["OntrackGroup", "main"]

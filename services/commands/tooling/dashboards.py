@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from services.commands.repository import checkout
+from services.commands.tooling.repository import checkout
 from services.settings import Settings
 
 __all__ = ["COMMANDS"]

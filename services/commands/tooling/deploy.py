@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from services.commands.repository import checkout
+from services.commands.tooling.repository import checkout
 
 __all__ = ["COMMANDS"]
 
