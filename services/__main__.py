@@ -1,3 +1,5 @@
+"""``python -m services``: the ``ontrack`` command."""
+
 from services.cli import main
 
 main()

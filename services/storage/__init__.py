@@ -1,3 +1,5 @@
+"""TimescaleDB: migrations, the writer and rollups, and the queries the other rooms read."""
+
 from services.storage.airquality import DayInputs, day_inputs, store_days
 from services.storage.alert_views import OPEN_STATES, get_alert, list_alerts, list_targets
 from services.storage.api_keys import find_key, insert_key, list_keys, revoke_key, touch_key
