@@ -258,6 +258,7 @@ def _baselines_and_pipeline(
             "readings/s",
             "raw COPY",
             copy,
+            Target(">=", 0.30, stretch=0.40, of_baseline=True),
             note="one worker, from a backlog; COPY + upsert + rollups per batch",
         )
     )
@@ -318,7 +319,7 @@ def _baselines_and_pipeline(
             "readings/s",
             "raw COPY",
             copy,
-            Target(">=", 25_000, stretch=50_000),
+            Target(">=", 0.20, of_baseline=True),
             note=f"HTTP → stored, {z.workers} worker(s); lost {e2e.lost}, "
             f"duplicates {e2e.duplicates}",
         )
