@@ -6,7 +6,6 @@ the report renders in a real browser (test_report_browser.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -21,22 +20,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900
 
 TARGETS = targets_of(load_plans())
 EVALUATED_EVERY = timedelta(days=7)  # an alert is seen at the first evaluation after it is due
-
-# Where the engine's judgement disagrees with the script today, each for a reason found in
-# the engine (the feeds were computed to be on track: tests/unit/demo/test_script.py). Strict:
-# the day the engine gets one right, its entry must go.
-# An alert where the script says there is none (subject → why): none today.
-ALERT_CASES: dict[str, str] = {}
-# A story's alert that does not come in time (subject → why).
-STORY_CASES: dict[str, str] = {}
-# A final status other than the script's (subject → why): none today.
-FINAL_CASES: dict[str, str] = {}
-
-
-def _case(subject: str, cases: dict[str, str]) -> Any:
-    reason = cases.get(subject)
-    marks = [pytest.mark.xfail(reason=f"engine: {reason}", strict=True)] if reason else []
-    return pytest.param(subject, marks=marks, id=subject)
 
 
 def _story(subject: str) -> Story:
@@ -62,7 +45,7 @@ def test_every_reading_pushed_is_accepted_and_stored_once(demo_run: DemoRun) -> 
     assert r.stored == r.accepted
 
 
-@pytest.mark.parametrize("subject", [_case(s.subject, STORY_CASES) for s in STORIES if s.alerts])
+@pytest.mark.parametrize("subject", [s.subject for s in STORIES if s.alerts])
 def test_each_story_raises_its_alerts_in_time(demo_run: DemoRun, subject: str) -> None:
     story = _story(subject)
     alerts = [a for a in demo_run.outcome.report.alerts if story.covers(a.subject)]
@@ -74,7 +57,7 @@ def test_each_story_raises_its_alerts_in_time(demo_run: DemoRun, subject: str) -
         assert in_time, f"no {kind} alert between {story.onset} and {by}: {fired}"
 
 
-@pytest.mark.parametrize("subject", [_case(s.subject, FINAL_CASES) for s in STORIES if s.final])
+@pytest.mark.parametrize("subject", [s.subject for s in STORIES if s.final])
 def test_each_story_target_ends_as_scripted(demo_run: DemoRun, subject: str) -> None:
     assert demo_run.outcome.statuses[subject] == _story(subject).final
 
@@ -87,7 +70,7 @@ def test_the_alerts_of_a_behaviour_that_ended_have_resolved(
     assert all(a.resolved_at is not None for a in alerts), alerts
 
 
-@pytest.mark.parametrize("target", [_case(t.id, ALERT_CASES) for t in TARGETS])
+@pytest.mark.parametrize("target", [t.id for t in TARGETS])
 def test_no_target_alert_but_what_its_story_says(demo_run: DemoRun, target: str) -> None:
     """Outside the stories: no alert of any kind. A story's target: only the kinds it names
     or allows, none before its behaviour begins."""
@@ -132,9 +115,7 @@ def _admits(story: Story, run: DemoRun, a: AlertLine) -> bool:
     return fired >= story.onset and not late
 
 
-@pytest.mark.parametrize(
-    "target", [_case(t.id, FINAL_CASES) for t in TARGETS if story_of(t.id) is None]
-)
+@pytest.mark.parametrize("target", [t.id for t in TARGETS if story_of(t.id) is None])
 def test_targets_outside_the_stories_end_met_or_on_track(demo_run: DemoRun, target: str) -> None:
     found = next(t for t in TARGETS if t.id == target)
     passed = found.deadline_at <= UNTIL
