@@ -46,6 +46,7 @@ __all__ = [
     "Measure",
     "average_growth",
     "latest_effective",
+    "learned_weights",
     "measure",
     "period_end",
     "period_year",
@@ -145,7 +146,7 @@ def _flow(target: Target, data: TargetData, now: datetime) -> Measure | None:
     # Compared with what the trajectory expects of the months the data covers: a port that
     # reports monthly is not behind on the 27th for a month it has not reported yet, nor
     # behind all year for the one month it never reported (that month is named instead).
-    learned = _learned_weights(target, data, year)
+    learned = learned_weights(target, data, year)
     expected, unreported = _expected_of_months(target, year, table, covered, learned)
     # the count is of the values the sum rests on: months, or reports of a quarter or year
     count, basis = len(table), f"sum of {year} so far ({len(table)} month(s) with data)"
@@ -179,7 +180,7 @@ def _last_whole_year(target: Target, data: TargetData, year: int, k: int) -> Mea
     return None
 
 
-def _learned_weights(target: Target, data: TargetData, year: int) -> tuple[float, ...] | None:
+def learned_weights(target: Target, data: TargetData, year: int) -> tuple[float, ...] | None:
     """Each month's share of the year before, when the plan draws no monthly profile and the
     data holds that whole year: the seasons the flow itself shows (a Spring Festival dip)."""
     if target.trajectory.monthly_profile is not None:

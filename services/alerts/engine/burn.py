@@ -32,7 +32,8 @@ from services.alerts.engine.conditions import MET, BurnRateInput
 from services.alerts.engine.inputs import TargetInput
 from services.alerts.rules import BurnRateRule
 from services.indicators.assess import Assessment
-from services.indicators.plans import CITY_TZ, Target, year_bounds
+from services.indicators.measure import learned_weights
+from services.indicators.plans import CITY_TZ, Target
 from services.indicators.target_data import (
     MONTH_SECONDS,
     Point,
@@ -41,7 +42,6 @@ from services.indicators.target_data import (
     days_in_month,
     month_index,
     month_start,
-    month_table,
 )
 from services.indicators.trajectory import expected_annual, milestone, month_weights
 
@@ -112,29 +112,20 @@ def _share_of_path(inp: TargetInput, window: timedelta, now: datetime) -> float 
     if found is None:
         return None
     counted, resolution = found
+    target, data = inp.target, inp.data
+    per_month: dict[int, float] = {}  # what the path expects of a month, in its seasons
     expected = 0.0
     for end, _ in counted:
         m = month_index(end - _INSTANT)  # the month the report describes
-        share = _season(inp, m // 12)[m % 12]
-        if resolution == _DAY:
-            share /= days_in_month(m)
-        expected += expected_annual(inp.target, m // 12) * share
+        if m not in per_month:
+            year = m // 12
+            # the plan's profile, else the data's own year before when whole, else by days
+            season = learned_weights(target, data, year) or month_weights(target, year)
+            per_month[m] = expected_annual(target, year) * season[m % 12]
+        expected += per_month[m] / (days_in_month(m) if resolution == _DAY else 1)
     if expected <= 0:
         return None
     return sum(v for _, v in counted) / expected
-
-
-def _season(inp: TargetInput, year: int) -> tuple[float, ...]:
-    """Each month's share of ``year``'s flow: the plan's profile, else the data's own year
-    before when whole, else by the days."""
-    target = inp.target
-    if target.trajectory.monthly_profile is None:
-        first, last = year_bounds(year - 1)
-        before = month_table(inp.data, first, last, "sum")
-        total = sum(before.values())
-        if len(before) == 12 and total > 0:
-            return tuple(before[(year - 1) * 12 + i] / total for i in range(12))
-    return month_weights(target, year)
 
 
 def _ahead_by(target: Target, assessment: Assessment, later: datetime) -> bool:

@@ -68,6 +68,7 @@ def _raw_ancestors(catalogue: Catalogue, indicator: str) -> set[str]:
 
 MIN_HOURS = 20  # GB 3095-2012: a daily mean needs at least 20 hourly values
 _HOUR = timedelta(hours=1)
+_MONTH, _QUARTER = parse_cadence("P1M"), parse_cadence("P3M")  # 31 and 93 days at the longest
 
 
 def _hourly_monitored(ind: Indicator) -> bool:
@@ -100,9 +101,6 @@ def coverage_of(target: Target, ind: Indicator) -> Coverage | None:
             return MONTHLY
         return QUARTERLY if cadence <= _QUARTER else YEARLY
     return None
-
-
-_MONTH, _QUARTER = parse_cadence("P1M"), parse_cadence("P3M")  # 31 and 93 days at the longest
 
 
 def _contrib_since(target: Target, now: datetime, history: History) -> datetime:
