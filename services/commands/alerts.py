@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from services.commands.coverage import coverage
-from services.commands.options import lang_option
+from services.commands.options import lang_option, plans_option
 from services.commands.servers import needs
 from services.errors import OntrackError
 from services.language import MESSAGES, Glossary, Language
@@ -19,14 +19,7 @@ __all__ = ["COMMANDS"]
 
 
 @click.command("alerts")
-@click.option(
-    "--plans",
-    "plans_dir",
-    envvar="ONTRACK_PLANS_DIR",
-    show_envvar=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of plan files  [default: the plans ontrack ships, services/data/plans]",
-)
+@plans_option
 @click.option(
     "--rules",
     "rules_dir",

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from services.commands.options import plans_option
 from services.errors import OntrackError
 from services.settings import Settings
 
@@ -23,14 +24,7 @@ _CLAUSE_WIDTH = 44
     "documents", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the rows and counts as JSON.")
-@click.option(
-    "--plans",
-    "plans_dir",
-    envvar="ONTRACK_PLANS_DIR",
-    show_envvar=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of plan files  [default: the plans ontrack ships]",
-)
+@plans_option
 @click.option(
     "--decisions",
     "decisions_path",

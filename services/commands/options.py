@@ -1,8 +1,10 @@
-"""Options several sub-commands share: ``--lang`` for the ones that print for people."""
+"""Options several sub-commands share: ``--lang`` for the ones that print for people,
+``--plans`` for the ones that read the plan files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -10,7 +12,7 @@ import click
 from services.language import LanguageError, parse_language
 from services.settings import Settings
 
-__all__ = ["lang_option"]
+__all__ = ["lang_option", "plans_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,4 +38,16 @@ def lang_option(command: F) -> F:
         expose_value=False,
         is_eager=True,
         help="Language of what this prints: zh-CN or en  [default: ONTRACK_LANG, else the locale]",
+    )(command)
+
+
+def plans_option(command: F) -> F:
+    """``--plans DIR`` (or ``ONTRACK_PLANS_DIR``) on a command, as ``plans_dir``."""
+    return click.option(
+        "--plans",
+        "plans_dir",
+        envvar="ONTRACK_PLANS_DIR",
+        show_envvar=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Directory of plan files  [default: the plans ontrack ships, services/data/plans]",
     )(command)
