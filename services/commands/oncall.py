@@ -122,13 +122,14 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
         async def ready() -> dict[str, bool]:  # it delivers while the outbox can be read
             return {"database": await database_answers(pool)}
 
+        started = _utcnow()
         async with httpx.AsyncClient() as client:
             dispatcher = dispatcher_for(settings, routes, pool, client, metrics)
             runner = await start_web(
                 settings.notify_web_host,
                 settings.notify_web_port,
                 registry,
-                lambda: _health(dispatcher.last_pass, settings.notify_poll_seconds),
+                lambda: _health(dispatcher.last_pass, started, settings.notify_poll_seconds),
                 ready,
             )
             stop = asyncio.Event()
@@ -148,11 +149,18 @@ async def _serve(settings: Settings, routes: RouteConfig) -> None:
         await pool.close()
 
 
-def _health(last_pass: datetime | None, poll: float) -> tuple[bool, dict[str, Any]]:
-    """Healthy while passes over the outbox succeed (a database outage makes it degraded)."""
-    age = None if last_pass is None else (_utcnow() - last_pass).total_seconds()
-    ok = age is not None and age < 3 * poll + 30
-    return ok, {"last_pass": last_pass.isoformat() if last_pass else None}
+def _health(
+    last_pass: datetime | None, started: datetime, poll: float, now: datetime | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """Healthy while passes over the outbox succeed (a database outage makes it degraded).
+
+    A dispatcher that has just started is healthy for the same grace before its first pass
+    ends: that pass may be delivering a backlog."""
+    age = ((now or _utcnow()) - (last_pass or started)).total_seconds()
+    details = {"last_pass": last_pass.isoformat() if last_pass else None}
+    if last_pass is None:
+        details["started"] = started.isoformat()
+    return age < 3 * poll + 30, details
 
 
 async def _check_schema(pool: Any) -> None:
