@@ -237,6 +237,7 @@ def _cards(data: ReportData, voice: Voice) -> str:
             t.chart.target,
             t.chart.projection,
             markers_for(data.alerts, t.target_id, lang),
+            t.chart.projection_from,
         )
         cards.append(
             f"<div class=card id='{escape(t.target_id)}'>"

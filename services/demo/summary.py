@@ -16,7 +16,7 @@ from services.demo.simulate import story_of
 from services.demo.svg import Chart
 from services.indicators.catalogue import load_catalogue
 from services.indicators.city import CITY_TZ_NAME
-from services.indicators.plans import Target, load_plans, targets_of
+from services.indicators.plans import CITY_TZ, Target, load_plans, targets_of, year_bounds
 from services.indicators.trajectory import expected_at
 from services.language import MESSAGES, Glossary, Language, number, percent, table, tr
 from services.settings import Settings
@@ -106,6 +106,18 @@ def _actual_series(
         else:
             out.append((b, _last))
     return out
+
+
+def _projection_from(
+    target: Target, series: Sequence[tuple[datetime, float]], at: datetime | None
+) -> tuple[datetime, float] | None:
+    """Where a flow's projection starts when its last actual value is of an earlier year than
+    the total projected: nothing on the deadline year's first day (the chart is of the year to
+    date, as the trajectory is); None: from the last actual value."""
+    if target.kind != "flow" or at is None or not series:
+        return None
+    start = year_bounds((at - timedelta(microseconds=1)).astimezone(CITY_TZ).year)[0]
+    return (start, 0.0) if series[-1][0] < start else None
 
 
 def _path(target: Target, since: datetime) -> list[tuple[datetime, float]]:
@@ -222,6 +234,7 @@ def collect(s: Settings, until: datetime) -> Outcome:
             target.value,
             projection,
             markers_for(alerts, tid),
+            _projection_from(target, series, p_at),
         )
         sections.append(
             TargetSection(

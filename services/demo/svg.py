@@ -37,6 +37,9 @@ class Chart:
     target: float | None = None
     projection: tuple[datetime, float, float, float] | None = None  # at, low, value, high
     markers: Sequence[Marker] = field(default_factory=tuple)
+    # where the projection starts: the last actual point, unless it belongs to another period
+    # (a flow's year to date: the deadline year's total starts from nothing on 1 January)
+    projection_from: Point | None = None
 
 
 def _scale(chart: Chart) -> tuple[float, float, float, float]:
@@ -99,7 +102,7 @@ def render(chart: Chart, lang: Language = Language.EN) -> str:
         )
     if chart.projection is not None and chart.actual:
         at, low, value, high = chart.projection
-        last_t, last_v = chart.actual[-1]
+        last_t, last_v = chart.projection_from or chart.actual[-1]
         poly = f"{x(last_t):.1f},{y(last_v):.1f} {x(at):.1f},{y(high):.1f} {x(at):.1f},{y(low):.1f}"
         parts.append(
             f'<polygon points="{poly}" fill="#f5a62333" stroke="none"><title>{escape(tr(lang, "chart.projection", low=_fmt(low), high=_fmt(high)))}</title></polygon>'

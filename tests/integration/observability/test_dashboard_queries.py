@@ -26,7 +26,7 @@ from services.dashboards.language.words import (
 from services.dashboards.queries.stored import load_stored_data
 from services.dashboards.queries.verify import ANNOTATION, Run, relative_time
 from services.indicators.assess import actual
-from services.indicators.plans.model import CITY_TZ, Target
+from services.indicators.plans.model import CITY_TZ, Target, year_bounds
 from tests.integration.observability.conftest import Demo
 from tests.integration.observability.demo_data import LATE_STATION, SILENT_STATION, STATIONS
 
@@ -110,6 +110,13 @@ def test_target_charts_draw_actual_where_there_is_data_and_the_projection(
                 assert (line["projection"] in series) == (tid in projected), tid
                 actual = series.get(line["actual"], [])
                 assert all(frm <= t < target.deadline_at for t, _ in actual), tid
+                if target.kind == "flow" and tid in projected:
+                    # the year to date of the deadline year: from nothing on its first day
+                    # when the last actual value is of an earlier year
+                    start = year_bounds(target.deadline.year)[0]
+                    drawn = series[line["projection"]]
+                    assert all(start <= t <= target.deadline_at for t, _ in drawn), (tid, drawn)
+                    assert drawn[0][1] == 0 or drawn[0][0] > start, (tid, drawn)
 
 
 def text_of(demo: Demo, target: Target, lang: Lang) -> TargetText:

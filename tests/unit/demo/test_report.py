@@ -160,3 +160,33 @@ def test_a_chart_speaks_the_language() -> None:
     assert "target 32 million TEU" in english
     assert re.search(r">\d+(?:\.\d+)?M</text>", english)  # the axis: short, never 3.2e+07
     assert "暂无数据" in render(Chart("x", "TEU", []), ZH)
+
+
+def test_a_flows_projection_starts_from_nothing_on_its_year_when_its_last_value_is_older() -> None:
+    """A flow's chart is of the year to date: the deadline year's projected total is drawn
+    over that year, not from a whole earlier year's total (a yearly report's, before the
+    year's own report arrives)."""
+    from services.demo.summary import _projection_from
+    from services.indicators.plans import CITY_TZ, load_plans, targets_of
+
+    by_id = {t.id: t for t in targets_of(load_plans())}
+    teu, routes = by_id["port.container_teu.2025"], by_id["port.direct_container_routes.2025"]
+    assert teu.kind == "flow" and routes.kind != "flow"
+    at = teu.deadline_at
+    new_year = datetime(2025, 1, 1, tzinfo=CITY_TZ)
+    last_year = [(datetime(2024, 12, 31, 23, tzinfo=CITY_TZ), 3.1e7)]
+    assert _projection_from(teu, last_year, at) == (new_year, 0.0)
+    assert _projection_from(teu, [(datetime(2025, 6, 30, tzinfo=CITY_TZ), 1.4e7)], at) is None
+    assert _projection_from(routes, last_year, routes.deadline_at) is None  # a stock goes on
+    assert _projection_from(teu, [], at) is None and _projection_from(teu, last_year, None) is None
+
+    chart = Chart("x", "TEU", last_year, projection=(at, 2.9e7, 3.2e7, 3.5e7),
+                  projection_from=(new_year, 0.0))  # fmt: skip
+    starts = re.findall(
+        r'<line x1="([\d.]+)" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" stroke="#f5a623"', render(chart)
+    )
+    drawn = render(Chart("x", "TEU", last_year, projection=(at, 2.9e7, 3.2e7, 3.5e7)))
+    older = re.findall(
+        r'<line x1="([\d.]+)" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" stroke="#f5a623"', drawn
+    )
+    assert len(starts) == len(older) == 1 and starts[0] != older[0]
