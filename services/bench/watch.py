@@ -42,11 +42,18 @@ def _us(text: str) -> int:
 
 
 def parse_event(payload: bytes) -> list[Stored]:
+    return _parse(payload)[1]
+
+
+def _parse(payload: bytes) -> tuple[str, list[Stored]]:
+    """The batch's end (the worker's ``at``, shared by every message of one batch) and the
+    series it stored."""
     doc = orjson.loads(payload)
-    return [
+    stored = [
         Stored(s["source"], int(s["rows"]), _us(s["first_ts"]), _us(s["last_ts"]))
         for s in doc.get("series", ())
     ]
+    return str(doc.get("at", "")), stored
 
 
 def latencies(
@@ -76,6 +83,8 @@ class AggregatesWatcher:
     rows: int = 0
     events: list[tuple[float, list[Stored]]] = field(default_factory=list)
     last_at: float = 0.0
+    # per batch (the worker's ``at``): when its first message arrived here, and its rows
+    batches: dict[str, list[float]] = field(default_factory=dict)
     _consumer: Any = None
     _task: asyncio.Task[None] | None = None
 
@@ -104,10 +113,16 @@ class AggregatesWatcher:
             at = time.time()
             for messages in batches.values():
                 for m in messages:
-                    stored = parse_event(m.value)
-                    self.events.append((at, stored))
-                    self.rows += sum(s.rows for s in stored)
-                    self.last_at = at
+                    self.note(at, m.value)
+
+    def note(self, at: float, payload: bytes) -> None:
+        """An aggregates message that arrived at ``at``."""
+        batch, stored = _parse(payload)
+        rows = sum(s.rows for s in stored)
+        self.events.append((at, stored))
+        self.batches.setdefault(batch, [at, 0])[1] += rows
+        self.rows += rows
+        self.last_at = at
 
     async def wait_rows(
         self, want: int, within: float, on_progress: Any = None, quiet: float = 60.0
