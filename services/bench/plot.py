@@ -57,10 +57,14 @@ def plot_scaling(scaling: Mapping[str, Sequence[Mapping[str, object]]], path: Pa
     FigureCanvasAgg(fig)
     ax_rate, ax_cpu, ax_eval = fig.subplots(1, 3)
 
+    # categories at positions 0, 1, 2, their labels "1,000", ...: strings as x values would
+    # make matplotlib log that they look like numbers
     labels = [f"{int(_num(r, 'series')):,}" for r in e2e]
+    at = list(range(len(labels)))
     rates = [_num(r, "per_s") for r in e2e]
-    ax_rate.plot(labels, rates, marker="o", color="#333333")
-    for x, y in zip(labels, rates, strict=True):
+    ax_rate.plot(at, rates, marker="o", color="#333333")
+    ax_rate.set_xticks(at, labels)
+    for x, y in zip(at, rates, strict=True):
         ax_rate.annotate(f"{y:,.0f}", (x, y), textcoords="offset points", xytext=(0, 6),
                          ha="center", fontsize=8)  # fmt: skip
     ax_rate.set_ylim(0, max(rates, default=1.0) * 1.25 or 1.0)
@@ -74,13 +78,14 @@ def plot_scaling(scaling: Mapping[str, Sequence[Mapping[str, object]]], path: Pa
         values = [_us(r, stage) for r in e2e]
         if not any(values):
             continue
-        ax_cpu.bar(labels, values, bottom=bottom, label=name, color=colour)
+        ax_cpu.bar(at, values, bottom=bottom, label=name, color=colour)
         if stage == "postgresql":  # the part of it the bench's own database's backends spent
             mine = [_aside_us(r, "postgresql_bench_db") for r in e2e]
-            ax_cpu.bar(labels, mine, bottom=bottom, fill=False, hatch="//", linewidth=0,
+            ax_cpu.bar(at, mine, bottom=bottom, fill=False, hatch="//", linewidth=0,
                        label="of PostgreSQL: the bench database's backends")  # fmt: skip
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    for x, total in zip(labels, bottom, strict=True):
+    ax_cpu.set_xticks(at, labels)
+    for x, total in zip(at, bottom, strict=True):
         ax_cpu.annotate(f"{total:.0f}", (x, total), textcoords="offset points", xytext=(0, 4),
                         ha="center", fontsize=8)  # fmt: skip
     ax_cpu.set_ylim(0, max(bottom, default=1.0) * 1.2 or 1.0)
@@ -91,9 +96,11 @@ def plot_scaling(scaling: Mapping[str, Sequence[Mapping[str, object]]], path: Pa
     ax_cpu.grid(axis="y", alpha=0.3)
 
     counts = [f"{int(_num(r, 'evaluations')):,}" for r in evaluation]
+    where = list(range(len(counts)))
     each = [_num(r, "us_per_evaluation") for r in evaluation]
-    ax_eval.bar(counts, each, color="#c44e52")
-    for x, us, r in zip(counts, each, evaluation, strict=True):
+    ax_eval.bar(where, each, color="#c44e52")
+    ax_eval.set_xticks(where, counts)
+    for x, us, r in zip(where, each, evaluation, strict=True):
         ax_eval.annotate(f"{_num(r, 'seconds'):.3g} s a round", (x, us), textcoords="offset points",
                          xytext=(0, 4), ha="center", fontsize=8)  # fmt: skip
     ax_eval.set_ylim(0, max(each, default=1.0) * 1.2 or 1.0)
