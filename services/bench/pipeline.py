@@ -230,12 +230,13 @@ def drain_rate(batches: Sequence[tuple[float, float]], one: float) -> float:
     last's. When each batch began is not seen; the first's end is, and from then on the
     worker does nothing but store the rest. (Adding the mean batch time to the span from
     the first batch's end instead counted a drain of a small first batch and a large second
-    one at up to half its rate.) One batch: its rows over ``one``, the worker's own time
-    for a batch."""
+    one at up to half its rate.) One batch, or batches all seen at the same instant: their
+    rows over the worker's own time for them, ``one`` (its mean time for a batch) each."""
     ordered = sorted(batches)
-    if len(ordered) < 2:
-        return sum(rows for _, rows in ordered) / max(one, 1e-6)
-    return sum(rows for _, rows in ordered[1:]) / max(ordered[-1][0] - ordered[0][0], 1e-6)
+    span = ordered[-1][0] - ordered[0][0] if ordered else 0.0
+    if len(ordered) < 2 or span <= 0:  # one batch, or all seen at once: the worker's time
+        return sum(rows for _, rows in ordered) / max(one * len(ordered), 1e-6)
+    return sum(rows for _, rows in ordered[1:]) / span
 
 
 def stream_to_db(env: BenchEnv, stations: int, hours: int, say: Say) -> StreamRun:

@@ -126,11 +126,13 @@ def test_tiny_bench_has_every_figure_and_reconciles(embedded_stack: Settings) ->
         # the backends of the bench's database are a part of PostgreSQL's processes
         mine = b["aside_cpu_seconds"]["postgresql_bench_db"]
         assert 0 <= mine <= b["cpu_seconds"]["postgresql"] + 0.02, b
-        assert value[f"cpu_us_per_reading.{phase}.total"] > 0, b
-    # the processes the bench started did the work (tens of ms each, several ticks)
+        if phase != "quix_peer":
+            assert value[f"cpu_us_per_reading.{phase}.total"] > 0, b
+    # the processes the bench started did the work (tens of ms each, several ticks); the
+    # peer's stage is metered too (above), but what it does here between "ready" and done,
+    # 400 readings, is a few ms, which often falls between the kernel's 10 ms ticks
     assert value["cpu_us_per_reading.e2e.worker"] > 0
     assert value["cpu_us_per_reading.stream.worker"] > 0
-    assert value["cpu_us_per_reading.quix_peer.peer"] > 0
     assert budgets["e2e"]["per_s"] == pytest.approx(value["end to end, sustained"])
 
     # the peer drained exactly the stream phase's messages, each reading once

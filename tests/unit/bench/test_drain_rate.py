@@ -19,6 +19,8 @@ def test_even_batches_give_the_steady_rate() -> None:
 
 def test_one_batch_is_its_rows_over_the_workers_time_for_it() -> None:
     assert drain_rate([(10.0, 300_000)], one=3.0) == pytest.approx(100_000)
+    # two batches seen in one poll of the topic: no span to divide by
+    assert drain_rate([(10.0, 200), (10.0, 200)], one=0.02) == pytest.approx(10_000)
 
 
 def _event(batch: str, indicator: str, rows: int) -> bytes:
